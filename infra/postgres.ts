@@ -1,0 +1,173 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+
+export interface LocalPostgresOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly report: (line: string) => void;
+}
+
+export type Reachability = 'ok' | 'down' | { readonly refused: string };
+
+/**
+ * Whether PostgreSQL answers at the URL with these credentials: `down` when nothing listens,
+ * `refused` when a server answers but will not let us in (wrong password, no such database).
+ */
+export async function postgresAnswers(url: string): Promise<Reachability> {
+  const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return 'ok';
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (['ECONNREFUSED', 'CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return 'down';
+    if (code === '57P03') return 'down'; // the server is starting up
+    return { refused: `${code} ${(err as Error).message}`.trim() };
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** The directory of the newest PostgreSQL server binaries: PATH first, then Debian's layout. */
+function serverBinDir(): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath && existsSync(join(onPath, '..', 'initdb'))) return join(onPath, '..');
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((v) => existsSync(join(debian, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions[0] === undefined) {
+    throw new Error(
+      'PostgreSQL server binaries not found: install them (Debian: apt-get install postgresql) or set DATABASE_URL to an existing server',
+    );
+  }
+  return join(debian, versions[0], 'bin');
+}
+
+// initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
+function asOwner(): { user: string | null; uid: number; gid: number } {
+  if (userInfo().uid !== 0) return { user: null, uid: -1, gid: -1 };
+  const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  if (id.status !== 0) throw new Error('running as root needs a `postgres` user to own the database cluster');
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { user: 'postgres', uid: Number(id.stdout.trim()), gid };
+}
+
+function run(bin: string, args: readonly string[], user: string | null): void {
+  const [cmd, argv] = user === null ? [bin, args] : ['runuser', ['-u', user, '--', bin, ...args]];
+  execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Paths of the project's private cluster. */
+export function clusterPaths(dataDir: string) {
+  return {
+    cluster: join(dataDir, 'postgres'),
+    log: join(dataDir, 'logs', 'postgres.log'),
+    adminPassword: join(dataDir, 'postgres-admin.password'),
+  };
+}
+
+/**
+ * Starts the project's private PostgreSQL cluster (created with initdb on first use) on
+ * 127.0.0.1:port and returns a superuser URL. pg_ctl detaches the server, so it outlives us.
+ */
+export async function startLocalPostgres(o: LocalPostgresOptions): Promise<string> {
+  const bin = serverBinDir();
+  const owner = asOwner();
+  const paths = clusterPaths(o.dataDir);
+  mkdirSync(join(o.dataDir, 'logs'), { recursive: true });
+  const own = (path: string) => {
+    if (owner.user !== null) chownSync(path, owner.uid, owner.gid);
+  };
+  if (!existsSync(join(paths.cluster, 'PG_VERSION'))) {
+    o.report(`postgres: creating a private cluster in ${paths.cluster}`);
+    mkdirSync(paths.cluster, { recursive: true, mode: 0o700 });
+    own(paths.cluster);
+    const password = randomBytes(18).toString('base64url');
+    writeFileSync(paths.adminPassword, password, { mode: 0o600 });
+    const pwfile = join(paths.cluster, '..', 'postgres-initdb.pw');
+    writeFileSync(pwfile, password, { mode: 0o600 });
+    own(pwfile);
+    try {
+      run(join(bin, 'initdb'), ['-D', paths.cluster, '-U', 'postgres', `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'], owner.user);
+    } finally {
+      writeFileSync(pwfile, '');
+    }
+    // Loopback only; no Unix socket, so nothing collides with a system cluster's socket.
+    writeFileSync(
+      join(paths.cluster, 'postgresql.auto.conf'),
+      [
+        "listen_addresses = '127.0.0.1'",
+        "unix_socket_directories = ''",
+        'max_connections = 200',
+        'shared_buffers = 256MB',
+        'wal_compression = on',
+        'max_wal_size = 2GB',
+        '',
+      ].join('\n'),
+    );
+    own(join(paths.cluster, 'postgresql.auto.conf'));
+  }
+  if (!existsSync(paths.log)) writeFileSync(paths.log, '');
+  own(paths.log);
+  o.report(`postgres: starting on 127.0.0.1:${o.port}`);
+  try {
+    run(join(bin, 'pg_ctl'), ['start', '-D', paths.cluster, '-l', paths.log, '-w', '-t', '60',
+      '-o', `-p ${o.port}`], owner.user);
+  } catch (err) {
+    const tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`PostgreSQL did not start (${(err as Error).message.split('\n')[0]}):\n${tail}`);
+  }
+  return adminUrl(o.dataDir, o.port);
+}
+
+/** The superuser URL of the private cluster, or null when there is no private cluster. */
+export function adminUrl(dataDir: string, port: number): string {
+  const { adminPassword } = clusterPaths(dataDir);
+  const password = readFileSync(adminPassword, 'utf8').trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+export function hasLocalCluster(dataDir: string): boolean {
+  return existsSync(clusterPaths(dataDir).adminPassword);
+}
+
+/** Stops the private cluster if it runs. */
+export function stopLocalPostgres(dataDir: string): void {
+  const bin = serverBinDir();
+  run(join(bin, 'pg_ctl'), ['stop', '-D', clusterPaths(dataDir).cluster, '-m', 'fast', '-w'], asOwner().user);
+}
+
+/**
+ * Creates the application's role (no superuser; may create databases, for per-run test
+ * databases) and database from the application URL, when missing.
+ */
+export async function ensureRoleAndDatabase(admin: string, appUrl: string): Promise<void> {
+  const url = new URL(appUrl);
+  const role = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  const database = url.pathname.slice(1);
+  const sql = postgres(admin, { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await sql`select 1 from pg_roles where rolname = ${role}`;
+    if (!exists) {
+      await sql`create role ${sql(role)} login createdb password ${sql.unsafe(quoteLiteral(password))}`;
+    }
+    const [db] = await sql`select 1 from pg_database where datname = ${database}`;
+    if (!db) await sql`create database ${sql(database)} owner ${sql(role)}`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+// CREATE ROLE takes no bind parameters, so the password is quoted as a literal.
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,46 @@
+/** One record as both Kafka clients hand it to the shared processing. */
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  /** Record timestamp in epoch milliseconds (CreateTime unless the topic says LogAppendTime). */
+  readonly timestamp: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+/** A record to publish; the key routes all events of one album to one partition. */
+export interface OutgoingMessage {
+  readonly key: string | null;
+  readonly value: Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type BatchHandler = (batch: readonly ConsumedMessage[]) => Promise<void>;
+
+/**
+ * A consumer-group member that delivers records in batches. Offsets of a batch are committed
+ * only after the handler resolved; a handler that rejects stops the consumer with that error
+ * (the caller retries inside the handler, so a rejection means give up).
+ */
+export interface BatchConsumer {
+  readonly client: 'platformatic' | 'confluent';
+  /** Joins the group and delivers batches until close() is called. Resolves after close. */
+  run(handle: BatchHandler): Promise<void>;
+  /** Lets the batch in hand finish and commit, leaves the group, closes connections. */
+  close(): Promise<void>;
+  /** True while the member holds a group assignment (possibly empty) after a successful join. */
+  isJoined(): boolean;
+}
+
+export interface ConsumerOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topic: string;
+  /** Deliver a batch when it holds this many records... */
+  readonly batchSize: number;
+  /** ...or when this many milliseconds passed since its first record. */
+  readonly batchWaitMs: number;
+}

@@ -1,0 +1,62 @@
+import type { AlbumRecord } from './album.ts';
+import { decodeAlbum } from './album-codec.ts';
+
+/** What the processing needs of a consumed record, whichever client delivered it. */
+export interface IncomingEvent {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly timestamp: bigint;
+  readonly value: Buffer | null;
+}
+
+/** An album change with the position that orders it against other changes of the same id. */
+export interface AlbumChange {
+  readonly album: AlbumRecord;
+  readonly eventTimeMs: bigint;
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
+export interface Rejected<E extends IncomingEvent> {
+  readonly event: E;
+  readonly reason: string;
+}
+
+export interface BatchPlan<E extends IncomingEvent> {
+  /** At most one change per id: the newest of the batch. */
+  readonly changes: readonly AlbumChange[];
+  readonly rejected: readonly Rejected<E>[];
+}
+
+/** True when change `a` happened after change `b` (event time, then log position). */
+export function isNewer(a: AlbumChange, b: AlbumChange): boolean {
+  if (a.eventTimeMs !== b.eventTimeMs) return a.eventTimeMs > b.eventTimeMs;
+  if (a.partition !== b.partition) return a.partition > b.partition;
+  return a.offset > b.offset;
+}
+
+/**
+ * Splits a batch into the changes to write and the records to dead-letter. Several changes of
+ * one id collapse to the newest, because one multi-row upsert cannot touch a row twice.
+ */
+export function planBatch<E extends IncomingEvent>(events: readonly E[]): BatchPlan<E> {
+  const byId = new Map<number, AlbumChange>();
+  const rejected: Rejected<E>[] = [];
+  for (const event of events) {
+    const decoded = decodeAlbum(event.value);
+    if (!decoded.ok) {
+      rejected.push({ event, reason: decoded.reason });
+      continue;
+    }
+    const change: AlbumChange = {
+      album: decoded.album,
+      eventTimeMs: event.timestamp,
+      partition: event.partition,
+      offset: event.offset,
+    };
+    const seen = byId.get(change.album.id);
+    if (seen === undefined || isNewer(change, seen)) byId.set(change.album.id, change);
+  }
+  return { changes: [...byId.values()], rejected };
+}

@@ -1,0 +1,78 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Positive = Type.Integer({ minimum: 1 });
+
+/** Every setting of every process, read from the environment; the defaults suit a laptop. */
+const ConfigSchema = Type.Object({
+  DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    default: 'postgres://music:music@127.0.0.1:5432/music',
+  }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  KAFKA_BROKERS: Type.String({ pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$', default: '127.0.0.1:9092' }),
+  KAFKA_TOPIC: Type.String({ minLength: 1, default: 'music.albums' }),
+  KAFKA_DLQ_TOPIC: Type.String({ minLength: 1, default: 'music.albums.dlq' }),
+  KAFKA_GROUP_ID: Type.String({ minLength: 1, default: 'music-albums' }),
+  KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
+  KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'music-service' }),
+  CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
+  CONSUMER_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 20 }),
+  REST_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  REST_PORT: Port,
+  GRPC_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  GRPC_PORT: Port,
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  MUSIC_DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
+  PRODUCE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120000, default: 10000 }),
+  ID_BLOCK_SIZE: Positive,
+});
+
+type Env = Static<typeof ConfigSchema>;
+
+/** The validated configuration, with lists already split. */
+export interface Config extends Omit<Env, 'KAFKA_BROKERS'> {
+  readonly KAFKA_BROKERS: readonly string[];
+}
+
+const DEFAULTS = { REST_PORT: 3000, GRPC_PORT: 50051, ID_BLOCK_SIZE: 100 } as const;
+
+/** A setting that cannot be used; its message is the one line to print before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and checks the configuration. Unknown variables are ignored; a present but invalid one
+ * throws a ConfigError naming the variable, what it must be and what it was.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const withDefaults = Value.Default(ConfigSchema, { ...DEFAULTS, ...raw });
+  const converted = Value.Convert(ConfigSchema, withDefaults);
+  const [first] = Value.Errors(ConfigSchema, converted);
+  if (first) {
+    const key = first.path.replace(/^\//, '');
+    throw new ConfigError(
+      `Invalid configuration: ${key} ${first.message.toLowerCase()} (got ${JSON.stringify(raw[key] ?? null)})`,
+    );
+  }
+  const env2 = converted as Env;
+  return {
+    ...env2,
+    KAFKA_BROKERS: env2.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+  };
+}
+
+/** The URL with its password replaced, for logs and messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
