@@ -1,0 +1,101 @@
+import { Producer, ProduceAcks } from '@platformatic/kafka';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { OutgoingMessage } from './types.ts';
+
+export interface PublisherOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** A publish not acknowledged within this many milliseconds fails as unavailable. */
+  readonly timeoutMs: number;
+  /** Records per produce request at most. */
+  readonly maxBatch?: number;
+}
+
+interface Pending {
+  readonly topic: string;
+  readonly messages: readonly OutgoingMessage[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Publishes records and resolves only once the broker acknowledged every one of them. */
+export interface Publisher {
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An idempotent, acks=all producer on @platformatic/kafka. One produce request is in flight at a
+ * time; records published meanwhile wait and leave together in the next request, so batches grow
+ * with load without a fixed linger delay, and records of one key keep their order.
+ */
+export function createPublisher(o: PublisherOptions): Publisher {
+  const producer = new Producer({
+    clientId: o.clientId,
+    bootstrapBrokers: [...o.brokers],
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    timeout: o.timeoutMs,
+    retries: 2,
+    retryDelay: 250,
+    autocreateTopics: false,
+  });
+  const maxBatch = o.maxBatch ?? 5000;
+  let queue: Pending[] = [];
+  let sending = false;
+  let closed = false;
+
+  async function drain(): Promise<void> {
+    sending = true;
+    while (queue.length > 0) {
+      const taken: Pending[] = [];
+      let count = 0;
+      while (queue.length > 0 && (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= maxBatch)) {
+        const next = queue.shift() as Pending;
+        taken.push(next);
+        count += next.messages.length;
+      }
+      const messages = taken.flatMap((p) =>
+        p.messages.map((m) => ({
+          topic: p.topic,
+          key: m.key === null ? undefined : Buffer.from(m.key),
+          value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+          headers: m.headers ? Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)])) : undefined,
+        })),
+      );
+      try {
+        await withDeadline(producer.send({ messages }), o.timeoutMs);
+        for (const p of taken) p.resolve();
+      } catch (err) {
+        const failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', { cause: err });
+        for (const p of taken) p.reject(failure);
+      }
+    }
+    sending = false;
+  }
+
+  return {
+    publish(topic, messages) {
+      if (closed) return Promise.reject(new AppError(ErrorCode.Unavailable, 'The publisher is closed'));
+      if (messages.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ topic, messages, resolve, reject });
+        if (!sending) void drain();
+      });
+    },
+    async close() {
+      closed = true;
+      while (sending) await new Promise((r) => setTimeout(r, 10));
+      queue = [];
+      await producer.close();
+    },
+  };
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { Logger } from '../../shared/logger.ts';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { sendProblem } from './problem.ts';
+import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
+import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
+import { type HealthDeps, healthRoutes } from './routes/health.ts';
+import { compileValidator } from './validation.ts';
+
+export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, HealthDeps {
+  readonly log: Logger;
+  /** The built UI to serve at `/`, when there is one. */
+  readonly uiDir?: string | undefined;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The REST API, wired in one place: plugins, then routes, then error handlers. */
+export async function buildRestApp(deps: RestDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: 1024 * 1024,
+    // A client's request id is kept when it is sane, so it can follow the album into Kafka.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestTimeout: 30_000,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(compileValidator);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'music-service',
+        version: '1.0.0',
+        description: 'Album catalogue: writes go through Kafka, reads come from PostgreSQL.',
+      },
+      tags: [{ name: 'albums' }, { name: 'health' }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(albumWriteRoutes, { intake: deps.intake });
+  await app.register(albumReadRoutes, { albums: deps.albums });
+  await app.register(healthRoutes, { readiness: deps.readiness });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (deps.uiDir && existsSync(deps.uiDir)) {
+    await app.register(fastifyStatic, { root: deps.uiDir, wildcard: false });
+  }
+
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(new AppError(ErrorCode.NotFound, `No route for ${request.method} ${request.url}`), request, reply),
+  );
+  return app;
+}

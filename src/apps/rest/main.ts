@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import { IdAllocator } from '../../adapters/db/album-sql.ts';
+import { createSql } from '../../adapters/db/client.ts';
+import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
+import { createGroupProbe } from '../../adapters/kafka/group-probe.ts';
+import { createPublisher } from '../../adapters/kafka/publisher.ts';
+import { runProcess } from '../../shared/process.ts';
+import { buildRestApp } from './app.ts';
+import { createReadiness } from './readiness.ts';
+
+/** The REST API process: its parts are created here and closed in reverse on shutdown. */
+await runProcess('rest', async ({ config, log, onShutdown }) => {
+  const sql = createSql({ url: config.DATABASE_URL, max: config.DB_POOL_MAX, applicationName: 'music-rest' });
+  onShutdown(() => sql.end({ timeout: 5 }));
+  const publisher = createPublisher({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-rest`,
+    timeoutMs: config.PRODUCE_TIMEOUT_MS,
+  });
+  onShutdown(() => publisher.close());
+  const probe = createGroupProbe(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-rest-probe`);
+  onShutdown(() => probe.close());
+  const ids = new IdAllocator(sql);
+
+  const app = await buildRestApp({
+    log,
+    intake: {
+      allocateIds: (count) => ids.take(count),
+      publish: (messages) => publisher.publish(config.KAFKA_TOPIC, messages),
+    },
+    albums: createAlbumRepository(sql),
+    readiness: createReadiness(sql, probe, config.KAFKA_GROUP_ID),
+    uiDir: resolve(import.meta.dirname, '..', '..', '..', 'ui', 'dist'),
+  });
+  // Registered last so it runs first: stop taking requests and drain those in flight.
+  await app.listen({ host: config.REST_HOST, port: config.REST_PORT });
+  onShutdown(() => app.close());
+});

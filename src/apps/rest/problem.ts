@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode, type FieldProblem } from '../../shared/errors.ts';
+
+/** HTTP status of each error code. */
+const STATUS: Record<ErrorCode, number> = {
+  invalid_argument: 400,
+  not_found: 404,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unavailable: 503,
+  deadline_exceeded: 504,
+  internal: 500,
+};
+
+const TITLE: Record<ErrorCode, string> = {
+  invalid_argument: 'Invalid request',
+  not_found: 'Not found',
+  unsupported_media_type: 'Unsupported media type',
+  payload_too_large: 'Payload too large',
+  unavailable: 'Service unavailable',
+  deadline_exceeded: 'Deadline exceeded',
+  internal: 'Internal server error',
+};
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  errors?: readonly FieldProblem[];
+}
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Field problems from Fastify's schema validation, as JSON pointers into the body. */
+function fieldProblems(issues: readonly AjvIssue[]): FieldProblem[] {
+  return issues.map((issue) => {
+    const extra = issue.params.missingProperty ?? issue.params.additionalProperty;
+    const pointer = typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath || '/';
+    const detail =
+      issue.params.additionalProperty !== undefined ? 'is not a known field' : (issue.message ?? 'is invalid');
+    return { pointer, detail };
+  });
+}
+
+/** Turns anything a route threw, including Fastify's own errors, into the one error type. */
+export function toAppError(err: unknown): AppError {
+  const fastifyError = err as Partial<FastifyError> & { validation?: AjvIssue[] };
+  if (fastifyError.validation) {
+    const fields = fieldProblems(fastifyError.validation);
+    const part = fastifyError.validationContext ?? 'body';
+    return new AppError(ErrorCode.InvalidArgument, `The request ${part} is invalid`, { fields, cause: err });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json', { cause: err });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError(ErrorCode.PayloadTooLarge, 'The body is larger than 1 MiB', { cause: err });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError(ErrorCode.InvalidArgument, 'The body is empty', { cause: err });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError(ErrorCode.InvalidArgument, 'The body is not valid JSON', { cause: err });
+  }
+  if (err instanceof SyntaxError) {
+    return new AppError(ErrorCode.InvalidArgument, 'The body is not valid JSON', { cause: err });
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500 && !(err instanceof AppError)) {
+    return new AppError(ErrorCode.InvalidArgument, fastifyError.message ?? 'Bad request', { cause: err });
+  }
+  return AppError.from(err);
+}
+
+export function problemOf(error: AppError, instance: string): Problem {
+  const status = STATUS[error.code];
+  return {
+    type: `/problems/${error.code.replaceAll('_', '-')}`,
+    title: TITLE[error.code],
+    status,
+    // Below 500 the message is meant for the client; above, it could leak internals.
+    detail: status < 500 ? error.message : TITLE[error.code],
+    instance,
+    ...(error.fields.length > 0 ? { errors: error.fields } : {}),
+  };
+}
+
+/** The error handler of the REST API: logs everything, answers problem+json. */
+export function sendProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = toAppError(err);
+  const problem = problemOf(error, request.url);
+  if (problem.status >= 500) request.log.error({ err }, error.message);
+  else request.log.info({ code: error.code, fields: error.fields }, error.message);
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}

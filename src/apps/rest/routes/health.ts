@@ -1,0 +1,35 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly detail: string }>>;
+}
+
+export interface HealthDeps {
+  readonly readiness: () => Promise<Readiness>;
+}
+
+const Check = Type.Object({ ok: Type.Boolean(), detail: Type.String() });
+const ReadinessSchema = Type.Object({ ready: Type.Boolean(), checks: Type.Record(Type.String(), Check) });
+
+/** Liveness (the process answers) and readiness (its dependencies answer). */
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, { readiness }) => {
+  app.get('/healthz', {
+    schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    logLevel: 'warn',
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  app.get('/readyz', {
+    schema: {
+      tags: ['health'],
+      summary: 'Kafka and PostgreSQL answer and the consumers have joined their group',
+      response: { 200: ReadinessSchema, 503: ReadinessSchema },
+    },
+    logLevel: 'warn',
+    handler: async (_request, reply) => {
+      const report = await readiness();
+      return reply.status(report.ready ? 200 : 503).send(report);
+    },
+  });
+};

@@ -1,0 +1,76 @@
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export interface ProcessContext {
+  readonly config: Config;
+  readonly log: Logger;
+  /** Registers a step of shutdown; steps run in reverse order of registration. */
+  onShutdown(step: () => Promise<unknown> | unknown): void;
+  /** Aborted when shutdown begins. */
+  readonly signal: AbortSignal;
+}
+
+const SHUTDOWN_GRACE_MS = 25_000;
+
+/**
+ * Owns a service process: configuration, logger, signals and an orderly shutdown. SIGINT,
+ * SIGTERM, or losing the parent that spawned us (its IPC channel closes) all stop the process.
+ */
+export async function runProcess(name: string, setup: (ctx: ProcessContext) => Promise<void>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(name, config.LOG_LEVEL);
+  const steps: (() => Promise<unknown> | unknown)[] = [];
+  const controller = new AbortController();
+  let stopping: Promise<void> | null = null;
+
+  const shutdown = (reason: string, code = 0): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      controller.abort();
+      const force = setTimeout(() => {
+        log.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      for (const step of steps.reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          log.warn({ err }, 'shutdown step failed');
+        }
+      }
+      log.info('stopped');
+      process.exit(code);
+    })();
+    return stopping;
+  };
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(sig));
+  if (process.send) process.on('disconnect', () => void shutdown('parent exited'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    void shutdown('uncaught exception', 1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    void shutdown('unhandled rejection', 1);
+  });
+
+  try {
+    await setup({ config, log, onShutdown: (step) => steps.push(step), signal: controller.signal });
+    log.info('ready');
+    process.send?.({ type: 'ready', name });
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed');
+    await shutdown('start-up failed', 1);
+  }
+}
