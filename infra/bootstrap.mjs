@@ -26,7 +26,11 @@ function fail(line) {
 function installStamp() {
   const pkg = readFileSync(join(root, 'package.json'));
   const lock = readFileSync(join(root, 'package-lock.json'));
-  return createHash('sha256').update(pkg).update(lock).update(process.platform + process.arch).digest('hex');
+  return createHash('sha256')
+    .update(pkg)
+    .update(lock)
+    .update(process.platform + process.arch)
+    .digest('hex');
 }
 
 /** Runs a step with a ticking elapsed-time line, its output kept in a log file. */
@@ -46,13 +50,19 @@ function step(label, cmd, cmdArgs, env = {}) {
   if (tty) process.stdout.write(`\r${tick()} done\n`);
   else say(`${label} done in ${Math.round((Date.now() - started) / 1000)}s`);
   if (result.status !== 0) {
-    const out = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    const out = `${result.stdout ?? ''}${result.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-15)
+      .join('\n');
     fail(`${label} failed:\n${out || result.error?.message || 'no output'}`);
   }
 }
 
 function nativeClientLoads() {
-  const probe = spawnSync(node24, ['-e', "require('@confluentinc/kafka-javascript')"], { cwd: root });
+  const probe = spawnSync(node24, ['-e', "require('@confluentinc/kafka-javascript')"], {
+    cwd: root,
+  });
   return probe.status === 0;
 }
 
@@ -82,18 +92,25 @@ function ensureDependencies() {
       ['make', 'g++', 'python3', 'pkg-config'],
       'Debian: apt-get install build-essential python3 pkg-config libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev',
     );
-    const nodeDir = join(modules, 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
-    step('building the librdkafka Kafka client for Node 24 (1-3 minutes)', 'npm', [
-      'rebuild',
-      '@confluentinc/kafka-javascript',
-      '--loglevel=error',
-    ], {
-      PATH: `${join(modules, '.bin')}${delimiter}${process.env.PATH ?? ''}`,
-      CKJS_LINKING: 'dynamic',
-      npm_config_build_from_source: 'true',
-      npm_config_nodedir: nodeDir,
-    });
-    if (!nativeClientLoads()) fail('the librdkafka client was built but does not load under Node 24');
+    const nodeDir = join(
+      modules,
+      'node',
+      'node_modules',
+      `node-${process.platform}-${process.arch}`,
+    );
+    step(
+      'building the librdkafka Kafka client for Node 24 (1-3 minutes)',
+      'npm',
+      ['rebuild', '@confluentinc/kafka-javascript', '--loglevel=error'],
+      {
+        PATH: `${join(modules, '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+        CKJS_LINKING: 'dynamic',
+        npm_config_build_from_source: 'true',
+        npm_config_nodedir: nodeDir,
+      },
+    );
+    if (!nativeClientLoads())
+      fail('the librdkafka client was built but does not load under Node 24');
   }
   writeFileSync(stampFile, want);
 }

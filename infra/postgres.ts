@@ -1,6 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -24,7 +31,8 @@ export async function postgresAnswers(url: string): Promise<Reachability> {
     return 'ok';
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
-    if (['ECONNREFUSED', 'CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return 'down';
+    if (['ECONNREFUSED', 'CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))
+      return 'down';
     if (code === '57P03') return 'down'; // the server is starting up
     return { refused: `${code} ${(err as Error).message}`.trim() };
   } finally {
@@ -54,7 +62,8 @@ function serverBinDir(): string {
 function asOwner(): { user: string | null; uid: number; gid: number } {
   if (userInfo().uid !== 0) return { user: null, uid: -1, gid: -1 };
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-  if (id.status !== 0) throw new Error('running as root needs a `postgres` user to own the database cluster');
+  if (id.status !== 0)
+    throw new Error('running as root needs a `postgres` user to own the database cluster');
   const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
   return { user: 'postgres', uid: Number(id.stdout.trim()), gid };
 }
@@ -95,8 +104,21 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
     writeFileSync(pwfile, password, { mode: 0o600 });
     own(pwfile);
     try {
-      run(join(bin, 'initdb'), ['-D', paths.cluster, '-U', 'postgres', `--pwfile=${pwfile}`,
-        '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'], owner.user);
+      run(
+        join(bin, 'initdb'),
+        [
+          '-D',
+          paths.cluster,
+          '-U',
+          'postgres',
+          `--pwfile=${pwfile}`,
+          '--auth=scram-sha-256',
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+        ],
+        owner.user,
+      );
     } finally {
       writeFileSync(pwfile, '');
     }
@@ -119,11 +141,16 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
   own(paths.log);
   o.report(`postgres: starting on 127.0.0.1:${o.port}`);
   try {
-    run(join(bin, 'pg_ctl'), ['start', '-D', paths.cluster, '-l', paths.log, '-w', '-t', '60',
-      '-o', `-p ${o.port}`], owner.user);
+    run(
+      join(bin, 'pg_ctl'),
+      ['start', '-D', paths.cluster, '-l', paths.log, '-w', '-t', '60', '-o', `-p ${o.port}`],
+      owner.user,
+    );
   } catch (err) {
     const tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`PostgreSQL did not start (${(err as Error).message.split('\n')[0]}):\n${tail}`);
+    throw new Error(
+      `PostgreSQL did not start (${(err as Error).message.split('\n')[0]}):\n${tail}`,
+    );
   }
   return adminUrl(o.dataDir, o.port);
 }
@@ -142,7 +169,11 @@ export function hasLocalCluster(dataDir: string): boolean {
 /** Stops the private cluster if it runs. */
 export function stopLocalPostgres(dataDir: string): void {
   const bin = serverBinDir();
-  run(join(bin, 'pg_ctl'), ['stop', '-D', clusterPaths(dataDir).cluster, '-m', 'fast', '-w'], asOwner().user);
+  run(
+    join(bin, 'pg_ctl'),
+    ['stop', '-D', clusterPaths(dataDir).cluster, '-m', 'fast', '-w'],
+    asOwner().user,
+  );
 }
 
 /**

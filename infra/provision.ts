@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
+import { ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, redactUrl } from '../src/shared/config.ts';
 import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
 import {
@@ -27,7 +27,10 @@ export function dataDir(config: Config): string {
 }
 
 /** Makes PostgreSQL answer at DATABASE_URL with the migrations applied; starts it if needed. */
-export async function ensurePostgres(config: Config, report: (line: string) => void): Promise<boolean> {
+export async function ensurePostgres(
+  config: Config,
+  report: (line: string) => void,
+): Promise<boolean> {
   const url = new URL(config.DATABASE_URL);
   const port = Number(url.port || 5432);
   const local = LOOPBACK.has(url.hostname);
@@ -35,7 +38,8 @@ export async function ensurePostgres(config: Config, report: (line: string) => v
   let started = false;
   let state = await postgresAnswers(config.DATABASE_URL);
   if (state === 'down') {
-    if (!local) throw new Error(`nothing answers at DATABASE_URL ${redactUrl(config.DATABASE_URL)}`);
+    if (!local)
+      throw new Error(`nothing answers at DATABASE_URL ${redactUrl(config.DATABASE_URL)}`);
     await startLocalPostgres({ dataDir: dir, port, report });
     started = true;
     state = await postgresAnswers(config.DATABASE_URL);
@@ -62,7 +66,10 @@ export async function ensurePostgres(config: Config, report: (line: string) => v
 }
 
 /** Makes a broker answer at KAFKA_BROKERS with the topics created; starts one if needed. */
-export async function ensureKafka(config: Config, report: (line: string) => void): Promise<boolean> {
+export async function ensureKafka(
+  config: Config,
+  report: (line: string) => void,
+): Promise<boolean> {
   let started = false;
   if (await kafkaAnswers(config.KAFKA_BROKERS, 3000)) {
     report(`kafka: reusing the broker at ${config.KAFKA_BROKERS.join(',')}`);
@@ -72,7 +79,13 @@ export async function ensureKafka(config: Config, report: (line: string) => void
     if (rest.length > 0 || !LOOPBACK.has(host)) {
       throw new Error(`no Kafka broker answers at KAFKA_BROKERS ${config.KAFKA_BROKERS.join(',')}`);
     }
-    const options = { projectRoot: PROJECT_ROOT, dataDir: dataDir(config), host, port: Number(portText), report };
+    const options = {
+      projectRoot: PROJECT_ROOT,
+      dataDir: dataDir(config),
+      host,
+      port: Number(portText),
+      report,
+    };
     await ensureKafkaJars(options);
     await startLocalKafka(options);
     started = true;
@@ -90,6 +103,9 @@ export async function ensureInfrastructure(
   config: Config,
   report: (line: string) => void,
 ): Promise<Provisioned> {
-  const [postgres, kafka] = await Promise.all([ensurePostgres(config, report), ensureKafka(config, report)]);
+  const [postgres, kafka] = await Promise.all([
+    ensurePostgres(config, report),
+    ensureKafka(config, report),
+  ]);
   return { postgres, kafka };
 }

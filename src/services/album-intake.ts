@@ -1,6 +1,6 @@
-import { encodeAlbum } from '../domain/album-codec.ts';
-import { type Album, type AlbumRecord, toCents } from '../domain/album.ts';
 import type { OutgoingMessage } from '../adapters/kafka/types.ts';
+import { type Album, type AlbumRecord, toCents } from '../domain/album.ts';
+import { encodeAlbum } from '../domain/album-codec.ts';
 
 /** An album as a client submits it: the id may be left for the server to allocate. */
 export type AlbumSubmission = Omit<Album, 'id'> & { readonly id?: number | undefined };

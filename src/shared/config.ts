@@ -11,7 +11,10 @@ const ConfigSchema = Type.Object({
     default: 'postgres://music:music@127.0.0.1:5432/music',
   }),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
-  KAFKA_BROKERS: Type.String({ pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$', default: '127.0.0.1:9092' }),
+  KAFKA_BROKERS: Type.String({
+    pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$',
+    default: '127.0.0.1:9092',
+  }),
   KAFKA_TOPIC: Type.String({ minLength: 1, default: 'music.albums' }),
   KAFKA_DLQ_TOPIC: Type.String({ minLength: 1, default: 'music.albums.dlq' }),
   KAFKA_GROUP_ID: Type.String({ minLength: 1, default: 'music-albums' }),

@@ -42,7 +42,9 @@ export class AppError extends Error {
     const netCode = (err as { code?: unknown } | null)?.code;
     // Refused, reset and unreachable sockets mean a dependency is down: callers may retry.
     if (typeof netCode === 'string' && NETWORK_CODES.has(netCode)) {
-      return new AppError(ErrorCode.Unavailable, 'A backing service is unavailable', { cause: err });
+      return new AppError(ErrorCode.Unavailable, 'A backing service is unavailable', {
+        cause: err,
+      });
     }
     return new AppError(ErrorCode.Internal, 'Internal error', { cause: err });
   }

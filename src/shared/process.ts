@@ -8,6 +8,8 @@ export interface ProcessContext {
   onShutdown(step: () => Promise<unknown> | unknown): void;
   /** Aborted when shutdown begins. */
   readonly signal: AbortSignal;
+  /** Begins shutdown from inside, e.g. when a part failed for good; exits with `code`. */
+  stop(reason: string, code: number): void;
 }
 
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -16,7 +18,10 @@ const SHUTDOWN_GRACE_MS = 25_000;
  * Owns a service process: configuration, logger, signals and an orderly shutdown. SIGINT,
  * SIGTERM, or losing the parent that spawned us (its IPC channel closes) all stop the process.
  */
-export async function runProcess(name: string, setup: (ctx: ProcessContext) => Promise<void>): Promise<void> {
+export async function runProcess(
+  name: string,
+  setup: (ctx: ProcessContext) => Promise<void>,
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -66,7 +71,13 @@ export async function runProcess(name: string, setup: (ctx: ProcessContext) => P
   });
 
   try {
-    await setup({ config, log, onShutdown: (step) => steps.push(step), signal: controller.signal });
+    await setup({
+      config,
+      log,
+      onShutdown: (step) => steps.push(step),
+      signal: controller.signal,
+      stop: (reason, code) => void shutdown(reason, code),
+    });
     log.info('ready');
     process.send?.({ type: 'ready', name });
   } catch (err) {

@@ -1,5 +1,5 @@
-import type { AlbumChange } from '../../domain/batch.ts';
 import { type Album, centsToDecimal } from '../../domain/album.ts';
+import type { AlbumChange } from '../../domain/batch.ts';
 import type { Sql } from './client.ts';
 
 interface AlbumRow {
@@ -9,7 +9,12 @@ interface AlbumRow {
   price: string;
 }
 
-const toAlbum = (r: AlbumRow): Album => ({ id: r.id, title: r.title, artist: r.artist, price: Number(r.price) });
+const toAlbum = (r: AlbumRow): Album => ({
+  id: r.id,
+  title: r.title,
+  artist: r.artist,
+  price: Number(r.price),
+});
 
 /**
  * Writes a batch of changes (at most one per id) in one statement. A row only changes when the
@@ -54,7 +59,9 @@ export async function listAllAlbums(sql: Sql): Promise<Album[]> {
 
 /** One album by id, or null. */
 export async function findAlbum(sql: Sql, id: number): Promise<Album | null> {
-  const [row] = await sql<AlbumRow[]>`select id, title, artist, price from music.albums where id = ${id}`;
+  const [row] = await sql<
+    AlbumRow[]
+  >`select id, title, artist, price from music.albums where id = ${id}`;
   return row ? toAlbum(row) : null;
 }
 

@@ -11,8 +11,17 @@ export interface GroupProbe {
   close(): Promise<void>;
 }
 
-export function createGroupProbe(brokers: readonly string[], clientId: string, timeoutMs = 3000): GroupProbe {
-  const admin = new Admin({ clientId, bootstrapBrokers: [...brokers], timeout: timeoutMs, retries: 0 });
+export function createGroupProbe(
+  brokers: readonly string[],
+  clientId: string,
+  timeoutMs = 3000,
+): GroupProbe {
+  const admin = new Admin({
+    clientId,
+    bootstrapBrokers: [...brokers],
+    timeout: timeoutMs,
+    retries: 0,
+  });
   return {
     async describe(groupId) {
       const groups = await admin.describeGroups({ groups: [groupId] });

@@ -1,4 +1,4 @@
-import { Producer, ProduceAcks } from '@platformatic/kafka';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { OutgoingMessage } from './types.ts';
 
@@ -50,7 +50,10 @@ export function createPublisher(o: PublisherOptions): Publisher {
     while (queue.length > 0) {
       const taken: Pending[] = [];
       let count = 0;
-      while (queue.length > 0 && (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= maxBatch)) {
+      while (
+        queue.length > 0 &&
+        (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= maxBatch)
+      ) {
         const next = queue.shift() as Pending;
         taken.push(next);
         count += next.messages.length;
@@ -60,14 +63,20 @@ export function createPublisher(o: PublisherOptions): Publisher {
           topic: p.topic,
           key: m.key === null ? undefined : Buffer.from(m.key),
           value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-          headers: m.headers ? Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)])) : undefined,
+          headers: m.headers
+            ? Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)]))
+            : undefined,
         })),
       );
       try {
         await withDeadline(producer.send({ messages }), o.timeoutMs);
         for (const p of taken) p.resolve();
       } catch (err) {
-        const failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', { cause: err });
+        const failure = new AppError(
+          ErrorCode.Unavailable,
+          'Kafka did not acknowledge the message',
+          { cause: err },
+        );
         for (const p of taken) p.reject(failure);
       }
     }
@@ -76,7 +85,8 @@ export function createPublisher(o: PublisherOptions): Publisher {
 
   return {
     publish(topic, messages) {
-      if (closed) return Promise.reject(new AppError(ErrorCode.Unavailable, 'The publisher is closed'));
+      if (closed)
+        return Promise.reject(new AppError(ErrorCode.Unavailable, 'The publisher is closed'));
       if (messages.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         queue.push({ topic, messages, resolve, reject });

@@ -5,8 +5,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import type { Logger } from '../../shared/logger.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { sendProblem } from './problem.ts';
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
@@ -21,7 +21,7 @@ export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, HealthDeps {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** The REST API, wired in one place: plugins, then routes, then error handlers. */
+/** The REST API, wired in one place: error handlers, plugins, then routes. */
 export async function buildRestApp(deps: RestDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
@@ -35,6 +35,15 @@ export async function buildRestApp(deps: RestDeps) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(compileValidator);
+  // Set before any plugin is registered: Fastify gives each plugin the handlers of its parent.
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      new AppError(ErrorCode.NotFound, `No route for ${request.method} ${request.url}`),
+      request,
+      reply,
+    ),
+  );
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -61,9 +70,5 @@ export async function buildRestApp(deps: RestDeps) {
     await app.register(fastifyStatic, { root: deps.uiDir, wildcard: false });
   }
 
-  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(new AppError(ErrorCode.NotFound, `No route for ${request.method} ${request.url}`), request, reply),
-  );
   return app;
 }

@@ -10,7 +10,11 @@ import { createReadiness } from './readiness.ts';
 
 /** The REST API process: its parts are created here and closed in reverse on shutdown. */
 await runProcess('rest', async ({ config, log, onShutdown }) => {
-  const sql = createSql({ url: config.DATABASE_URL, max: config.DB_POOL_MAX, applicationName: 'music-rest' });
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    max: config.DB_POOL_MAX,
+    applicationName: 'music-rest',
+  });
   onShutdown(() => sql.end({ timeout: 5 }));
   const publisher = createPublisher({
     brokers: config.KAFKA_BROKERS,

@@ -42,9 +42,12 @@ interface AjvIssue {
 function fieldProblems(issues: readonly AjvIssue[]): FieldProblem[] {
   return issues.map((issue) => {
     const extra = issue.params.missingProperty ?? issue.params.additionalProperty;
-    const pointer = typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath || '/';
+    const pointer =
+      typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath || '/';
     const detail =
-      issue.params.additionalProperty !== undefined ? 'is not a known field' : (issue.message ?? 'is invalid');
+      issue.params.additionalProperty !== undefined
+        ? 'is not a known field'
+        : (issue.message ?? 'is invalid');
     return { pointer, detail };
   });
 }
@@ -55,14 +58,21 @@ export function toAppError(err: unknown): AppError {
   if (fastifyError.validation) {
     const fields = fieldProblems(fastifyError.validation);
     const part = fastifyError.validationContext ?? 'body';
-    return new AppError(ErrorCode.InvalidArgument, `The request ${part} is invalid`, { fields, cause: err });
+    return new AppError(ErrorCode.InvalidArgument, `The request ${part} is invalid`, {
+      fields,
+      cause: err,
+    });
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json', { cause: err });
+      return new AppError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json', {
+        cause: err,
+      });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError(ErrorCode.PayloadTooLarge, 'The body is larger than 1 MiB', { cause: err });
+      return new AppError(ErrorCode.PayloadTooLarge, 'The body is larger than 1 MiB', {
+        cause: err,
+      });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError(ErrorCode.InvalidArgument, 'The body is empty', { cause: err });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -71,8 +81,14 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof SyntaxError) {
     return new AppError(ErrorCode.InvalidArgument, 'The body is not valid JSON', { cause: err });
   }
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500 && !(err instanceof AppError)) {
-    return new AppError(ErrorCode.InvalidArgument, fastifyError.message ?? 'Bad request', { cause: err });
+  if (
+    typeof fastifyError.statusCode === 'number' &&
+    fastifyError.statusCode < 500 &&
+    !(err instanceof AppError)
+  ) {
+    return new AppError(ErrorCode.InvalidArgument, fastifyError.message ?? 'Bad request', {
+      cause: err,
+    });
   }
   return AppError.from(err);
 }
@@ -91,7 +107,11 @@ export function problemOf(error: AppError, instance: string): Problem {
 }
 
 /** The error handler of the REST API: logs everything, answers problem+json. */
-export function sendProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendProblem(
+  err: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const error = toAppError(err);
   const problem = problemOf(error, request.url);
   if (problem.status >= 500) request.log.error({ err }, error.message);

@@ -16,7 +16,12 @@ async function check(work: () => Promise<string>): Promise<{ ok: boolean; detail
  * Readiness of the REST API: PostgreSQL answers, Kafka answers, and the consumer group has
  * members in a stable assignment. Answers are cached briefly so probes cannot load the backends.
  */
-export function createReadiness(sql: Sql, probe: GroupProbe, groupId: string, cacheMs = 1000): () => Promise<Readiness> {
+export function createReadiness(
+  sql: Sql,
+  probe: GroupProbe,
+  groupId: string,
+  cacheMs = 1000,
+): () => Promise<Readiness> {
   let cached: { at: number; value: Promise<Readiness> } | null = null;
   const evaluate = async (): Promise<Readiness> => {
     const [postgres, consumers] = await Promise.all([
@@ -34,8 +39,13 @@ export function createReadiness(sql: Sql, probe: GroupProbe, groupId: string, ca
     ]);
     // A group description needs the broker, so a failure to describe means Kafka is down.
     const kafkaDown = !consumers.ok && !consumers.detail.startsWith('group ');
-    const kafka = kafkaDown ? { ok: false, detail: consumers.detail } : { ok: true, detail: 'answers' };
-    return { ready: postgres.ok && kafka.ok && consumers.ok, checks: { postgres, kafka, consumers } };
+    const kafka = kafkaDown
+      ? { ok: false, detail: consumers.detail }
+      : { ok: true, detail: 'answers' };
+    return {
+      ready: postgres.ok && kafka.ok && consumers.ok,
+      checks: { postgres, kafka, consumers },
+    };
   };
   return () => {
     const now = Date.now();

@@ -5,7 +5,12 @@ import { AlbumFields, AlbumSchema } from '../../domain/album.ts';
 export const MAX_BATCH = 1000;
 
 export const AlbumCreate = Type.Object(
-  { id: Type.Optional(AlbumFields.id), title: AlbumFields.title, artist: AlbumFields.artist, price: AlbumFields.price },
+  {
+    id: Type.Optional(AlbumFields.id),
+    title: AlbumFields.title,
+    artist: AlbumFields.artist,
+    price: AlbumFields.price,
+  },
   { additionalProperties: false, description: 'An album; without an id the server allocates one' },
 );
 

@@ -7,7 +7,6 @@ const common: Options = {
   multipleOfPrecision: 9,
   useDefaults: true,
   strict: false,
-  keywords: ['examples'],
 };
 
 // Bodies are taken as sent: no coercion ("42" is not a number) and no silent removal of
@@ -17,4 +16,6 @@ const coercing = new Ajv({ ...common, coerceTypes: true, removeAdditional: false
 
 /** Fastify's validator compiler: strict for bodies, coercing for everything in the URL. */
 export const compileValidator: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? strict : coercing).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  (httpPart === 'body' ? strict : coercing).compile(schema as object) as ReturnType<
+    FastifySchemaCompiler<unknown>
+  >;

@@ -44,7 +44,10 @@ export function createAlbumRepository(client: Sql) {
         .where(and(...where))
         .orderBy(asc(albums.id))
         .limit(query.limit + 1);
-      return { albums: rows.slice(0, query.limit).map(toAlbum), hasMore: rows.length > query.limit };
+      return {
+        albums: rows.slice(0, query.limit).map(toAlbum),
+        hasMore: rows.length > query.limit,
+      };
     },
 
     async get(id: number): Promise<Album | null> {

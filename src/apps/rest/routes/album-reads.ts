@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
 import { AlbumFields } from '../../../domain/album.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
@@ -12,19 +12,32 @@ export interface AlbumReadDeps {
 const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Albums per page' }),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque position from a Link header' })),
-    artist: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Exact artist, any case' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text in the title or artist, any case' })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, description: 'Opaque position from a Link header' }),
+    ),
+    artist: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Exact artist, any case' }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Text in the title or artist, any case',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 // The cursor names the last id of the previous page; it is opaque so that it may change.
-const encodeCursor = (lastId: number) => Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
+const encodeCursor = (lastId: number) =>
+  Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
 
 function decodeCursor(cursor: string): number {
   try {
-    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      after?: unknown;
+    };
     if (Number.isInteger(after) && (after as number) >= 0) return after as number;
   } catch {}
   throw new AppError(ErrorCode.InvalidArgument, 'The cursor is not one this API gave out', {
@@ -33,12 +46,16 @@ function decodeCursor(cursor: string): number {
 }
 
 /** Album reads through the ORM, sorted by id, with keyset pagination and RFC 8288 links. */
-export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (app, { albums }) => {
+export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
+  app,
+  { albums },
+) => {
   app.get('/api/v1/albums', {
     schema: {
       tags: ['albums'],
       summary: 'List albums',
-      description: 'Sorted by id. When more albums follow, the `Link` header holds the next page (rel="next").',
+      description:
+        'Sorted by id. When more albums follow, the `Link` header holds the next page (rel="next").',
       querystring: ListQuery,
       response: { 200: AlbumList, 400: ProblemSchema },
     },

@@ -1,7 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type AcceptOptions, acceptAlbums, type IntakePorts } from '../../../services/album-intake.ts';
+import {
+  type AcceptOptions,
+  acceptAlbums,
+  type IntakePorts,
+} from '../../../services/album-intake.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
-import { AlbumCreate, AlbumList, AlbumSchema, AlbumUpsert, batchOf, MAX_BATCH, ProblemSchema } from '../schemas.ts';
+import {
+  AlbumCreate,
+  AlbumList,
+  AlbumSchema,
+  AlbumUpsert,
+  batchOf,
+  MAX_BATCH,
+  ProblemSchema,
+} from '../schemas.ts';
 
 export interface AlbumWriteDeps {
   readonly intake: IntakePorts;
@@ -19,19 +31,27 @@ function trimAlbum(item: unknown): void {
 }
 
 /** POST/PUT of one album or of a batch: 202 once every album is on the Kafka topic. */
-export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async (app, { intake }) => {
+export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async (
+  app,
+  { intake },
+) => {
   app.addHook('preValidation', async (request) => {
     const body: unknown = request.body;
     if (Array.isArray(body)) {
       // Too many items is a size problem (413), not a shape problem (400).
       if (body.length > MAX_BATCH) {
-        throw new AppError(ErrorCode.PayloadTooLarge, `A batch holds at most ${MAX_BATCH} albums (got ${body.length})`);
+        throw new AppError(
+          ErrorCode.PayloadTooLarge,
+          `A batch holds at most ${MAX_BATCH} albums (got ${body.length})`,
+        );
       }
       body.forEach(trimAlbum);
     } else trimAlbum(body);
   });
 
-  const headersOf = (request: { id: string }): AcceptOptions => ({ headers: { 'x-request-id': request.id } });
+  const headersOf = (request: { id: string }): AcceptOptions => ({
+    headers: { 'x-request-id': request.id },
+  });
 
   for (const method of ['POST', 'PUT'] as const) {
     const create = method === 'POST';
@@ -61,7 +81,8 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
         body: batchOf(create ? AlbumCreate : AlbumUpsert),
         response: { 202: AlbumList, ...errors },
       },
-      handler: async (request, reply) => reply.status(202).send(await acceptAlbums(intake, request.body, headersOf(request))),
+      handler: async (request, reply) =>
+        reply.status(202).send(await acceptAlbums(intake, request.body, headersOf(request))),
     });
   }
 };

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -11,12 +11,19 @@ export interface HealthDeps {
 }
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.String() });
-const ReadinessSchema = Type.Object({ ready: Type.Boolean(), checks: Type.Record(Type.String(), Check) });
+const ReadinessSchema = Type.Object({
+  ready: Type.Boolean(),
+  checks: Type.Record(Type.String(), Check),
+});
 
 /** Liveness (the process answers) and readiness (its dependencies answer). */
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, { readiness }) => {
   app.get('/healthz', {
-    schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    schema: {
+      tags: ['health'],
+      summary: 'The process is alive',
+      response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+    },
     logLevel: 'warn',
     handler: async () => ({ status: 'ok' as const }),
   });

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { upsertAlbums } from '../../adapters/db/album-sql.ts';
+import { createSql } from '../../adapters/db/client.ts';
+import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
+import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
+import { createPublisher } from '../../adapters/kafka/publisher.ts';
+import { ensureTopics } from '../../adapters/kafka/topics.ts';
+import type { BatchConsumer } from '../../adapters/kafka/types.ts';
+import { runProcess } from '../../shared/process.ts';
+import { createBatchProcessor } from './processor.ts';
+
+export const CLIENTS = ['platformatic', 'confluent'] as const;
+export type ClientName = (typeof CLIENTS)[number];
+
+/** One consumer process on the chosen Kafka client; both share the processing. */
+export function runConsumer(client: ClientName): Promise<void> {
+  return runProcess(`consumer-${client}`, async ({ config, log, onShutdown, signal, stop }) => {
+    await ensureTopics(config.KAFKA_BROKERS, [
+      { name: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS },
+      { name: config.KAFKA_DLQ_TOPIC, partitions: config.KAFKA_PARTITIONS },
+    ]);
+    const sql = createSql({
+      url: config.DATABASE_URL,
+      max: 2,
+      applicationName: `music-consumer-${client}`,
+    });
+    onShutdown(() => sql.end({ timeout: 5 }));
+    const dlq = createPublisher({
+      brokers: config.KAFKA_BROKERS,
+      clientId: `${config.KAFKA_CLIENT_ID}-dlq-${client}`,
+      timeoutMs: config.PRODUCE_TIMEOUT_MS,
+    });
+    onShutdown(() => dlq.close());
+
+    const options = {
+      brokers: config.KAFKA_BROKERS,
+      clientId: `${config.KAFKA_CLIENT_ID}-${client}`,
+      groupId: config.KAFKA_GROUP_ID,
+      topic: config.KAFKA_TOPIC,
+      batchSize: config.CONSUMER_BATCH_SIZE,
+      batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
+    };
+    const consumer: BatchConsumer =
+      client === 'platformatic'
+        ? createPlatformaticConsumer(options, log)
+        : createConfluentConsumer(options, log);
+    const handle = createBatchProcessor(
+      {
+        store: (changes) => upsertAlbums(sql, changes),
+        deadLetter: (messages) => dlq.publish(config.KAFKA_DLQ_TOPIC, messages),
+      },
+      { client, log, signal },
+    );
+    onShutdown(() => consumer.close());
+    consumer.run(handle).then(
+      () => log.info('consumer stopped'),
+      (err: unknown) => {
+        if (signal.aborted) return;
+        log.fatal({ err }, 'consumer failed');
+        stop('consumer failed', 1);
+      },
+    );
+  });
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: { client: { type: 'string', default: 'platformatic' } },
+  });
+  const client = CLIENTS.find((c) => c === values.client);
+  if (!client) {
+    process.stderr.write(
+      `consumer: --client must be one of ${CLIENTS.join(', ')} (got ${values.client})\n`,
+    );
+    process.exit(2);
+  }
+  await runConsumer(client);
+}

@@ -1,0 +1,39 @@
+import http2 from 'node:http2';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Sql } from '../../adapters/db/client.ts';
+import { Health } from '../../gen/grpc/health/v1/health_pb.js';
+import { MusicService } from '../../gen/service/music_pb.js';
+import { healthService } from './health-service.ts';
+import { musicService } from './music-service.ts';
+
+/** The largest request or response message, in bytes. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** The internal gRPC API: an h2c server speaking the gRPC protocol (and Connect, for curl). */
+export function createGrpcServer(sql: Sql): http2.Http2Server {
+  let lastCheck = { at: 0, ok: Promise.resolve(false) };
+  const databaseAnswers = () => {
+    if (Date.now() - lastCheck.at > 1000) {
+      lastCheck = {
+        at: Date.now(),
+        ok: sql`select 1`.then(
+          () => true,
+          () => false,
+        ),
+      };
+    }
+    return lastCheck.ok;
+  };
+  const handler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: false,
+    connect: true,
+    readMaxBytes: MAX_MESSAGE_BYTES,
+    writeMaxBytes: MAX_MESSAGE_BYTES,
+    routes(router) {
+      router.service(MusicService, musicService(sql));
+      router.service(Health, healthService(databaseAnswers));
+    },
+  });
+  return http2.createServer(handler);
+}

@@ -1,0 +1,28 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { AppError, type ErrorCode } from '../../shared/errors.ts';
+
+/** gRPC status of each error code. */
+const CODES: Record<ErrorCode, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  unsupported_media_type: Code.InvalidArgument,
+  payload_too_large: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  deadline_exceeded: Code.DeadlineExceeded,
+  internal: Code.Internal,
+};
+
+/** The gRPC edge's error translation: anything thrown becomes a ConnectError with our code. */
+export function toConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  const error = AppError.from(err);
+  const code = CODES[error.code];
+  // Internal details stay in the logs.
+  return new ConnectError(
+    code === Code.Internal ? 'Internal error' : error.message,
+    code,
+    undefined,
+    undefined,
+    err,
+  );
+}
