@@ -63,8 +63,9 @@ export function createPublisher(o: PublisherOptions): Publisher {
           topic: p.topic,
           key: m.key === null ? undefined : Buffer.from(m.key),
           value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+          // Header keys go through the Buffer serializer too, so they must be Buffers.
           headers: m.headers
-            ? Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)]))
+            ? new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
             : undefined,
         })),
       );

@@ -1,0 +1,94 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface ServiceSpec {
+  readonly name: string;
+  readonly script: string;
+  readonly args?: readonly string[];
+}
+
+export interface RunningService {
+  readonly spec: ServiceSpec;
+  child: ChildProcess;
+  readonly logFile: string;
+}
+
+/** The first port from `from` upwards that nothing listens on (at most 20 tries). */
+export async function freePort(host: string, from: number): Promise<number> {
+  for (let port = from; port < from + 20; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port on ${host} from ${from} to ${from + 19}`);
+}
+
+/**
+ * Starts a service as a child on the pinned Node with an IPC channel: the child exits by itself
+ * when this process dies, even by SIGKILL. Its output is appended to <logsDir>/<name>.log.
+ */
+export function spawnService(
+  root: string,
+  logsDir: string,
+  spec: ServiceSpec,
+  env: NodeJS.ProcessEnv,
+): RunningService {
+  mkdirSync(logsDir, { recursive: true });
+  const logFile = join(logsDir, `${spec.name}.log`);
+  const out = openSync(logFile, 'a');
+  const child = fork(join(root, spec.script), [...(spec.args ?? [])], {
+    cwd: root,
+    env,
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  return { spec, child, logFile };
+}
+
+/** Resolves when the child reports ready; rejects if it exits first or takes too long. */
+export function whenReady(service: RunningService, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${service.spec.name} not ready after ${timeoutMs / 1000}s; see ${service.logFile}`,
+          ),
+        ),
+      timeoutMs,
+    );
+    service.child.on('message', (message: { type?: string }) => {
+      if (message?.type === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    service.child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `${service.spec.name} exited with code ${code} while starting; see ${service.logFile}`,
+        ),
+      );
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after the grace period; resolves when the child is gone. */
+export function stopService(service: RunningService, graceMs: number): Promise<void> {
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,178 @@
+// `npm start`: provisions what is missing, starts every service, supervises them, and on
+// Ctrl-C / SIGTERM stops what this run started.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Config, ConfigError, loadConfig, redactUrl } from '../src/shared/config.ts';
+import { stopLocalKafka } from './kafka.ts';
+import { stopLocalPostgres } from './postgres.ts';
+import { dataDir, ensureInfrastructure, PROJECT_ROOT, type Provisioned } from './provision.ts';
+import {
+  freePort,
+  type RunningService,
+  type ServiceSpec,
+  spawnService,
+  stopService,
+  whenReady,
+} from './services.ts';
+
+const SERVICES: readonly ServiceSpec[] = [
+  { name: 'rest', script: 'src/apps/rest/main.ts' },
+  { name: 'grpc', script: 'src/apps/grpc/main.ts' },
+  {
+    name: 'consumer-platformatic',
+    script: 'src/apps/consumer/main.ts',
+    args: ['--client', 'platformatic'],
+  },
+  {
+    name: 'consumer-confluent',
+    script: 'src/apps/consumer/main.ts',
+    args: ['--client', 'confluent'],
+  },
+];
+
+const say = (line: string) => process.stdout.write(`music: ${line}\n`);
+
+function loadOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`music: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+// Each live `npm start` leaves a marker, so the last one to stop is the one that stops shared
+// infrastructure that it started.
+function markRunning(runDir: string): () => boolean {
+  mkdirSync(runDir, { recursive: true });
+  const mine = join(runDir, `start-${process.pid}`);
+  writeFileSync(mine, '');
+  return () => {
+    rmSync(mine, { force: true });
+    return readdirSync(runDir)
+      .filter((f) => f.startsWith('start-'))
+      .some((f) => {
+        try {
+          process.kill(Number(f.slice(6)), 0);
+          return true;
+        } catch {
+          rmSync(join(runDir, f), { force: true });
+          return false;
+        }
+      });
+  };
+}
+
+async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  let lastReport = 0;
+  let last = '';
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) return;
+      last = JSON.stringify(((await res.json()) as { checks?: unknown }).checks ?? {});
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      say(`waiting for readiness (${Math.round((Date.now() - started) / 1000)}s)…`);
+    }
+    await sleep(500);
+  }
+  throw new Error(`not ready after ${timeoutMs / 1000}s: ${last}`);
+}
+
+async function main(): Promise<void> {
+  const config = loadOrExit();
+  const dir = dataDir(config);
+  const logsDir = join(dir, 'logs');
+  const othersRunning = markRunning(join(dir, 'run'));
+  let provisioned: Provisioned = { kafka: false, postgres: false };
+  const running: RunningService[] = [];
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    await Promise.all(running.map((s) => stopService(s, 30_000)));
+    if (othersRunning()) {
+      say('another `npm start` is running: Kafka and PostgreSQL stay up');
+    } else {
+      if (provisioned.kafka) await stopLocalKafka({ dataDir: dir, report: say });
+      if (provisioned.postgres) stopLocalPostgres(dir);
+    }
+    say('stopped');
+    process.exit(code);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(sig, () => void stopAll(0));
+
+  try {
+    provisioned = await ensureInfrastructure(config, say);
+    const restPort = await freePort(config.REST_HOST, config.REST_PORT);
+    const grpcPort = await freePort(config.GRPC_HOST, config.GRPC_PORT);
+    for (const [name, want, got] of [
+      ['REST', config.REST_PORT, restPort],
+      ['gRPC', config.GRPC_PORT, grpcPort],
+    ] as const) {
+      if (want !== got) say(`${name} port ${want} is taken (another music-service?); using ${got}`);
+    }
+    const env = { ...process.env, REST_PORT: String(restPort), GRPC_PORT: String(grpcPort) };
+    for (const spec of SERVICES) running.push(spawnService(PROJECT_ROOT, logsDir, spec, env));
+    await Promise.all(running.map((s) => whenReady(s, 60_000)));
+    running.forEach((s) => supervise(s, PROJECT_ROOT, logsDir, env, () => stopping));
+    const base = `http://${config.REST_HOST}:${restPort}`;
+    await waitUntilReady(`${base}/readyz`, 120_000);
+    say(
+      [
+        'music-service is up',
+        `  REST API and UI  ${base}/  (API docs ${base}/docs, readiness ${base}/readyz)`,
+        `  gRPC API         ${config.GRPC_HOST}:${grpcPort}  (service.MusicService, grpc.health.v1.Health)`,
+        `  consumers        platformatic and confluent, group ${config.KAFKA_GROUP_ID}`,
+        `  Kafka            ${config.KAFKA_BROKERS.join(',')}  (topics ${config.KAFKA_TOPIC}, ${config.KAFKA_DLQ_TOPIC})`,
+        `  PostgreSQL       ${redactUrl(config.DATABASE_URL)}`,
+        `  logs             ${logsDir}/*.log`,
+        'Ctrl-C stops what this run started.',
+      ].join('\n'),
+    );
+  } catch (err) {
+    process.stderr.write(`music: ${(err as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+/** Restarts a service that died on its own, backing off while it keeps dying. */
+function supervise(
+  service: RunningService,
+  root: string,
+  logsDir: string,
+  env: NodeJS.ProcessEnv,
+  stopping: () => boolean,
+): void {
+  let delay = 1000;
+  let startedAt = Date.now();
+  const onExit = async (code: number | null, signal: string | null) => {
+    if (stopping()) return;
+    if (Date.now() - startedAt > 60_000) delay = 1000;
+    say(
+      `${service.spec.name} exited (${signal ?? code}); restarting in ${delay / 1000}s, see ${service.logFile}`,
+    );
+    await sleep(delay);
+    delay = Math.min(delay * 2, 30_000);
+    if (stopping()) return;
+    const next = spawnService(root, logsDir, service.spec, env);
+    service.child = next.child;
+    startedAt = Date.now();
+    service.child.once('exit', onExit);
+  };
+  service.child.once('exit', onExit);
+}
+
+await main();

@@ -1,0 +1,95 @@
+// `npm test`: static checks, then the whole suite against real Kafka and PostgreSQL. The run
+// gets its own database, topics and consumer groups, so it can share servers with `npm start`.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
+import { createSql } from '../src/adapters/db/client.ts';
+import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
+import { ConfigError, loadConfig } from '../src/shared/config.ts';
+import { ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+
+const say = (line: string) => process.stdout.write(`music: ${line}\n`);
+
+function run(
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function main(): Promise<number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`music: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const bin = join(PROJECT_ROOT, 'node_modules', '.bin');
+  say('type-checking and linting');
+  if ((await run(join(bin, 'tsc'), ['--noEmit', '-p', '.'])) !== 0) return 1;
+  if ((await run(join(bin, 'biome'), ['check', '--error-on-warnings', '.'])) !== 0) return 1;
+
+  await ensureInfrastructure(config, say);
+  const runId = randomBytes(4).toString('hex');
+  const database = `music_test_${runId}`;
+  const admin = createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-test' });
+  const testUrl = new URL(config.DATABASE_URL);
+  testUrl.pathname = `/${database}`;
+  const prefix = `test-${runId}`;
+  try {
+    await admin`create database ${admin(database)}`;
+    const sql = createSql({ url: testUrl.href, max: 1, applicationName: 'music-test' });
+    await migrate(sql, await readMigrations());
+    await sql.end();
+    say(`test run ${runId}: database ${database}, topics and groups prefixed ${prefix}`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: testUrl.href,
+      KAFKA_TOPIC: `${prefix}.music.albums`,
+      KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
+      KAFKA_GROUP_ID: `${prefix}-music-albums`,
+      MUSIC_TEST_RUN: prefix,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    };
+    const files = process.argv.slice(2);
+    return await run(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        '--test',
+        '--test-concurrency=1',
+        '--test-timeout=300000',
+        ...(files.length > 0 ? files : ['test/**/*.test.ts']),
+      ],
+      env,
+    );
+  } finally {
+    await admin`drop database if exists ${admin(database)} with (force)`.catch(() => {});
+    await admin.end();
+    await deleteTopics(config.KAFKA_BROKERS, prefix);
+  }
+}
+
+/** Removes the run's topics, so that repeated runs do not fill the broker. */
+async function deleteTopics(brokers: readonly string[], prefix: string): Promise<void> {
+  const admin = new Admin({ clientId: 'music-test-cleanup', bootstrapBrokers: [...brokers] });
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } catch (err) {
+    say(`could not delete test topics: ${(err as Error).message}`);
+  } finally {
+    await admin.close();
+  }
+}
+
+process.exit(await main());

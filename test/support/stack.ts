@@ -1,0 +1,134 @@
+// Shared helpers of the integration tests: real broker, real database, unique names per test.
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import { createSql, type Sql } from '../../src/adapters/db/client.ts';
+import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
+import type { ConsumedMessage } from '../../src/adapters/kafka/types.ts';
+import { type Config, loadConfig } from '../../src/shared/config.ts';
+import { createLogger, type Logger } from '../../src/shared/logger.ts';
+
+/** The configuration `npm test` prepared: a database and names of this run. */
+export const config: Config = loadConfig();
+
+export const log: Logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
+
+/** A name no other test or run uses, under the run's prefix (cleaned up by the runner). */
+export function uniqueName(label: string): string {
+  return `${process.env.MUSIC_TEST_RUN ?? 'test-adhoc'}-${label}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A topic and its DLQ, created for one test. */
+export async function freshTopics(
+  label: string,
+  partitions = 6,
+): Promise<{ topic: string; dlq: string }> {
+  const topic = uniqueName(label);
+  const dlq = `${topic}.dlq`;
+  await ensureTopics(config.KAFKA_BROKERS, [
+    { name: topic, partitions },
+    { name: dlq, partitions },
+  ]);
+  return { topic, dlq };
+}
+
+/** `count` consecutive album ids that no other test uses. */
+export function idBlock(count: number): number[] {
+  const first = randomInt(1_000_000, 2_000_000_000 - count);
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+export function testSql(max = 4): Sql {
+  return createSql({ url: config.DATABASE_URL, max, applicationName: 'music-test' });
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after the timeout. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export interface RawRecord {
+  readonly key?: string | undefined;
+  readonly value: Uint8Array;
+  readonly headers?: Record<string, string>;
+  readonly timestamp?: bigint;
+}
+
+/** Produces records as any other client would (optionally keyless or with set timestamps). */
+export async function produceRaw(topic: string, records: readonly RawRecord[]): Promise<void> {
+  const producer = new Producer({
+    clientId: 'music-test-producer',
+    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    acks: ProduceAcks.ALL,
+  });
+  try {
+    for (let i = 0; i < records.length; i += 1000) {
+      await producer.send({
+        messages: records.slice(i, i + 1000).map((r) => ({
+          topic,
+          key: r.key === undefined ? undefined : Buffer.from(r.key),
+          value: Buffer.from(r.value),
+          headers: r.headers
+            ? new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
+            : undefined,
+          timestamp: r.timestamp,
+        })),
+      });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Reads the first `count` records of a topic from the beginning, in a throwaway group. */
+export async function readTopic(
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ConsumedMessage[]> {
+  const consumer = new Consumer({
+    clientId: 'music-test-reader',
+    groupId: uniqueName('reader'),
+    bootstrapBrokers: [...config.KAFKA_BROKERS],
+  });
+  const out: ConsumedMessage[] = [];
+  try {
+    const stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.EARLIEST,
+      autocommit: false,
+    });
+    const timer = setTimeout(() => void stream.close(), timeoutMs);
+    try {
+      for await (const m of stream) {
+        out.push({
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          timestamp: m.timestamp,
+          key: m.key && m.key.length > 0 ? m.key : null,
+          value: m.value ?? null,
+          headers: new Map([...m.headers].map(([k, v]) => [k.toString(), v.toString()])),
+        });
+        if (out.length >= count) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      await stream.close();
+    }
+  } finally {
+    await consumer.close(true);
+  }
+  return out;
+}
