@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     const env = { ...process.env, REST_PORT: String(restPort), GRPC_PORT: String(grpcPort) };
     for (const spec of SERVICES) running.push(spawnService(PROJECT_ROOT, logsDir, spec, env));
     await Promise.all(running.map((s) => whenReady(s, 60_000)));
-    running.forEach((s) => supervise(s, PROJECT_ROOT, logsDir, env, () => stopping));
+    for (const s of running) supervise(s, PROJECT_ROOT, logsDir, env, () => stopping);
     const base = `http://${config.REST_HOST}:${restPort}`;
     await waitUntilReady(`${base}/readyz`, 120_000);
     say(
