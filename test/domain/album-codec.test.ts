@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { centsToDecimal, toCents } from '../../src/domain/album.ts';
+import { decodeAlbum, encodeAlbum } from '../../src/domain/album-codec.ts';
+import { AlbumSchema } from '../../src/gen/service/music_pb.js';
+
+const bare = (fields: { id: number; title: string; artist: string; price: number }) =>
+  toBinary(AlbumSchema, create(AlbumSchema, fields));
+
+test('an encoded album decodes to the same album, cents exact', () => {
+  const album = { id: 7, title: 'Kind of Blue', artist: 'Miles Davis', priceCents: 123456789n };
+  assert.deepEqual(decodeAlbum(encodeAlbum(album)), { ok: true, album });
+});
+
+test('a bare original-contract album rounds its float price to cents', () => {
+  const decoded = decodeAlbum(
+    bare({ id: 1, title: 'Blue Train', artist: 'John Coltrane', price: 56.99 }),
+  );
+  assert.deepEqual(decoded, {
+    ok: true,
+    album: { id: 1, title: 'Blue Train', artist: 'John Coltrane', priceCents: 5699n },
+  });
+});
+
+test('text is trimmed before the rules apply', () => {
+  const decoded = decodeAlbum(
+    bare({ id: 2, title: '  Jeru ', artist: 'Gerry Mulligan ', price: 1 }),
+  );
+  assert.ok(decoded.ok);
+  assert.equal(decoded.album.title, 'Jeru');
+  assert.equal(decoded.album.artist, 'Gerry Mulligan');
+});
+
+test('records that break the rules are refused with a reason', () => {
+  const cases = [
+    { bytes: null, reason: /empty/ },
+    { bytes: new Uint8Array([0xff, 0xff, 0xff, 0xff]), reason: /not a service.Album/ },
+    { bytes: bare({ id: 0, title: 'x', artist: 'y', price: 1 }), reason: /id/ },
+    { bytes: bare({ id: 3, title: '   ', artist: 'y', price: 1 }), reason: /title/ },
+    { bytes: bare({ id: 3, title: 'x', artist: 'y'.repeat(201), price: 1 }), reason: /artist/ },
+    { bytes: bare({ id: 3, title: 'x', artist: 'y', price: -1 }), reason: /price/ },
+    { bytes: bare({ id: 3, title: 'x', artist: 'y', price: Number.NaN }), reason: /price/ },
+  ];
+  for (const { bytes, reason } of cases) {
+    const decoded = decodeAlbum(bytes);
+    assert.equal(decoded.ok, false);
+    if (!decoded.ok) assert.match(decoded.reason, reason);
+  }
+});
+
+test('cents convert to decimal text and back without loss', () => {
+  assert.equal(centsToDecimal(5699n), '56.99');
+  assert.equal(centsToDecimal(5n), '0.05');
+  assert.equal(centsToDecimal(9999999999n), '99999999.99');
+  assert.equal(toCents(0.29), 29n);
+  assert.equal(toCents(Math.fround(56.99)), 5699n);
+});

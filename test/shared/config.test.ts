@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, redactUrl } from '../../src/shared/config.ts';
+
+test('an empty environment gives the documented defaults', () => {
+  const config = loadConfig({});
+  assert.equal(config.DATABASE_URL, 'postgres://music:music@127.0.0.1:5432/music');
+  assert.deepEqual(config.KAFKA_BROKERS, ['127.0.0.1:9092']);
+  assert.equal(config.KAFKA_TOPIC, 'music.albums');
+  assert.equal(config.KAFKA_DLQ_TOPIC, 'music.albums.dlq');
+  assert.equal(config.KAFKA_GROUP_ID, 'music-albums');
+  assert.equal(config.REST_PORT, 3000);
+  assert.equal(config.GRPC_PORT, 50051);
+});
+
+test('values are converted to their types and lists split', () => {
+  const config = loadConfig({
+    REST_PORT: '8080',
+    KAFKA_BROKERS: 'a:1,b:2',
+    CONSUMER_BATCH_SIZE: '50',
+  });
+  assert.equal(config.REST_PORT, 8080);
+  assert.deepEqual(config.KAFKA_BROKERS, ['a:1', 'b:2']);
+  assert.equal(config.CONSUMER_BATCH_SIZE, 50);
+});
+
+test('a bad value fails with one line naming the variable and the value', () => {
+  for (const [key, value] of [
+    ['REST_PORT', 'abc'],
+    ['GRPC_PORT', '70000'],
+    ['KAFKA_BROKERS', 'no-port'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LOG_LEVEL', 'loud'],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ [key]: value }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message.includes(key) &&
+        err.message.includes(value) &&
+        !err.message.includes('\n'),
+    );
+  }
+});
+
+test('passwords are redacted from URLs', () => {
+  assert.equal(redactUrl('postgres://music:secret@h:5432/db'), 'postgres://music:***@h:5432/db');
+});
