@@ -32,7 +32,7 @@ export async function upsertAlbums(sql: Sql, changes: readonly AlbumChange[]): P
       ${col((c) => c.album.id)}::int4[],
       ${col((c) => c.album.title)}::text[],
       ${col((c) => c.album.artist)}::text[],
-      ${col((c) => centsToDecimal(c.album.priceCents))}::numeric[],
+      ${col((c) => centsToDecimal(c.album.priceCents))}::text[]::numeric[],
       ${col((c) => c.eventTimeMs.toString())}::int8[],
       ${col((c) => c.partition)}::int4[],
       ${col((c) => c.offset.toString())}::int8[]

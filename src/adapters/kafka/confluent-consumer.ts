@@ -75,7 +75,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       'partition.assignment.strategy': 'roundrobin',
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
-      'session.timeout.ms': 45_000,
+      'session.timeout.ms': o.sessionTimeoutMs,
       'heartbeat.interval.ms': 3_000,
       'max.poll.interval.ms': 300_000,
       'fetch.wait.max.ms': 100,

@@ -72,7 +72,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     groupId: o.groupId,
     autocommit: false,
     protocols: GROUP_PROTOCOLS,
-    sessionTimeout: 45_000,
+    sessionTimeout: o.sessionTimeoutMs,
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
     // Long-poll of an idle fetch; bounds how long close() waits for an in-flight fetch.

@@ -43,4 +43,6 @@ export interface ConsumerOptions {
   readonly batchSize: number;
   /** ...or when this many milliseconds passed since its first record. */
   readonly batchWaitMs: number;
+  /** A member silent this long is dropped from the group and its partitions move on. */
+  readonly sessionTimeoutMs: number;
 }

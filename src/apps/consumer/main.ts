@@ -39,6 +39,7 @@ export function runConsumer(client: ClientName): Promise<void> {
       topic: config.KAFKA_TOPIC,
       batchSize: config.CONSUMER_BATCH_SIZE,
       batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     };
     const consumer: BatchConsumer =
       client === 'platformatic'

@@ -34,6 +34,9 @@ export async function buildRestApp(deps: RestDeps) {
     requestTimeout: 30_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema
+  // and turn a wrong content type into a 400 instead of a 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(compileValidator);
   // Set before any plugin is registered: Fastify gives each plugin the handlers of its parent.
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));

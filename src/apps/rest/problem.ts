@@ -43,7 +43,7 @@ function fieldProblems(issues: readonly AjvIssue[]): FieldProblem[] {
   return issues.map((issue) => {
     const extra = issue.params.missingProperty ?? issue.params.additionalProperty;
     const pointer =
-      typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath || '/';
+      typeof extra === 'string' ? `${issue.instancePath}/${extra}` : issue.instancePath;
     const detail =
       issue.params.additionalProperty !== undefined
         ? 'is not a known field'

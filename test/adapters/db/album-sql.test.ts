@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
+import type { AlbumChange } from '../../../src/domain/batch.ts';
+import { idBlock, testSql } from '../../support/stack.ts';
+
+const sql = testSql(2);
+after(() => sql.end());
+
+const change = (id: number, title: string, eventTimeMs: number, offset: number): AlbumChange => ({
+  album: { id, title, artist: 'SQL test', priceCents: 1999n },
+  eventTimeMs: BigInt(eventTimeMs),
+  partition: 0,
+  offset: BigInt(offset),
+});
+
+test('the upsert works on a client that Drizzle also uses', async () => {
+  // Drizzle swaps postgres.js's numeric[] serializer; the upsert must not depend on it.
+  const repository = createAlbumRepository(sql);
+  const [id] = idBlock(1) as [number];
+  assert.deepEqual(await upsertAlbums(sql, [change(id, 'Shared', 1000, 1)]), [id]);
+  assert.deepEqual(await repository.get(id), {
+    id,
+    title: 'Shared',
+    artist: 'SQL test',
+    price: 19.99,
+  });
+});
+
+test('an older or repeated event changes nothing; a newer one wins', async () => {
+  const [id] = idBlock(1) as [number];
+  await upsertAlbums(sql, [change(id, 'v2', 2000, 5)]);
+  assert.deepEqual(await upsertAlbums(sql, [change(id, 'v1', 1000, 9)]), []);
+  assert.deepEqual(await upsertAlbums(sql, [change(id, 'v2', 2000, 5)]), []);
+  assert.deepEqual(await upsertAlbums(sql, [change(id, 'v3', 2000, 6)]), [id]);
+  const [row] = await sql<{ title: string; event_offset: string }[]>`
+    select title, event_offset from music.albums where id = ${id}`;
+  assert.deepEqual({ ...row }, { title: 'v3', event_offset: '6' });
+});

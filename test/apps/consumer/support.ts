@@ -1,0 +1,224 @@
+// Helpers of the consumer tests: album fixtures, row reads, and an in-process consumer wired like
+// src/apps/consumer/main.ts whose handler counts what it was given.
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { Admin } from '@platformatic/kafka';
+import { upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import type { Sql } from '../../../src/adapters/db/client.ts';
+import { createConfluentConsumer } from '../../../src/adapters/kafka/confluent-consumer.ts';
+import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
+import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
+import type { BatchConsumer } from '../../../src/adapters/kafka/types.ts';
+import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
+import { type AlbumRecord, centsToDecimal } from '../../../src/domain/album.ts';
+import { encodeAlbum } from '../../../src/domain/album-codec.ts';
+import { config, log, produceRaw, uniqueName } from '../../support/stack.ts';
+
+export const CLIENTS = ['platformatic', 'confluent'] as const;
+export type Client = (typeof CLIENTS)[number];
+
+/** Version `version` of album `id`: values differ per id and per version, prices up to 99,999.99. */
+export function albumOf(id: number, label: string, version = 1): AlbumRecord {
+  return {
+    id,
+    title: `${label} #${id} v${version}`,
+    artist: `Artist ${id % 97}`,
+    priceCents: BigInt((id * 7919 + version * 131) % 10_000_000),
+  };
+}
+
+/** Publishes albums as this service does: encoded `service.Album`, keyed by id. */
+export function produceAlbums(
+  topic: string,
+  albums: readonly AlbumRecord[],
+  timestamp?: bigint,
+): Promise<void> {
+  return produceRaw(
+    topic,
+    albums.map((a) => ({ key: String(a.id), value: encodeAlbum(a), timestamp })),
+  );
+}
+
+export interface Row {
+  id: number;
+  title: string;
+  artist: string;
+  price: string;
+  eventTime: Date;
+  eventPartition: number;
+  eventOffset: string;
+  updatedAt: Date;
+}
+
+/** Every row with an id in [first, last], sorted by id. */
+export async function rowsBetween(sql: Sql, first: number, last: number): Promise<Row[]> {
+  const rows = await sql<Row[]>`
+    select id, title, artist, price::text as price, event_time as "eventTime",
+           event_partition as "eventPartition", event_offset::text as "eventOffset",
+           updated_at as "updatedAt"
+    from music.albums where id between ${first} and ${last} order by id`;
+  return rows.map((r) => ({ ...r }));
+}
+
+export async function countBetween(sql: Sql, first: number, last: number): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from music.albums where id between ${first} and ${last}`;
+  return row?.n ?? 0;
+}
+
+/** Asserts that the rows of the albums' ids hold exactly their values (and no other row exists). */
+export async function assertRowsEqual(sql: Sql, albums: readonly AlbumRecord[]): Promise<void> {
+  const ids = albums.map((a) => a.id);
+  const rows = await rowsBetween(sql, Math.min(...ids), Math.max(...ids));
+  assert.equal(rows.length, albums.length, 'one row per album');
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const wrong: string[] = [];
+  for (const a of albums) {
+    const r = byId.get(a.id);
+    const want = { title: a.title, artist: a.artist, price: centsToDecimal(a.priceCents) };
+    const got = r && { title: r.title, artist: r.artist, price: r.price };
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      wrong.push(`${a.id}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  }
+  assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} rows differ`);
+}
+
+export interface Running {
+  readonly client: Client;
+  /** Records handed to the handler and handled without error. */
+  handled(): number;
+  /** Rows the upserts inserted or changed. */
+  changed(): number;
+  /** Partitions this member handled records of. */
+  readonly partitions: Set<number>;
+  /** When the first batch reached the handler and the last one was done (ms since epoch). */
+  firstBatchAt(): number;
+  lastBatchAt(): number;
+  isJoined(): boolean;
+  stop(): Promise<void>;
+}
+
+export interface Tracker {
+  /** `partition:offset` of every record handled, by whichever member. */
+  readonly seen: Set<string>;
+  duplicates: number;
+}
+
+export const newTracker = (): Tracker => ({ seen: new Set(), duplicates: 0 });
+
+/**
+ * An in-process consumer on `client`, wired like src/apps/consumer/main.ts (processor, upsert,
+ * DLQ publisher); stopped in t.after (which also asserts it stopped without an error).
+ */
+export function startConsumer(
+  t: TestContext,
+  o: {
+    client: Client;
+    topic: string;
+    dlq: string;
+    groupId: string;
+    sql: Sql;
+    batchSize?: number;
+    tracker?: Tracker;
+  },
+): Running {
+  const options = {
+    brokers: config.KAFKA_BROKERS,
+    clientId: uniqueName(`${o.client}-consumer`),
+    groupId: o.groupId,
+    topic: o.topic,
+    batchSize: o.batchSize ?? 1000,
+    batchWaitMs: 20,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+  };
+  const consumer: BatchConsumer =
+    o.client === 'platformatic'
+      ? createPlatformaticConsumer(options, log)
+      : createConfluentConsumer(options, log);
+  const dlq = createPublisher({
+    brokers: config.KAFKA_BROKERS,
+    clientId: uniqueName(`${o.client}-dlq`),
+    timeoutMs: 10_000,
+  });
+  const shutdown = new AbortController();
+  let handled = 0;
+  let changed = 0;
+  let first = 0;
+  let last = 0;
+  const partitions = new Set<number>();
+  const handleBatch = createBatchProcessor(
+    {
+      store: async (changes) => {
+        const ids = await upsertAlbums(o.sql, changes);
+        changed += ids.length;
+        return ids;
+      },
+      deadLetter: (messages) => dlq.publish(o.dlq, messages),
+    },
+    { client: o.client, log, signal: shutdown.signal },
+  );
+  const outcome = consumer
+    .run(async (batch) => {
+      if (first === 0) first = Date.now();
+      await handleBatch(batch);
+      for (const m of batch) {
+        partitions.add(m.partition);
+        const at = `${m.partition}:${m.offset}`;
+        if (o.tracker) {
+          if (o.tracker.seen.has(at)) o.tracker.duplicates++;
+          else o.tracker.seen.add(at);
+        }
+      }
+      handled += batch.length;
+      last = Date.now();
+    })
+    .then(
+      () => null,
+      (err: unknown) => err,
+    );
+  let stopped: Promise<void> | null = null;
+  const stop = () => {
+    stopped ??= (async () => {
+      shutdown.abort();
+      await consumer.close();
+      await dlq.close();
+      assert.equal(await outcome, null, `the ${o.client} consumer stopped without an error`);
+    })();
+    return stopped;
+  };
+  t.after(stop);
+  return {
+    client: o.client,
+    handled: () => handled,
+    changed: () => changed,
+    partitions,
+    firstBatchAt: () => first,
+    lastBatchAt: () => last,
+    isJoined: () => consumer.isJoined(),
+    stop,
+  };
+}
+
+/** How many records a topic holds: the sum of its partitions' end offsets. */
+export async function recordCount(topic: string, brokers = config.KAFKA_BROKERS): Promise<number> {
+  const admin = new Admin({ clientId: uniqueName('count-admin'), bootstrapBrokers: [...brokers] });
+  try {
+    const { topics } = await admin.metadata({ topics: [topic] });
+    const partitions = topics.get(topic)?.partitions.length ?? 0;
+    assert.ok(partitions > 0, `topic ${topic} has partitions`);
+    const listed = await admin.listOffsets({
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({
+            partitionIndex,
+            timestamp: -1n, // latest
+          })),
+        },
+      ],
+    });
+    return listed.flatMap((x) => x.partitions).reduce((sum, p) => sum + Number(p.offset), 0);
+  } finally {
+    await admin.close();
+  }
+}

@@ -1,0 +1,521 @@
+// The REST write path end to end: app.inject → real publisher → real topic → in-process consumer
+// → real PostgreSQL. Each test has its own topic and consumer group.
+import assert from 'node:assert/strict';
+import { after, type TestContext, test } from 'node:test';
+import { fromBinary } from '@bufbuild/protobuf';
+import { Admin } from '@platformatic/kafka';
+import { IdAllocator, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import type { Sql } from '../../../src/adapters/db/client.ts';
+import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
+import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
+import { createPublisher, type Publisher } from '../../../src/adapters/kafka/publisher.ts';
+import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
+import { buildRestApp } from '../../../src/apps/rest/app.ts';
+import { AlbumSchema } from '../../../src/gen/service/music_pb.js';
+import {
+  config,
+  freshTopics,
+  idBlock,
+  log,
+  readTopic,
+  testSql,
+  uniqueName,
+  waitFor,
+} from '../../support/stack.ts';
+
+const admin = new Admin({
+  clientId: uniqueName('writes-admin'),
+  bootstrapBrokers: [...config.KAFKA_BROKERS],
+});
+after(() => admin.close());
+
+/** How many records a topic holds: the sum of its partitions' end offsets. */
+async function recordCount(topic: string): Promise<number> {
+  const { topics } = await admin.metadata({ topics: [topic] });
+  const partitions = topics.get(topic)?.partitions.length ?? 0;
+  assert.ok(partitions > 0, `topic ${topic} has partitions`);
+  const listed = await admin.listOffsets({
+    topics: [
+      {
+        name: topic,
+        partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({
+          partitionIndex,
+          timestamp: -1n, // latest
+        })),
+      },
+    ],
+  });
+  return listed.flatMap((t) => t.partitions).reduce((sum, p) => sum + Number(p.offset), 0);
+}
+
+interface Row {
+  id: number;
+  title: string;
+  artist: string;
+  price: string;
+}
+
+async function rowOf(sql: Sql, id: number): Promise<Row | undefined> {
+  const [row] = await sql<Row[]>`
+    select id, title, artist, price::text as price from music.albums where id = ${id}`;
+  return row ? { ...row } : undefined;
+}
+
+/** Waits until the row of `id` equals `want` (the consumer writes asynchronously). */
+async function waitForRow(sql: Sql, want: Row): Promise<void> {
+  let last: Row | undefined;
+  await waitFor(`row ${want.id} to become ${JSON.stringify(want)}`, async () => {
+    last = await rowOf(sql, want.id);
+    return last && JSON.stringify(last) === JSON.stringify(want) ? true : undefined;
+  }).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; last seen ${JSON.stringify(last)}`);
+  });
+  assert.deepEqual(await rowOf(sql, want.id), want);
+}
+
+interface Stack {
+  readonly app: Awaited<ReturnType<typeof buildRestApp>>;
+  readonly topic: string;
+  readonly sql: Sql;
+}
+
+/**
+ * The REST app wired like src/apps/rest/main.ts, on a fresh topic; with `consume`, an in-process
+ * consumer (own group) writes the topic into PostgreSQL like src/apps/consumer/main.ts does.
+ */
+async function startStack(
+  t: TestContext,
+  label: string,
+  o: { consume: boolean; brokers?: readonly string[]; timeoutMs?: number },
+): Promise<Stack> {
+  const { topic, dlq } = await freshTopics(label);
+  const sql = testSql();
+  const publisher: Publisher = createPublisher({
+    brokers: o.brokers ?? config.KAFKA_BROKERS,
+    clientId: uniqueName(`${label}-rest`),
+    timeoutMs: o.timeoutMs ?? 10_000,
+  });
+  const ids = new IdAllocator(sql);
+  const app = await buildRestApp({
+    log,
+    intake: {
+      allocateIds: (count) => ids.take(count),
+      publish: (messages) => publisher.publish(topic, messages),
+    },
+    albums: createAlbumRepository(sql),
+    readiness: async () => ({ ready: true, checks: {} }),
+  });
+
+  let stopConsumer = async (): Promise<unknown> => null;
+  if (o.consume) {
+    // Its own pool, as in production where the consumer is another process: a client handed to
+    // The consumer has a pool of its own, as in production.
+    const consumerSql = testSql(2);
+    const dlqPublisher = createPublisher({
+      brokers: config.KAFKA_BROKERS,
+      clientId: uniqueName(`${label}-dlq`),
+      timeoutMs: 10_000,
+    });
+    const shutdown = new AbortController();
+    const consumer = createPlatformaticConsumer(
+      {
+        brokers: config.KAFKA_BROKERS,
+        clientId: uniqueName(`${label}-consumer`),
+        groupId: uniqueName(`${label}-group`),
+        topic,
+        batchSize: 500,
+        batchWaitMs: 20,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      },
+      log,
+    );
+    const handle = createBatchProcessor(
+      {
+        store: (changes) => upsertAlbums(consumerSql, changes),
+        deadLetter: (messages) => dlqPublisher.publish(dlq, messages),
+      },
+      { client: 'platformatic', log, signal: shutdown.signal },
+    );
+    const outcome = consumer.run(handle).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    stopConsumer = async () => {
+      shutdown.abort();
+      await consumer.close();
+      await dlqPublisher.close();
+      await consumerSql.end({ timeout: 5 });
+      return outcome;
+    };
+  }
+
+  // One hook, so that the parts close in reverse order of their creation; a consumer that failed
+  // fails the test, but only after everything is closed (else the process would stay alive).
+  t.after(async () => {
+    await app.close();
+    const consumerError = await stopConsumer();
+    await publisher.close();
+    await sql.end({ timeout: 5 });
+    assert.equal(consumerError, null, 'the consumer stopped without an error');
+  });
+  return { app, topic, sql };
+}
+
+const json = (body: unknown) => ({
+  headers: { 'content-type': 'application/json' },
+  payload: JSON.stringify(body),
+});
+
+test('POST one album without id: 202 with a new id, one keyed service.Album event, the row lands', async (t) => {
+  const { app, topic, sql } = await startStack(t, 'post-one', { consume: true });
+  const sent = { title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
+
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/album',
+    ...json(sent),
+    headers: { 'content-type': 'application/json', 'x-request-id': 'writes-test-1' },
+  });
+
+  assert.equal(res.statusCode, 202, res.body);
+  assert.match(res.headers['content-type'] as string, /^application\/json/);
+  const body = res.json<{ id: number; title: string; artist: string; price: number }>();
+  assert.ok(Number.isInteger(body.id) && body.id >= 101, `allocated id ${body.id}`);
+  assert.deepEqual(body, { id: body.id, ...sent });
+  assert.equal(res.headers.location, `/api/v1/albums/${body.id}`);
+  assert.equal(res.headers['x-request-id'], 'writes-test-1');
+
+  // The 202 came after the broker's acknowledgement, so the record is already there.
+  assert.equal(await recordCount(topic), 1);
+  const [record] = await readTopic(topic, 1, 15_000);
+  assert.ok(record, 'a record on the topic');
+  assert.equal(record.key?.toString('utf8'), String(body.id));
+  assert.equal(record.headers.get('x-request-id'), 'writes-test-1');
+  assert.ok(record.value, 'the record has a value');
+  const message = fromBinary(AlbumSchema, record.value);
+  assert.equal(message.id, body.id);
+  assert.equal(message.title, 'Blue Train');
+  assert.equal(message.artist, 'John Coltrane');
+  assert.equal(message.priceCents, 5699n);
+  assert.equal(message.price, Math.fround(56.99));
+
+  await waitForRow(sql, {
+    id: body.id,
+    title: 'Blue Train',
+    artist: 'John Coltrane',
+    price: '56.99',
+  });
+});
+
+test('POST a batch of 3: 202 with the three albums and distinct ids, all rows land', async (t) => {
+  const { app, topic, sql } = await startStack(t, 'post-batch', { consume: true });
+  const [given] = idBlock(1);
+  assert.ok(given !== undefined);
+  const sent = [
+    { title: 'Giant Steps', artist: 'John Coltrane', price: 63.99 },
+    { id: given, title: 'Jeru', artist: 'Gerry Mulligan', price: 17.99 },
+    { title: 'Sarah Vaughan', artist: 'Sarah Vaughan', price: 0.29 },
+  ];
+
+  const res = await app.inject({ method: 'POST', url: '/api/v1/albums', ...json(sent) });
+
+  assert.equal(res.statusCode, 202, res.body);
+  const body = res.json<{ id: number; title: string; artist: string; price: number }[]>();
+  assert.equal(body.length, 3);
+  assert.equal(body[1]?.id, given, 'a given id is kept');
+  assert.equal(new Set(body.map((a) => a.id)).size, 3, 'ids are distinct');
+  body.forEach((album, i) => {
+    assert.ok(Number.isInteger(album.id) && album.id > 0);
+    assert.deepEqual(album, { ...sent[i], id: album.id });
+  });
+  assert.equal(await recordCount(topic), 3);
+
+  const prices = ['63.99', '17.99', '0.29'];
+  for (const [i, album] of body.entries()) {
+    await waitForRow(sql, {
+      id: album.id,
+      title: album.title,
+      artist: album.artist,
+      price: prices[i] as string,
+    });
+  }
+});
+
+test('PUT of an existing id replaces the row', async (t) => {
+  const { app, topic, sql } = await startStack(t, 'put-update', { consume: true });
+  const [id] = idBlock(1);
+  assert.ok(id !== undefined);
+
+  const first = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/album',
+    ...json({ id, title: 'Kind of Blue', artist: 'Miles Davis', price: 19.99 }),
+  });
+  assert.equal(first.statusCode, 202, first.body);
+  assert.equal(first.headers.location, `/api/v1/albums/${id}`);
+  await waitForRow(sql, { id, title: 'Kind of Blue', artist: 'Miles Davis', price: '19.99' });
+
+  const second = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/album',
+    ...json({ id, title: 'Kind of Blue (Legacy Edition)', artist: 'Miles Davis', price: 24.5 }),
+  });
+  assert.equal(second.statusCode, 202, second.body);
+  assert.deepEqual(second.json(), {
+    id,
+    title: 'Kind of Blue (Legacy Edition)',
+    artist: 'Miles Davis',
+    price: 24.5,
+  });
+  await waitForRow(sql, {
+    id,
+    title: 'Kind of Blue (Legacy Edition)',
+    artist: 'Miles Davis',
+    price: '24.50',
+  });
+
+  // PUT of a batch replaces by id as well.
+  const batch = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/albums',
+    ...json([{ id, title: 'Kind of Blue', artist: 'Miles Davis', price: 9.99 }]),
+  });
+  assert.equal(batch.statusCode, 202, batch.body);
+  await waitForRow(sql, { id, title: 'Kind of Blue', artist: 'Miles Davis', price: '9.99' });
+  assert.equal(await recordCount(topic), 3);
+});
+
+test('title and artist are trimmed in the answer, the event and the row', async (t) => {
+  const { app, topic, sql } = await startStack(t, 'trim', { consume: true });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/album',
+    ...json({ title: '  \tMingus Ah Um \n', artist: '   Charles Mingus  ', price: 12 }),
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  const body = res.json<{ id: number }>();
+  assert.deepEqual(body, {
+    id: body.id,
+    title: 'Mingus Ah Um',
+    artist: 'Charles Mingus',
+    price: 12,
+  });
+
+  const [record] = await readTopic(topic, 1, 15_000);
+  assert.ok(record?.value);
+  const message = fromBinary(AlbumSchema, record.value);
+  assert.equal(message.title, 'Mingus Ah Um');
+  assert.equal(message.artist, 'Charles Mingus');
+  await waitForRow(sql, {
+    id: body.id,
+    title: 'Mingus Ah Um',
+    artist: 'Charles Mingus',
+    price: '12.00',
+  });
+});
+
+test('valid edge values are accepted and stored verbatim, SQL-looking text included', async (t) => {
+  const { app, topic, sql } = await startStack(t, 'verbatim', { consume: true });
+  const ids = idBlock(4);
+  const sent = [
+    { id: ids[0], title: "Robert'); DROP TABLE music.albums;--", artist: "O'Brien", price: 0 },
+    { id: ids[1], title: 'x'.repeat(200), artist: '1 OR 1=1; --', price: 99999999.99 },
+    { id: ids[2], title: '%_\\ 💿 ünïcödé', artist: 'Ørjan Ñandú', price: 0.01 },
+    { id: 2147483647, title: 'Highest id', artist: 'Edge Case', price: 1.1 },
+  ];
+  const res = await app.inject({ method: 'PUT', url: '/api/v1/albums', ...json(sent) });
+  assert.equal(res.statusCode, 202, res.body);
+  assert.deepEqual(res.json(), sent);
+  assert.equal(await recordCount(topic), 4);
+
+  const prices = ['0.00', '99999999.99', '0.01', '1.10'];
+  for (const [i, album] of sent.entries()) {
+    await waitForRow(sql, {
+      id: album.id as number,
+      title: album.title,
+      artist: album.artist,
+      price: prices[i] as string,
+    });
+  }
+  const [tables] = await sql<{ n: number }[]>`
+    select count(*)::int as n from pg_tables where schemaname = 'music' and tablename = 'albums'`;
+  assert.equal(tables?.n, 1, 'music.albums is still there');
+});
+
+interface InvalidCase {
+  readonly name: string;
+  readonly method?: 'POST' | 'PUT';
+  readonly url?: string;
+  /** Sent as JSON unless `payload` is given. */
+  readonly body?: unknown;
+  readonly payload?: string;
+  readonly contentType?: string;
+  readonly status: 400 | 413 | 415;
+  /** The JSON pointers the problem must name, exactly; omitted when no field is to blame. */
+  readonly pointers?: readonly string[];
+}
+
+const ok = { title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
+const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...ok, title: `Album ${i}` }));
+
+const INVALID: readonly InvalidCase[] = [
+  { name: 'broken JSON', payload: '{"title": "Blue Train", ', status: 400 },
+  { name: 'empty body', payload: '', status: 400 },
+  { name: 'JSON null', payload: 'null', status: 400 },
+  { name: 'title is a number', body: { ...ok, title: 42 }, status: 400, pointers: ['/title'] },
+  { name: 'artist is null', body: { ...ok, artist: null }, status: 400, pointers: ['/artist'] },
+  { name: 'price is a string', body: { ...ok, price: '56.99' }, status: 400, pointers: ['/price'] },
+  { name: 'price is a boolean', body: { ...ok, price: true }, status: 400, pointers: ['/price'] },
+  {
+    name: 'two wrong fields are both named',
+    body: { title: [], artist: {}, price: 1 },
+    status: 400,
+    pointers: ['/title', '/artist'],
+  },
+  { name: 'missing title', body: { artist: 'A', price: 1 }, status: 400, pointers: ['/title'] },
+  { name: 'missing artist', body: { title: 'T', price: 1 }, status: 400, pointers: ['/artist'] },
+  { name: 'missing price', body: { title: 'T', artist: 'A' }, status: 400, pointers: ['/price'] },
+  { name: 'empty title', body: { ...ok, title: '' }, status: 400, pointers: ['/title'] },
+  {
+    name: 'whitespace-only title',
+    body: { ...ok, title: ' \t\n ' },
+    status: 400,
+    pointers: ['/title'],
+  },
+  {
+    name: 'whitespace-only artist',
+    body: { ...ok, artist: '   ' },
+    status: 400,
+    pointers: ['/artist'],
+  },
+  {
+    name: 'title of 201 characters',
+    body: { ...ok, title: 'x'.repeat(201) },
+    status: 400,
+    pointers: ['/title'],
+  },
+  { name: 'negative price', body: { ...ok, price: -0.01 }, status: 400, pointers: ['/price'] },
+  { name: 'price 100000000', body: { ...ok, price: 1e8 }, status: 400, pointers: ['/price'] },
+  { name: 'price 1.234', body: { ...ok, price: 1.234 }, status: 400, pointers: ['/price'] },
+  { name: 'id 0', body: { ...ok, id: 0 }, status: 400, pointers: ['/id'] },
+  { name: 'id -1', body: { ...ok, id: -1 }, status: 400, pointers: ['/id'] },
+  { name: 'id 2147483648', body: { ...ok, id: 2147483648 }, status: 400, pointers: ['/id'] },
+  { name: 'id 1.5', body: { ...ok, id: 1.5 }, status: 400, pointers: ['/id'] },
+  { name: 'id "5" as a string', body: { ...ok, id: '5' }, status: 400, pointers: ['/id'] },
+  { name: 'unknown field', body: { ...ok, genre: 'jazz' }, status: 400, pointers: ['/genre'] },
+  { name: 'array to the single endpoint', body: [ok], status: 400 },
+  { name: 'object to the batch endpoint', url: '/api/v1/albums', body: ok, status: 400 },
+  {
+    name: 'one bad item rejects the whole batch',
+    url: '/api/v1/albums',
+    body: [ok, { ...ok, price: -5 }, ok],
+    status: 400,
+    pointers: ['/1/price'],
+  },
+  {
+    name: 'batch items are trimmed before validation',
+    url: '/api/v1/albums',
+    body: [ok, ok, { ...ok, title: '   ' }],
+    status: 400,
+    pointers: ['/2/title'],
+  },
+  { name: 'empty batch', url: '/api/v1/albums', body: [], status: 400 },
+  { name: '1001 albums in a batch', url: '/api/v1/albums', body: many(1001), status: 413 },
+  {
+    name: 'body over 1 MiB',
+    body: { ...ok, title: 'x'.repeat(1024 * 1024) },
+    status: 413,
+  },
+  {
+    name: 'batch body over 1 MiB',
+    url: '/api/v1/albums',
+    body: [{ ...ok, artist: 'y'.repeat(1024 * 1024) }],
+    status: 413,
+  },
+  { name: 'text/plain body', payload: JSON.stringify(ok), contentType: 'text/plain', status: 415 },
+  {
+    name: 'form-encoded body',
+    payload: 'title=Blue+Train&artist=John+Coltrane&price=56.99',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+  },
+  { name: 'PUT without id', method: 'PUT', body: ok, status: 400, pointers: ['/id'] },
+  {
+    name: 'PUT batch with an item without id',
+    method: 'PUT',
+    url: '/api/v1/albums',
+    body: [{ ...ok, id: 7 }, ok],
+    status: 400,
+    pointers: ['/1/id'],
+  },
+];
+
+test('invalid writes answer a 4xx problem and publish nothing', async (t) => {
+  assert.ok(INVALID.length >= 20);
+  const { app, topic } = await startStack(t, 'invalid', { consume: false });
+
+  for (const c of INVALID) {
+    await t.test(c.name, async () => {
+      const res = await app.inject({
+        method: c.method ?? 'POST',
+        url: c.url ?? '/api/v1/album',
+        headers: { 'content-type': c.contentType ?? 'application/json' },
+        payload: c.payload ?? JSON.stringify(c.body),
+      });
+      assert.equal(res.statusCode, c.status, res.body);
+      assert.match(res.headers['content-type'] as string, /^application\/problem\+json(;|$)/);
+      const problem = res.json<{
+        type: string;
+        title: string;
+        status: number;
+        detail: string;
+        errors?: { pointer: string; detail: string }[];
+      }>();
+      assert.equal(problem.status, c.status);
+      assert.match(problem.type, /^\/problems\/[a-z-]+$/);
+      assert.ok(problem.title.length > 0 && problem.detail.length > 0);
+      if (c.pointers) {
+        const named = [...new Set(problem.errors?.map((e) => e.pointer))].sort();
+        assert.deepEqual(named, [...c.pointers].sort(), JSON.stringify(problem.errors));
+        for (const e of problem.errors ?? []) assert.ok(e.detail.length > 0);
+      }
+      assert.equal(await recordCount(topic), 0, 'nothing was published');
+    });
+  }
+});
+
+test('a batch of exactly 1000 is accepted while 1001 is 413 naming the limit', async (t) => {
+  const { app, topic } = await startStack(t, 'batch-limit', { consume: false });
+  const tooMany = await app.inject({ method: 'POST', url: '/api/v1/albums', ...json(many(1001)) });
+  assert.equal(tooMany.statusCode, 413);
+  assert.match(tooMany.json<{ detail: string }>().detail, /at most 1000/);
+  assert.equal(await recordCount(topic), 0);
+
+  const full = await app.inject({ method: 'POST', url: '/api/v1/albums', ...json(many(1000)) });
+  assert.equal(full.statusCode, 202, full.body.slice(0, 500));
+  assert.equal(full.json<unknown[]>().length, 1000);
+  assert.equal(await recordCount(topic), 1000);
+});
+
+test('an unreachable broker answers 503 problem+json within seconds, never 202', async (t) => {
+  const { app } = await startStack(t, 'no-broker', {
+    consume: false,
+    brokers: ['127.0.0.1:1'],
+    timeoutMs: 1500,
+  });
+  for (const [url, body] of [
+    ['/api/v1/album', ok],
+    ['/api/v1/albums', [ok, ok]],
+  ] as const) {
+    const started = Date.now();
+    const res = await app.inject({ method: 'POST', url, ...json(body) });
+    const elapsed = Date.now() - started;
+    assert.equal(res.statusCode, 503, res.body);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json(;|$)/);
+    const problem = res.json<{ type: string; status: number; detail: string }>();
+    assert.equal(problem.status, 503);
+    assert.equal(problem.type, '/problems/unavailable');
+    assert.doesNotMatch(problem.detail, /127\.0\.0\.1|ECONNREFUSED/, 'no internals leak');
+    assert.ok(elapsed < 6000, `answered in ${elapsed} ms`);
+  }
+});
