@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Admin } from '@platformatic/kafka';
+import { freePort } from '../../infra/services.ts';
+import { config, uniqueName, waitFor } from '../support/stack.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const started: ChildProcess[] = [];
+after(() => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface Start {
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+/** `npm start`'s orchestrator on this run's database, with its own topics and group. */
+function start(topic: string, group: string, restPort: number, grpcPort: number): Start {
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', 'infra/start.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KAFKA_TOPIC: topic,
+        KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+        KAFKA_GROUP_ID: group,
+        REST_PORT: String(restPort),
+        GRPC_PORT: String(grpcPort),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  started.push(child);
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  return { child, output: () => text };
+}
+
+const readyAt = (output: () => string) =>
+  waitFor(
+    'music-service is up',
+    async () => output().match(/REST API and UI\s+(http:\/\/\S+?)\/\s/)?.[1],
+    120_000,
+  );
+
+async function portAnswers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('npm start brings everything up, a second start shares the infrastructure, and both stop cleanly', async () => {
+  const topic = uniqueName('start');
+  const group = uniqueName('start-group');
+  const rest = await freePort('127.0.0.1', 43000);
+  const grpc = await freePort('127.0.0.1', 44000);
+
+  const first = start(topic, group, rest, grpc);
+  const base = await readyAt(first.output);
+  assert.equal(base, `http://127.0.0.1:${rest}`);
+  assert.match(first.output(), /kafka: reusing the broker/);
+  assert.match(first.output(), /postgres: reusing the server/);
+
+  const ready = await fetch(`${base}/readyz`);
+  assert.equal(ready.status, 200);
+  const report = (await ready.json()) as { checks: { consumers: { detail: string } } };
+  assert.match(report.checks.consumers.detail, /stable with 2 member/);
+
+  const admin = new Admin({
+    clientId: 'music-test-start',
+    bootstrapBrokers: [...config.KAFKA_BROKERS],
+  });
+  try {
+    const metadata = await admin.metadata({ topics: [topic, `${topic}.dlq`] });
+    assert.equal(metadata.topics.get(topic)?.partitionsCount, 6);
+    assert.equal(metadata.topics.get(`${topic}.dlq`)?.partitionsCount, 6);
+  } finally {
+    await admin.close();
+  }
+  const seed = (await (await fetch(`${base}/api/v1/albums/1`)).json()) as Record<string, unknown>;
+  assert.deepEqual(seed, { id: 1, title: 'Blue Train', artist: 'John Coltrane', price: 56.99 });
+
+  // A second start while the first runs: same broker and database, the next free ports.
+  const second = start(topic, group, rest, grpc);
+  const secondBase = await readyAt(second.output);
+  assert.notEqual(secondBase, base);
+  assert.match(second.output(), new RegExp(`REST port ${rest} is taken`));
+  const albums = (await (await fetch(`${secondBase}/api/v1/albums?limit=500`)).json()) as {
+    id: number;
+  }[];
+  assert.equal(albums.filter((a) => a.id <= 4).length, 4, 'the seed rows are not duplicated');
+
+  // SIGKILL of an orchestrator takes its services down with it (their IPC channel closes)...
+  second.child.kill('SIGKILL');
+  await waitFor(
+    'the killed run to release its port',
+    async () => ((await portAnswers(`${secondBase}/healthz`)) ? undefined : true),
+    30_000,
+  );
+  // ...and a start after it comes up on the same infrastructure.
+  const third = start(topic, group, rest, grpc);
+  const thirdBase = await readyAt(third.output);
+  assert.equal((await fetch(`${thirdBase}/readyz`)).status, 200);
+
+  for (const run of [first, third]) {
+    run.child.kill('SIGTERM');
+    const [code] = await once(run.child, 'exit');
+    assert.equal(code, 0, run.output());
+    assert.match(run.output(), /stopped/);
+  }
+  assert.equal(await portAnswers(`${base}/healthz`), false, 'the first run stopped its REST API');
+  assert.equal(
+    await portAnswers(`${thirdBase}/healthz`),
+    false,
+    'the third run stopped its REST API',
+  );
+});
