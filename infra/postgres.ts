@@ -202,3 +202,42 @@ export async function ensureRoleAndDatabase(admin: string, appUrl: string): Prom
 function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+const quoteIdent = (value: string) => `"${value.replaceAll('"', '""')}"`;
+
+/**
+ * Creates the role and database on a Debian system cluster (`pg_ctlcluster`) that answers on the
+ * port but does not know our role: as root, through psql as the `postgres` user over the local
+ * socket (peer authentication). Returns false when that is not possible here.
+ */
+export function ensureRoleOnSystemCluster(appUrl: string): boolean {
+  const url = new URL(appUrl);
+  const psql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+  if (userInfo().uid !== 0 || !psql || spawnSync('id', ['-u', 'postgres']).status !== 0)
+    return false;
+  const role = decodeURIComponent(url.username);
+  const database = url.pathname.slice(1);
+  const port = url.port || '5432';
+  const psqlAsPostgres = (command: string) =>
+    spawnSync('runuser', ['-u', 'postgres', '--', psql, '-p', port, '-tAc', command], {
+      encoding: 'utf8',
+    });
+  const roleExists = psqlAsPostgres(`select 1 from pg_roles where rolname = ${quoteLiteral(role)}`);
+  if (roleExists.status !== 0) return false;
+  const password = quoteLiteral(decodeURIComponent(url.password));
+  const roleSql =
+    roleExists.stdout.trim() === '1'
+      ? `alter role ${quoteIdent(role)} login createdb password ${password}`
+      : `create role ${quoteIdent(role)} login createdb password ${password}`;
+  if (psqlAsPostgres(roleSql).status !== 0) return false;
+  const dbExists = psqlAsPostgres(
+    `select 1 from pg_database where datname = ${quoteLiteral(database)}`,
+  );
+  if (dbExists.stdout.trim() !== '1') {
+    return (
+      psqlAsPostgres(`create database ${quoteIdent(database)} owner ${quoteIdent(role)}`).status ===
+      0
+    );
+  }
+  return true;
+}

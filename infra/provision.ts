@@ -7,6 +7,7 @@ import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
 import {
   adminUrl,
   ensureRoleAndDatabase,
+  ensureRoleOnSystemCluster,
   hasLocalCluster,
   postgresAnswers,
   startLocalPostgres,
@@ -47,13 +48,16 @@ export async function ensurePostgres(
     report(`postgres: reusing the server at ${url.host}`);
   }
   if (state !== 'ok') {
-    // A server we created answers but lacks the role or database: create them as its superuser.
-    if (!(local && hasLocalCluster(dir))) {
+    // A local server answers but lacks our role or database: create them as its superuser,
+    // through our private cluster's admin password or, for Debian's system cluster, as root.
+    if (local && hasLocalCluster(dir)) {
+      await ensureRoleAndDatabase(adminUrl(dir, port), config.DATABASE_URL);
+    } else if (!(local && ensureRoleOnSystemCluster(config.DATABASE_URL))) {
       throw new Error(
-        `PostgreSQL at ${url.host} refused ${redactUrl(config.DATABASE_URL)}: ${state === 'down' ? 'down' : state.refused}`,
+        `PostgreSQL at ${url.host} refused ${redactUrl(config.DATABASE_URL)} (${state === 'down' ? 'down' : state.refused}): create that role and database, or set DATABASE_URL`,
       );
     }
-    await ensureRoleAndDatabase(adminUrl(dir, port), config.DATABASE_URL);
+    report(`postgres: created role and database for ${redactUrl(config.DATABASE_URL)}`);
   }
   const sql = createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-migrate' });
   try {
