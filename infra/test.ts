@@ -95,4 +95,9 @@ async function deleteTopics(brokers: readonly string[], prefix: string): Promise
   }
 }
 
-process.exit(await main());
+try {
+  process.exit(await main());
+} catch (err) {
+  process.stderr.write(`music: ${(err as Error).message}\n`);
+  process.exit(1);
+}
