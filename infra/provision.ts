@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
-import { ensureTopics } from '../src/adapters/kafka/topics.ts';
+import { albumTopics, ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, redactUrl } from '../src/shared/config.ts';
 import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
 import {
@@ -94,10 +94,7 @@ export async function ensureKafka(
     await startLocalKafka(options);
     started = true;
   }
-  await ensureTopics(config.KAFKA_BROKERS, [
-    { name: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS },
-    { name: config.KAFKA_DLQ_TOPIC, partitions: config.KAFKA_PARTITIONS },
-  ]);
+  await ensureTopics(config.KAFKA_BROKERS, albumTopics(config));
   report(`kafka: topics ${config.KAFKA_TOPIC} and ${config.KAFKA_DLQ_TOPIC} ready`);
   return started;
 }

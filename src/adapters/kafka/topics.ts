@@ -62,3 +62,15 @@ async function waitForLeaders(
     await sleep(200);
   }
 }
+
+/** The album topic and its dead-letter topic, as every service creates them when missing. */
+export function albumTopics(o: {
+  KAFKA_TOPIC: string;
+  KAFKA_DLQ_TOPIC: string;
+  KAFKA_PARTITIONS: number;
+}): TopicSpec[] {
+  return [
+    { name: o.KAFKA_TOPIC, partitions: o.KAFKA_PARTITIONS },
+    { name: o.KAFKA_DLQ_TOPIC, partitions: o.KAFKA_PARTITIONS },
+  ];
+}

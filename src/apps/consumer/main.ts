@@ -4,7 +4,7 @@ import { createSql } from '../../adapters/db/client.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
 import { createPublisher } from '../../adapters/kafka/publisher.ts';
-import { ensureTopics } from '../../adapters/kafka/topics.ts';
+import { albumTopics, ensureTopics } from '../../adapters/kafka/topics.ts';
 import type { BatchConsumer } from '../../adapters/kafka/types.ts';
 import { runProcess } from '../../shared/process.ts';
 import { createBatchProcessor } from './processor.ts';
@@ -15,10 +15,7 @@ export type ClientName = (typeof CLIENTS)[number];
 /** One consumer process on the chosen Kafka client; both share the processing. */
 export function runConsumer(client: ClientName): Promise<void> {
   return runProcess(`consumer-${client}`, async ({ config, log, onShutdown, signal, stop }) => {
-    await ensureTopics(config.KAFKA_BROKERS, [
-      { name: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS },
-      { name: config.KAFKA_DLQ_TOPIC, partitions: config.KAFKA_PARTITIONS },
-    ]);
+    await ensureTopics(config.KAFKA_BROKERS, albumTopics(config));
     const sql = createSql({
       url: config.DATABASE_URL,
       max: 2,

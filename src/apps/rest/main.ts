@@ -4,12 +4,14 @@ import { createSql } from '../../adapters/db/client.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
 import { createGroupProbe } from '../../adapters/kafka/group-probe.ts';
 import { createPublisher } from '../../adapters/kafka/publisher.ts';
+import { albumTopics, ensureTopics } from '../../adapters/kafka/topics.ts';
 import { runProcess } from '../../shared/process.ts';
 import { buildRestApp } from './app.ts';
 import { createReadiness } from './readiness.ts';
 
 /** The REST API process: its parts are created here and closed in reverse on shutdown. */
 await runProcess('rest', async ({ config, log, onShutdown }) => {
+  await ensureTopics(config.KAFKA_BROKERS, albumTopics(config));
   const sql = createSql({
     url: config.DATABASE_URL,
     max: config.DB_POOL_MAX,
