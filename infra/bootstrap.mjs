@@ -13,6 +13,8 @@ const modules = join(root, 'node_modules');
 const node24 = join(modules, '.bin', 'node');
 const stampFile = join(modules, '.music-install-stamp');
 const [command = 'start', ...args] = process.argv.slice(2);
+// Read before anything slow: if npm dies meanwhile, we are re-parented and must notice.
+const parent = process.ppid;
 
 function say(line) {
   process.stdout.write(`music: ${line}\n`);
@@ -23,17 +25,13 @@ function fail(line) {
   process.exit(1);
 }
 
+// What npm ci installs is fully described by the lockfile (and the platform it ran on).
 function installStamp() {
-  const pkg = readFileSync(join(root, 'package.json'));
   const lock = readFileSync(join(root, 'package-lock.json'));
-  return createHash('sha256')
-    .update(pkg)
-    .update(lock)
-    .update(process.platform + process.arch)
-    .digest('hex');
+  return createHash('sha256').update(lock).update(process.platform + process.arch).digest('hex');
 }
 
-/** Runs a step with a ticking elapsed-time line, its output kept in a log file. */
+/** Runs a step with a ticking elapsed-time line; its output is shown only if it fails. */
 function step(label, cmd, cmdArgs, env = {}) {
   const started = Date.now();
   const tty = process.stdout.isTTY;
@@ -126,4 +124,12 @@ const child = spawn(node24, ['--disable-warning=ExperimentalWarning', entry, ...
 });
 // The child owns shutdown; these only keep the bootstrap alive until the child is done.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+// npm does not always pass its own termination on (and cannot when it is SIGKILLed): when it
+// is gone, we are re-parented, and the run stops as if it had been told to.
+const orphaned = setInterval(() => {
+  if (process.ppid !== parent) {
+    clearInterval(orphaned);
+    child.kill('SIGTERM');
+  }
+}, 500);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

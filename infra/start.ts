@@ -113,6 +113,11 @@ async function main(): Promise<void> {
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(sig, () => void stopAll(0));
+  // Whoever launched us died without a word (SIGKILL): stop as if told to.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stopAll(0);
+  }, 500).unref();
 
   try {
     provisioned = await ensureInfrastructure(config, say);
