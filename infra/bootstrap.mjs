@@ -28,7 +28,10 @@ function fail(line) {
 // What npm ci installs is fully described by the lockfile (and the platform it ran on).
 function installStamp() {
   const lock = readFileSync(join(root, 'package-lock.json'));
-  return createHash('sha256').update(lock).update(process.platform + process.arch).digest('hex');
+  return createHash('sha256')
+    .update(lock)
+    .update(process.platform + process.arch)
+    .digest('hex');
 }
 
 /** Runs a step with a ticking elapsed-time line; its output is shown only if it fails. */
