@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import { type Album, centsToDecimal } from '../../domain/album.ts';
 import type { AlbumChange } from '../../domain/batch.ts';
 import type { Sql } from './client.ts';
@@ -106,3 +107,137 @@ export class IdAllocator {
     return this.#refill;
   }
 }
+
+// The read API's queries below select the price as float8, the double nearest to the stored
+// decimal (what Number() of its text gives), so that a driver row already is an Album: large
+// reads allocate nothing per row beyond the driver's row.
+
+/** Filters of the read API's listings. */
+export interface AlbumFilter {
+  /** One artist, compared case-insensitively as the REST API does; empty for every artist. */
+  readonly artist: string;
+}
+
+/**
+ * Awaits a query, cancelling it in PostgreSQL when `signal` aborts. The caller gets the signal's
+ * reason at once; the cancel request frees the backend and its pooled connection soon after,
+ * rather than when a slow or blocked statement would have finished.
+ */
+async function cancelOnAbort<R extends readonly postgres.MaybeRow[]>(
+  query: postgres.PendingQuery<R>,
+  signal: AbortSignal | undefined,
+): Promise<postgres.RowList<R>> {
+  if (!signal) return query;
+  signal.throwIfAborted();
+  const { promise: aborted, reject } = Promise.withResolvers<never>();
+  const onAbort = () => {
+    reject(signal.reason);
+    // The query then fails with "canceling statement due to user request": nobody waits for it.
+    query.catch(() => {});
+    cancelInPostgres(query);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([query, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Asks PostgreSQL to cancel a query, as `query.cancel()` does. postgres.js 3.4 drops the promise
+ * of its cancel request, so a request that cannot connect (the server just went away) would be
+ * an unhandled rejection, which stops the process; the canceller it calls returns that promise,
+ * so it is called here directly when present.
+ */
+function cancelInPostgres(query: { cancel(): void }): void {
+  const internal = query as unknown as { canceller?: ((q: unknown) => unknown) | null };
+  const canceller = internal.canceller;
+  if (typeof canceller !== 'function') {
+    query.cancel();
+    return;
+  }
+  internal.canceller = null;
+  Promise.resolve(canceller(query)).catch(() => {});
+}
+
+/** Every album, sorted by id, in one query, with only the columns a message needs. */
+export function readAllAlbums(sql: Sql, signal?: AbortSignal): Promise<Album[]> {
+  return cancelOnAbort(
+    sql<Album[]>`select id, title, artist, price::float8 as price from music.albums order by id`,
+    signal,
+  );
+}
+
+/** One album by id, or null. */
+export async function readAlbum(sql: Sql, id: number, signal?: AbortSignal): Promise<Album | null> {
+  const [row] = await cancelOnAbort(
+    sql<Album[]>`
+      select id, title, artist, price::float8 as price from music.albums where id = ${id}`,
+    signal,
+  );
+  return row ?? null;
+}
+
+/** Up to `limit` albums with ids above `afterId`, sorted by id (keyset pagination). */
+export function readAlbumPage(
+  sql: Sql,
+  page: AlbumFilter & { readonly afterId: number; readonly limit: number },
+  signal?: AbortSignal,
+): Promise<Album[]> {
+  return cancelOnAbort(
+    sql<Album[]>`
+      select id, title, artist, price::float8 as price from music.albums
+      where id > ${page.afterId} ${artistIs(sql, page.artist)}
+      order by id
+      limit ${page.limit}`,
+    signal,
+  );
+}
+
+/**
+ * Every album matching the filter, sorted by id, in chunks of at most `chunkRows` read through a
+ * server-side cursor: only the chunk being handed out is in memory, and the next one is fetched
+ * when the consumer asks for it. The query ends when the consumer stops early (return/throw) or
+ * when `signal` aborts, even while the consumer is not asking for anything.
+ */
+export async function* streamAlbums(
+  sql: Sql,
+  filter: AlbumFilter,
+  chunkRows: number,
+  signal: AbortSignal,
+): AsyncGenerator<Album[], void, undefined> {
+  signal.throwIfAborted();
+  const query = sql<Album[]>`
+    select id, title, artist, price::float8 as price from music.albums
+    where true ${artistIs(sql, filter.artist)}
+    order by id`;
+  const cursor = query.cursor(chunkRows)[Symbol.asyncIterator]();
+  let fetching = false;
+  // A fetch in flight is cancelled in PostgreSQL; a cursor waiting for its consumer is closed
+  // (the consumer may be stuck writing to a client that went away).
+  const onAbort = () => {
+    if (fetching) cancelInPostgres(query);
+    else void cursor.return?.();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      fetching = true;
+      const next = await cursor.next().finally(() => {
+        fetching = false;
+      });
+      signal.throwIfAborted();
+      if (next.done) return;
+      yield next.value;
+    }
+  } catch (err: unknown) {
+    throw signal.aborted ? signal.reason : err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await cursor.return?.();
+  }
+}
+
+const artistIs = (sql: Sql, artist: string) =>
+  artist === '' ? sql`` : sql`and lower(artist) = lower(${artist})`;

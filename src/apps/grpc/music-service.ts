@@ -1,33 +1,120 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { listAllAlbums } from '../../adapters/db/album-sql.ts';
-import type { Sql } from '../../adapters/db/client.ts';
-import { type Album, toCents } from '../../domain/album.ts';
 import {
-  AlbumSchema as AlbumMessage,
+  readAlbum,
+  readAlbumPage,
+  readAllAlbums,
+  streamAlbums,
+} from '../../adapters/db/album-sql.ts';
+import type { Sql } from '../../adapters/db/client.ts';
+import {
   GetAlbumsResponseSchema,
+  ListAlbumsResponseSchema,
   type MusicService,
+  StreamAlbumsResponseSchema,
 } from '../../gen/service/music_pb.js';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { toMessage } from './album-message.ts';
+import { decodePageToken, encodePageToken } from './page-token.ts';
 import { toConnectError } from './status.ts';
 
-export const toMessage = (a: Album) =>
-  create(AlbumMessage, {
-    id: a.id,
-    title: a.title,
-    artist: a.artist,
-    price: a.price,
-    priceCents: toCents(a.price),
-  });
+/** ListAlbums page sizes: the default and the most a request may ask for. */
+export const PageSize = { default: 50, max: 500 } as const;
 
-/** service.MusicService on raw SQL. */
+/** Albums per StreamAlbums message: about 50 KB to 1.6 MB encoded, depending on the text. */
+export const STREAM_CHUNK_ROWS = 1000;
+
+/** Runs a handler body, turning anything it throws into our gRPC status. */
+async function atEdge<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err: unknown) {
+    throw toConnectError(err);
+  }
+}
+
+function pageSizeOf(requested: number): number {
+  if (requested === 0) return PageSize.default;
+  if (requested < 0 || requested > PageSize.max) {
+    throw new AppError(
+      ErrorCode.InvalidArgument,
+      `page_size must be between 1 and ${PageSize.max} (0 for ${PageSize.default})`,
+    );
+  }
+  return requested;
+}
+
+/** service.MusicService on raw SQL; every query is cancelled when its call's deadline passes. */
 export function musicService(sql: Sql): ServiceImpl<typeof MusicService> {
+  // A stream holds a pooled connection for as long as its client takes to read it; at most half
+  // the pool goes to streams, so that slow readers cannot starve the other calls and health.
+  const maxStreams = Math.max(1, Math.floor(sql.options.max / 2));
+  let streams = 0;
+
   return {
-    async getAlbumList() {
-      try {
-        const albums = await listAllAlbums(sql);
+    /**
+     * The original contract: every album, sorted by id, in ONE message. Its limit is that
+     * message: the server refuses to send more than MAX_MESSAGE_BYTES (64 MiB), which holds about
+     * 1.2 million albums of typical size (53 bytes: a 20-character title, a 15-character artist),
+     * about 157,000 when every title and artist has 200 ASCII characters, and about 41,000 with
+     * 200 four-byte characters each. Clients usually accept less: grpc-go and grpc-js take 4 MiB
+     * by default, about 79,000 typical albums. Larger catalogues need ListAlbums or StreamAlbums.
+     */
+    getAlbumList: (_request, context) =>
+      atEdge(async () => {
+        const albums = await readAllAlbums(sql, context.signal);
         return create(GetAlbumsResponseSchema, { albums: albums.map(toMessage) });
-      } catch (err) {
+      }),
+
+    getAlbum: (request, context) =>
+      atEdge(async () => {
+        if (request.id <= 0) {
+          throw new AppError(ErrorCode.InvalidArgument, 'id must be a positive integer');
+        }
+        const album = await readAlbum(sql, request.id, context.signal);
+        if (!album) throw new AppError(ErrorCode.NotFound, `album ${request.id} does not exist`);
+        return toMessage(album);
+      }),
+
+    listAlbums: (request, context) =>
+      atEdge(async () => {
+        const pageSize = pageSizeOf(request.pageSize);
+        const afterId = decodePageToken(request.pageToken);
+        // One row more than the page tells whether another page follows.
+        const rows = await readAlbumPage(
+          sql,
+          { artist: request.artist, afterId, limit: pageSize + 1 },
+          context.signal,
+        );
+        const page = rows.slice(0, pageSize);
+        const last = page.at(-1);
+        return create(ListAlbumsResponseSchema, {
+          albums: page.map(toMessage),
+          nextPageToken: rows.length > pageSize && last ? encodePageToken(last.id) : '',
+        });
+      }),
+
+    async *streamAlbums(request, context) {
+      if (streams >= maxStreams) {
+        throw toConnectError(
+          new AppError(ErrorCode.Unavailable, 'Too many StreamAlbums calls at once; retry later'),
+        );
+      }
+      streams += 1;
+      try {
+        const chunks = streamAlbums(
+          sql,
+          { artist: request.artist },
+          STREAM_CHUNK_ROWS,
+          context.signal,
+        );
+        for await (const albums of chunks) {
+          yield create(StreamAlbumsResponseSchema, { albums: albums.map(toMessage) });
+        }
+      } catch (err: unknown) {
         throw toConnectError(err);
+      } finally {
+        streams -= 1;
       }
     },
   };

@@ -2,14 +2,21 @@ import http2 from 'node:http2';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Sql } from '../../adapters/db/client.ts';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
+import { ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb.js';
+import { ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { MusicService } from '../../gen/service/music_pb.js';
 import { healthService } from './health-service.ts';
 import { musicService } from './music-service.ts';
+import { serverReflection } from './reflection.ts';
+import { reflectionV1, reflectionV1alpha } from './reflection-service.ts';
 
-/** The largest request or response message, in bytes. */
+/** The largest request or response message, in bytes; a larger request is RESOURCE_EXHAUSTED. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-/** The internal gRPC API: an h2c server speaking the gRPC protocol (and Connect, for curl). */
+/**
+ * The internal gRPC API: an h2c server speaking the gRPC protocol (and Connect, for curl). A
+ * call's deadline (grpc-timeout) aborts its context.signal, which cancels its SQL.
+ */
 export function createGrpcServer(sql: Sql): http2.Http2Server {
   let lastCheck = { at: 0, ok: Promise.resolve(false) };
   const databaseAnswers = () => {
@@ -33,6 +40,10 @@ export function createGrpcServer(sql: Sql): http2.Http2Server {
     routes(router) {
       router.service(MusicService, musicService(sql));
       router.service(Health, healthService(databaseAnswers));
+      // Reflection describes exactly what the router serves, itself included.
+      const session = serverReflection(() => router.handlers.map((h) => h.service));
+      router.service(ReflectionV1, reflectionV1(session));
+      router.service(ReflectionV1alpha, reflectionV1alpha(session));
     },
   });
   return http2.createServer(handler);

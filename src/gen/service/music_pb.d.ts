@@ -88,11 +88,123 @@ export declare type GetAlbumsResponse = Message<"service.GetAlbumsResponse"> & {
 export declare const GetAlbumsResponseSchema: GenMessage<GetAlbumsResponse>;
 
 /**
+ * @generated from message service.GetAlbumRequest
+ */
+export declare type GetAlbumRequest = Message<"service.GetAlbumRequest"> & {
+  /**
+   * The album's id; must be positive.
+   *
+   * @generated from field: int32 id = 1;
+   */
+  id: number;
+};
+
+/**
+ * Describes the message service.GetAlbumRequest.
+ * Use `create(GetAlbumRequestSchema)` to create a new message.
+ */
+export declare const GetAlbumRequestSchema: GenMessage<GetAlbumRequest>;
+
+/**
+ * @generated from message service.ListAlbumsRequest
+ */
+export declare type ListAlbumsRequest = Message<"service.ListAlbumsRequest"> & {
+  /**
+   * Albums per page: 0 means 50, at most 500.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page; empty for the first page. Opaque to clients.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only albums of this artist, compared case-insensitively; empty for every artist.
+   *
+   * @generated from field: string artist = 3;
+   */
+  artist: string;
+};
+
+/**
+ * Describes the message service.ListAlbumsRequest.
+ * Use `create(ListAlbumsRequestSchema)` to create a new message.
+ */
+export declare const ListAlbumsRequestSchema: GenMessage<ListAlbumsRequest>;
+
+/**
+ * @generated from message service.ListAlbumsResponse
+ */
+export declare type ListAlbumsResponse = Message<"service.ListAlbumsResponse"> & {
+  /**
+   * One page of albums, sorted by id.
+   *
+   * @generated from field: repeated service.Album albums = 1;
+   */
+  albums: Album[];
+
+  /**
+   * Pass as page_token to get the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message service.ListAlbumsResponse.
+ * Use `create(ListAlbumsResponseSchema)` to create a new message.
+ */
+export declare const ListAlbumsResponseSchema: GenMessage<ListAlbumsResponse>;
+
+/**
+ * @generated from message service.StreamAlbumsRequest
+ */
+export declare type StreamAlbumsRequest = Message<"service.StreamAlbumsRequest"> & {
+  /**
+   * Only albums of this artist, compared case-insensitively; empty for every artist.
+   *
+   * @generated from field: string artist = 1;
+   */
+  artist: string;
+};
+
+/**
+ * Describes the message service.StreamAlbumsRequest.
+ * Use `create(StreamAlbumsRequestSchema)` to create a new message.
+ */
+export declare const StreamAlbumsRequestSchema: GenMessage<StreamAlbumsRequest>;
+
+/**
+ * @generated from message service.StreamAlbumsResponse
+ */
+export declare type StreamAlbumsResponse = Message<"service.StreamAlbumsResponse"> & {
+  /**
+   * The next albums in id order (up to 1000 per message).
+   *
+   * @generated from field: repeated service.Album albums = 1;
+   */
+  albums: Album[];
+};
+
+/**
+ * Describes the message service.StreamAlbumsResponse.
+ * Use `create(StreamAlbumsResponseSchema)` to create a new message.
+ */
+export declare const StreamAlbumsResponseSchema: GenMessage<StreamAlbumsResponse>;
+
+/**
  * @generated from service service.MusicService
  */
 export declare const MusicService: GenService<{
   /**
-   * Every album, sorted by id. Answers from one query: see the README for its size limit.
+   * Every album, sorted by id, in one message. Answers from one query, so the whole table must
+   * fit in one message: use ListAlbums or StreamAlbums for large catalogues.
    *
    * @generated from rpc service.MusicService.GetAlbumList
    */
@@ -100,6 +212,38 @@ export declare const MusicService: GenService<{
     methodKind: "unary";
     input: typeof GetAlbumsRequestSchema;
     output: typeof GetAlbumsResponseSchema;
+  },
+  /**
+   * One album by id: NOT_FOUND when there is none, INVALID_ARGUMENT for an id below 1.
+   *
+   * @generated from rpc service.MusicService.GetAlbum
+   */
+  getAlbum: {
+    methodKind: "unary";
+    input: typeof GetAlbumRequestSchema;
+    output: typeof AlbumSchema;
+  },
+  /**
+   * Albums page by page in id order. A page token stays valid while albums are added or removed:
+   * every album present for the whole listing is returned exactly once.
+   *
+   * @generated from rpc service.MusicService.ListAlbums
+   */
+  listAlbums: {
+    methodKind: "unary";
+    input: typeof ListAlbumsRequestSchema;
+    output: typeof ListAlbumsResponseSchema;
+  },
+  /**
+   * Every album (or every album of one artist) in id order, in chunks, at the pace the client
+   * reads them; for exports of any size.
+   *
+   * @generated from rpc service.MusicService.StreamAlbums
+   */
+  streamAlbums: {
+    methodKind: "server_streaming";
+    input: typeof StreamAlbumsRequestSchema;
+    output: typeof StreamAlbumsResponseSchema;
   },
 }>;
 

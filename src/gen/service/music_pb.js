@@ -12,7 +12,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file service/music.proto.
  */
 export const file_service_music = /*@__PURE__*/
-  fileDesc("ChNzZXJ2aWNlL211c2ljLnByb3RvEgdzZXJ2aWNlImsKBUFsYnVtEgoKAmlkGAEgASgFEg0KBXRpdGxlGAIgASgJEg4KBmFydGlzdBgDIAEoCRINCgVwcmljZRgEIAEoAhIYCgtwcmljZV9jZW50cxgFIAEoA0gAiAEBQg4KDF9wcmljZV9jZW50cyISChBHZXRBbGJ1bXNSZXF1ZXN0IjMKEUdldEFsYnVtc1Jlc3BvbnNlEh4KBmFsYnVtcxgBIAMoCzIOLnNlcnZpY2UuQWxidW0yVQoMTXVzaWNTZXJ2aWNlEkUKDEdldEFsYnVtTGlzdBIZLnNlcnZpY2UuR2V0QWxidW1zUmVxdWVzdBoaLnNlcnZpY2UuR2V0QWxidW1zUmVzcG9uc2VCF1oVbXVzaWMtc2VydmljZS9zZXJ2aWNlYgZwcm90bzM");
+  fileDesc("ChNzZXJ2aWNlL211c2ljLnByb3RvEgdzZXJ2aWNlImsKBUFsYnVtEgoKAmlkGAEgASgFEg0KBXRpdGxlGAIgASgJEg4KBmFydGlzdBgDIAEoCRINCgVwcmljZRgEIAEoAhIYCgtwcmljZV9jZW50cxgFIAEoA0gAiAEBQg4KDF9wcmljZV9jZW50cyISChBHZXRBbGJ1bXNSZXF1ZXN0IjMKEUdldEFsYnVtc1Jlc3BvbnNlEh4KBmFsYnVtcxgBIAMoCzIOLnNlcnZpY2UuQWxidW0iHQoPR2V0QWxidW1SZXF1ZXN0EgoKAmlkGAEgASgFIkoKEUxpc3RBbGJ1bXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEg4KBmFydGlzdBgDIAEoCSJNChJMaXN0QWxidW1zUmVzcG9uc2USHgoGYWxidW1zGAEgAygLMg4uc2VydmljZS5BbGJ1bRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJQoTU3RyZWFtQWxidW1zUmVxdWVzdBIOCgZhcnRpc3QYASABKAkiNgoUU3RyZWFtQWxidW1zUmVzcG9uc2USHgoGYWxidW1zGAEgAygLMg4uc2VydmljZS5BbGJ1bTKhAgoMTXVzaWNTZXJ2aWNlEkUKDEdldEFsYnVtTGlzdBIZLnNlcnZpY2UuR2V0QWxidW1zUmVxdWVzdBoaLnNlcnZpY2UuR2V0QWxidW1zUmVzcG9uc2USNAoIR2V0QWxidW0SGC5zZXJ2aWNlLkdldEFsYnVtUmVxdWVzdBoOLnNlcnZpY2UuQWxidW0SRQoKTGlzdEFsYnVtcxIaLnNlcnZpY2UuTGlzdEFsYnVtc1JlcXVlc3QaGy5zZXJ2aWNlLkxpc3RBbGJ1bXNSZXNwb25zZRJNCgxTdHJlYW1BbGJ1bXMSHC5zZXJ2aWNlLlN0cmVhbUFsYnVtc1JlcXVlc3QaHS5zZXJ2aWNlLlN0cmVhbUFsYnVtc1Jlc3BvbnNlMAFCF1oVbXVzaWMtc2VydmljZS9zZXJ2aWNlYgZwcm90bzM");
 
 /**
  * Describes the message service.Album.
@@ -34,6 +34,41 @@ export const GetAlbumsRequestSchema = /*@__PURE__*/
  */
 export const GetAlbumsResponseSchema = /*@__PURE__*/
   messageDesc(file_service_music, 2);
+
+/**
+ * Describes the message service.GetAlbumRequest.
+ * Use `create(GetAlbumRequestSchema)` to create a new message.
+ */
+export const GetAlbumRequestSchema = /*@__PURE__*/
+  messageDesc(file_service_music, 3);
+
+/**
+ * Describes the message service.ListAlbumsRequest.
+ * Use `create(ListAlbumsRequestSchema)` to create a new message.
+ */
+export const ListAlbumsRequestSchema = /*@__PURE__*/
+  messageDesc(file_service_music, 4);
+
+/**
+ * Describes the message service.ListAlbumsResponse.
+ * Use `create(ListAlbumsResponseSchema)` to create a new message.
+ */
+export const ListAlbumsResponseSchema = /*@__PURE__*/
+  messageDesc(file_service_music, 5);
+
+/**
+ * Describes the message service.StreamAlbumsRequest.
+ * Use `create(StreamAlbumsRequestSchema)` to create a new message.
+ */
+export const StreamAlbumsRequestSchema = /*@__PURE__*/
+  messageDesc(file_service_music, 6);
+
+/**
+ * Describes the message service.StreamAlbumsResponse.
+ * Use `create(StreamAlbumsResponseSchema)` to create a new message.
+ */
+export const StreamAlbumsResponseSchema = /*@__PURE__*/
+  messageDesc(file_service_music, 7);
 
 /**
  * @generated from service service.MusicService

@@ -1,0 +1,106 @@
+// Helpers of the gRPC tests: a server on an ephemeral port, a Connect client for it, and raw
+// HTTP/2 calls for what a well-behaved client would not send.
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { DescService } from '@bufbuild/protobuf';
+import { type Client, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import type { Sql } from '../../../src/adapters/db/client.ts';
+import { createGrpcServer } from '../../../src/apps/grpc/server.ts';
+
+export interface TestServer {
+  /** host:port, for grpc-js. */
+  readonly address: string;
+  /** http://host:port, for Connect and raw HTTP/2. */
+  readonly baseUrl: string;
+  /**
+   * A Connect gRPC client of one service, on an HTTP/2 connection of its own. Node buffers at
+   * most 10 MB per connection by default; `maxSessionMemoryMb` raises that for large requests.
+   */
+  client<S extends DescService>(service: S, maxSessionMemoryMb?: number): Client<S>;
+  /** Stops the server, also ending the sessions clients left open. */
+  close(): Promise<void>;
+}
+
+export async function startServer(sql: Sql): Promise<TestServer> {
+  const server = createGrpcServer(sql);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    address: `127.0.0.1:${port}`,
+    baseUrl,
+    client: (service) => createClient(service, createGrpcTransport({ baseUrl })),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.destroy();
+      await closed;
+    },
+  };
+}
+
+/** A gRPC call as bytes on the wire: the status the server itself sent, and how long it took. */
+export interface RawResult {
+  readonly status: number | undefined;
+  readonly message: string;
+  readonly ms: number;
+}
+
+/** A gRPC length-prefixed message: flag byte 0 (uncompressed), 4-byte big-endian length. */
+export function envelope(message: Uint8Array, announcedLength = message.length): Uint8Array {
+  const out = new Uint8Array(5 + message.length);
+  new DataView(out.buffer).setUint32(1, announcedLength);
+  out.set(message, 5);
+  return out;
+}
+
+/** Sends one request body to `/<service>/<method>` over HTTP/2 and reads the status trailers. */
+export async function rawCall(
+  baseUrl: string,
+  path: string,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<RawResult> {
+  const started = performance.now();
+  const session = http2.connect(baseUrl);
+  try {
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc+proto',
+      te: 'trailers',
+      ...headers,
+    });
+    const status = new Promise<{ status: number | undefined; message: string }>(
+      (resolve, reject) => {
+        let last: http2.IncomingHttpHeaders = {};
+        const read = (h: http2.IncomingHttpHeaders) => {
+          last = { ...last, ...h };
+        };
+        stream.on('response', read);
+        stream.on('trailers', read);
+        stream.on('error', reject);
+        stream.on('close', () => {
+          const code = last['grpc-status'];
+          resolve({
+            status: code === undefined ? undefined : Number(code),
+            message: decodeURIComponent(String(last['grpc-message'] ?? '')),
+          });
+        });
+        stream.resume(); // responses are not read, only their trailers
+      },
+    );
+    stream.end(body);
+    const result = await status;
+    return { ...result, ms: performance.now() - started };
+  } finally {
+    session.destroy();
+  }
+}
