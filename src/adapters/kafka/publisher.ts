@@ -9,6 +9,17 @@ export interface PublisherOptions {
   readonly timeoutMs: number;
   /** Records per produce request at most. */
   readonly maxBatch?: number;
+  /**
+   * Told how many records of a topic the broker acknowledged, or failed to, after each produce
+   * request; metrics hang here so that this adapter needs no metrics library.
+   */
+  readonly onOutcome?: (outcome: PublishOutcome) => void;
+}
+
+export interface PublishOutcome {
+  readonly topic: string;
+  readonly records: number;
+  readonly acknowledged: boolean;
 }
 
 interface Pending {
@@ -45,6 +56,17 @@ export function createPublisher(o: PublisherOptions): Publisher {
   let sending = false;
   let closed = false;
 
+  function report(taken: readonly Pending[], acknowledged: boolean): void {
+    if (!o.onOutcome) return;
+    const byTopic = new Map<string, number>();
+    for (const p of taken) byTopic.set(p.topic, (byTopic.get(p.topic) ?? 0) + p.messages.length);
+    try {
+      for (const [topic, records] of byTopic) o.onOutcome({ topic, records, acknowledged });
+    } catch {
+      // Observing a publish must never stop the queue: a broken hook only loses its counts.
+    }
+  }
+
   async function drain(): Promise<void> {
     sending = true;
     while (queue.length > 0) {
@@ -69,16 +91,19 @@ export function createPublisher(o: PublisherOptions): Publisher {
             : undefined,
         })),
       );
+      let failure: AppError | null = null;
       try {
         await withDeadline(producer.send({ messages }), o.timeoutMs);
-        for (const p of taken) p.resolve();
       } catch (err) {
-        const failure = new AppError(
-          ErrorCode.Unavailable,
-          'Kafka did not acknowledge the message',
-          { cause: err },
-        );
-        for (const p of taken) p.reject(failure);
+        failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
+          cause: err,
+        });
+      }
+      // Counted before the callers hear of it, so a 202 never precedes its count.
+      report(taken, failure === null);
+      for (const p of taken) {
+        if (failure) p.reject(failure);
+        else p.resolve();
       }
     }
     sending = false;

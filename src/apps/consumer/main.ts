@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { notifyStored } from '../../adapters/db/album-events.ts';
 import { upsertAlbums } from '../../adapters/db/album-sql.ts';
 import { createSql } from '../../adapters/db/client.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
@@ -44,7 +45,14 @@ export function runConsumer(client: ClientName): Promise<void> {
         : createConfluentConsumer(options, log);
     const handle = createBatchProcessor(
       {
-        store: (changes) => upsertAlbums(sql, changes),
+        store: async (changes) => {
+          const ids = await upsertAlbums(sql, changes);
+          // Live views are a courtesy: a lost notification must not hold back the batch.
+          await notifyStored(sql, ids).catch((err: unknown) =>
+            log.warn({ err }, 'could not notify stored albums'),
+          );
+          return ids;
+        },
         deadLetter: (messages) => dlq.publish(config.KAFKA_DLQ_TOPIC, messages),
       },
       { client, log, signal },

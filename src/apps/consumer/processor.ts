@@ -62,8 +62,15 @@ export function createBatchProcessor(ports: ProcessorPorts, o: ProcessorOptions)
       const letters = plan.rejected.map((r) => deadLetterOf(r.event, r.reason, o.client));
       await retry('dead-lettering', () => ports.deadLetter(letters));
       for (const r of plan.rejected) {
+        // The source headers carry the x-request-id of the write, tying this line to its request.
         o.log.warn(
-          { partition: r.event.partition, offset: String(r.event.offset), reason: r.reason },
+          {
+            topic: r.event.topic,
+            partition: r.event.partition,
+            offset: String(r.event.offset),
+            reason: r.reason,
+            headers: Object.fromEntries(r.event.headers),
+          },
           'dead-lettered a record',
         );
       }

@@ -4,19 +4,31 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { type RouteOptions } from 'fastify';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { httpMetrics } from './metrics/http-metrics.ts';
+import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
+import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
 import { sendProblem } from './problem.ts';
+import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts';
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
 import { type HealthDeps, healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { compileValidator } from './validation.ts';
 
-export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, HealthDeps {
+export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, AlbumEventDeps, HealthDeps {
   readonly log: Logger;
   /** The built UI to serve at `/`, when there is one. */
   readonly uiDir?: string | undefined;
+  /**
+   * The process's metrics registry, which the composition root also hands to the publisher,
+   * the database calls and the cluster gauges; a fresh one (HTTP and Node metrics) when absent.
+   */
+  readonly metrics?: Registry | undefined;
+  /** Told of every route as it is added, e.g. to check that each one is documented. */
+  readonly onRoute?: ((route: RouteOptions) => void) | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -33,6 +45,9 @@ export async function buildRestApp(deps: RestDeps) {
     },
     requestTimeout: 30_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const { onRoute } = deps;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
+  const metrics = deps.metrics ?? createMetricsRegistry();
 
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema
   // and turn a wrong content type into a 400 instead of a 415.
@@ -50,24 +65,17 @@ export async function buildRestApp(deps: RestDeps) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onResponse', httpMetrics(metrics));
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'music-service',
-        version: '1.0.0',
-        description: 'Album catalogue: writes go through Kafka, reads come from PostgreSQL.',
-      },
-      tags: [{ name: 'albums' }, { name: 'health' }],
-    },
-  });
+  await app.register(fastifySwagger, swaggerOptions);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(albumWriteRoutes, { intake: deps.intake });
   await app.register(albumReadRoutes, { albums: deps.albums });
+  await app.register(albumEventRoutes, { events: deps.events });
   await app.register(healthRoutes, { readiness: deps.readiness });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(metricsRoutes, { registry: metrics });
+  app.get('/openapi.json', { schema: openapiDocumentSchema }, async () => app.swagger());
 
   if (deps.uiDir && existsSync(deps.uiDir)) {
     await app.register(fastifyStatic, { root: deps.uiDir, wildcard: false });

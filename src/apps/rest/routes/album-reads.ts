@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { AlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
 import { AlbumFields } from '../../../domain/album.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
-import { AlbumList, AlbumSchema, ProblemSchema } from '../schemas.ts';
+import { problemResponse } from '../problem-responses.ts';
+import { AlbumList, AlbumOut } from '../schemas.ts';
 
 export interface AlbumReadDeps {
   readonly albums: Pick<AlbumRepository, 'list' | 'get'>;
@@ -16,13 +17,19 @@ const ListQuery = Type.Object(
       Type.String({ maxLength: 200, description: 'Opaque position from a Link header' }),
     ),
     artist: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'Exact artist, any case' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Exact artist, any case',
+        examples: ['John Coltrane'],
+      }),
     ),
     q: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 200,
         description: 'Text in the title or artist, any case',
+        examples: ['train'],
       }),
     ),
   },
@@ -57,7 +64,16 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       description:
         'Sorted by id. When more albums follow, the `Link` header holds the next page (rel="next").',
       querystring: ListQuery,
-      response: { 200: AlbumList, 400: ProblemSchema },
+      response: {
+        200: AlbumList,
+        400: problemResponse(
+          'A query parameter is invalid, or the cursor is not one this API gave out',
+          new AppError(ErrorCode.InvalidArgument, 'The request querystring is invalid', {
+            fields: [{ pointer: '/limit', detail: 'must be <= 500' }],
+          }),
+          '/api/v1/albums?limit=1000',
+        ),
+      },
     },
     handler: async (request, reply) => {
       const { limit, cursor, artist, q } = request.query;
@@ -79,7 +95,21 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       tags: ['albums'],
       summary: 'Get one album',
       params: Type.Object({ id: AlbumFields.id }),
-      response: { 200: AlbumSchema, 400: ProblemSchema, 404: ProblemSchema },
+      response: {
+        200: AlbumOut,
+        400: problemResponse(
+          'The id is not a positive 32-bit integer',
+          new AppError(ErrorCode.InvalidArgument, 'The request params is invalid', {
+            fields: [{ pointer: '/id', detail: 'must be >= 1' }],
+          }),
+          '/api/v1/albums/0',
+        ),
+        404: problemResponse(
+          'No album has this id (yet: a write is stored shortly after its 202)',
+          new AppError(ErrorCode.NotFound, 'No album has id 42'),
+          '/api/v1/albums/42',
+        ),
+      },
     },
     handler: async (request) => {
       const album = await albums.get(request.params.id);

@@ -5,21 +5,53 @@ import {
   type IntakePorts,
 } from '../../../services/album-intake.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import { problemResponse } from '../problem-responses.ts';
 import {
   AlbumCreate,
   AlbumList,
-  AlbumSchema,
+  AlbumOut,
   AlbumUpsert,
   batchOf,
   MAX_BATCH,
-  ProblemSchema,
+  RequestIdHeaders,
 } from '../schemas.ts';
 
 export interface AlbumWriteDeps {
   readonly intake: IntakePorts;
 }
 
-const errors = { 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 503: ProblemSchema };
+/** The error answers of a write, with examples as clients get them at `url`. */
+function errorsOf(url: string, batch: boolean) {
+  return {
+    400: problemResponse(
+      'The body does not match the schema; `errors` points at each bad field',
+      new AppError(ErrorCode.InvalidArgument, 'The request body is invalid', {
+        fields: [{ pointer: batch ? '/1/price' : '/price', detail: 'must be multiple of 0.01' }],
+      }),
+      url,
+    ),
+    413: problemResponse(
+      batch ? `More than ${MAX_BATCH} albums, or a body over 1 MiB` : 'A body over 1 MiB',
+      batch
+        ? new AppError(
+            ErrorCode.PayloadTooLarge,
+            `A batch holds at most ${MAX_BATCH} albums (got ${MAX_BATCH + 1})`,
+          )
+        : new AppError(ErrorCode.PayloadTooLarge, 'The body is larger than 1 MiB'),
+      url,
+    ),
+    415: problemResponse(
+      'The body is not sent as application/json',
+      new AppError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json'),
+      url,
+    ),
+    503: problemResponse(
+      'Kafka did not acknowledge every album in time: nothing may be assumed written; retry',
+      new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message'),
+      url,
+    ),
+  };
+}
 
 // Text fields are checked after trimming, so trimming happens before validation.
 function trimAlbum(item: unknown): void {
@@ -61,8 +93,12 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
       schema: {
         tags: ['albums'],
         summary: create ? 'Create an album' : 'Create or replace an album by id',
+        description:
+          'Answers 202 once Kafka acknowledged the album; it is readable after the consumers ' +
+          'stored it. `Location` names the album.',
+        headers: RequestIdHeaders,
         body: create ? AlbumCreate : AlbumUpsert,
-        response: { 202: AlbumSchema, ...errors },
+        response: { 202: AlbumOut, ...errorsOf('/api/v1/album', false) },
       },
       handler: async (request, reply) => {
         const [album] = await acceptAlbums(intake, [request.body], headersOf(request));
@@ -77,9 +113,12 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
       schema: {
         tags: ['albums'],
         summary: create ? 'Create a batch of albums' : 'Create or replace a batch of albums by id',
-        description: 'All or nothing: one invalid album rejects the whole batch.',
+        description:
+          'All or nothing: one invalid album rejects the whole batch. Answers 202 once Kafka ' +
+          'acknowledged every album, in the order sent.',
+        headers: RequestIdHeaders,
         body: batchOf(create ? AlbumCreate : AlbumUpsert),
-        response: { 202: AlbumList, ...errors },
+        response: { 202: AlbumList, ...errorsOf('/api/v1/albums', true) },
       },
       handler: async (request, reply) =>
         reply.status(202).send(await acceptAlbums(intake, request.body, headersOf(request))),

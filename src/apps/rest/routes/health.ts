@@ -11,10 +11,28 @@ export interface HealthDeps {
 }
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.String() });
-const ReadinessSchema = Type.Object({
-  ready: Type.Boolean(),
-  checks: Type.Record(Type.String(), Check),
-});
+const readinessOf = (description: string, example: Readiness) =>
+  Type.Object(
+    { ready: Type.Boolean(), checks: Type.Record(Type.String(), Check) },
+    { description, examples: [example] },
+  );
+
+const ready: Readiness = {
+  ready: true,
+  checks: {
+    postgres: { ok: true, detail: 'answers' },
+    kafka: { ok: true, detail: 'answers' },
+    consumers: { ok: true, detail: 'group music-albums is stable with 2 member(s)' },
+  },
+};
+const notReady: Readiness = {
+  ready: false,
+  checks: {
+    postgres: { ok: true, detail: 'answers' },
+    kafka: { ok: true, detail: 'answers' },
+    consumers: { ok: false, detail: 'group music-albums is Empty with 0 member(s)' },
+  },
+};
 
 /** Liveness (the process answers) and readiness (its dependencies answer). */
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, { readiness }) => {
@@ -22,7 +40,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
     schema: {
       tags: ['health'],
       summary: 'The process is alive',
-      response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      response: {
+        200: Type.Object(
+          { status: Type.Literal('ok') },
+          { description: 'The process answers', examples: [{ status: 'ok' }] },
+        ),
+      },
     },
     logLevel: 'warn',
     handler: async () => ({ status: 'ok' as const }),
@@ -31,7 +54,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
     schema: {
       tags: ['health'],
       summary: 'Kafka and PostgreSQL answer and the consumers have joined their group',
-      response: { 200: ReadinessSchema, 503: ReadinessSchema },
+      response: {
+        200: readinessOf('Ready: every check passed', ready),
+        503: readinessOf('Not ready: the failing checks say why', notReady),
+      },
     },
     logLevel: 'warn',
     handler: async (_request, reply) => {

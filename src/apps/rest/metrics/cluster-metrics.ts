@@ -1,0 +1,148 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { GroupProbe, PartitionProgress } from '../../../adapters/kafka/group-probe.ts';
+import type { Logger } from '../../../shared/logger.ts';
+
+export interface ClusterMetricsOptions {
+  readonly registry: Registry;
+  readonly probe: Pick<GroupProbe, 'describe' | 'progress' | 'endOffsets'>;
+  /** The consumers' group (KAFKA_GROUP_ID), its topic and the dead-letter topic. */
+  readonly groupId: string;
+  readonly topic: string;
+  readonly dlqTopic: string;
+  readonly log: Logger;
+  /** Scrapes within this many milliseconds share one reading of the cluster. */
+  readonly cacheMs?: number;
+  /** A reading not done by then counts as failed, so a slow broker cannot stall a scrape. */
+  readonly timeoutMs?: number;
+}
+
+/** One reading of the cluster; each part is null when it could not be read. */
+interface Reading {
+  readonly members: number | null;
+  readonly progress: readonly PartitionProgress[] | null;
+  readonly dlqEnds: ReadonlyMap<number, bigint> | null;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Consumer-group and dead-letter gauges, read from the cluster when Prometheus scrapes rather
+ * than reported by the consumers: the consumers run in processes without an HTTP server, and
+ * the committed offsets in Kafka are the truth about their progress anyway. A Kafka outage
+ * leaves these gauges empty (and music_kafka_up at 0); it never fails the scrape.
+ */
+export function clusterMetrics(o: ClusterMetricsOptions): void {
+  const cacheMs = o.cacheMs ?? 2000;
+  const timeoutMs = o.timeoutMs ?? 2000;
+  let cached: { at: number; reading: Promise<Reading> } | null = null;
+  let failing = false;
+
+  const part = async <T>(what: string, work: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await withDeadline(work(), timeoutMs);
+    } catch (err: unknown) {
+      // Logged once per outage, not on every scrape of it.
+      if (!failing) o.log.warn({ err }, `metrics: could not read ${what} from Kafka`);
+      return null;
+    }
+  };
+
+  const read = async (): Promise<Reading> => {
+    const [group, progress, dlqEnds] = await Promise.all([
+      part('the consumer group', () => o.probe.describe(o.groupId)),
+      part('the group offsets', () => o.probe.progress(o.groupId, o.topic)),
+      part('the dead-letter topic', () => o.probe.endOffsets(o.dlqTopic)),
+    ]);
+    failing = group === null || progress === null || dlqEnds === null;
+    return { members: group?.members ?? null, progress, dlqEnds };
+  };
+
+  const reading = (): Promise<Reading> => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= cacheMs) cached = { at: now, reading: read() };
+    return cached.reading;
+  };
+
+  const up: Gauge = new Gauge({
+    name: 'music_kafka_up',
+    help: '1 when the last reading of the consumer group and topics from Kafka succeeded, else 0',
+    registers: [o.registry],
+    async collect() {
+      const r = await reading();
+      up.set(r.members !== null && r.progress !== null && r.dlqEnds !== null ? 1 : 0);
+    },
+  });
+
+  // Labelled by group, also because prom-client shows an unlabelled gauge as 0 when unset, and
+  // "no members" must not be reported while Kafka is not answering.
+  const members: Gauge<'group'> = new Gauge({
+    name: 'music_consumer_group_members',
+    help: 'Members of the consumer group (KAFKA_GROUP_ID) across all consumer processes',
+    labelNames: ['group'] as const,
+    registers: [o.registry],
+    async collect() {
+      const r = await reading();
+      members.reset();
+      if (r.members !== null) members.set({ group: o.groupId }, r.members);
+    },
+  });
+
+  const committed: Gauge<'topic' | 'partition'> = new Gauge({
+    name: 'music_consumer_committed_offset',
+    help:
+      'Offset the consumer group committed on each partition (the next record it will read). ' +
+      'It grows by one per record consumed, so consumer throughput in records per second is ' +
+      'sum(rate(music_consumer_committed_offset[1m]))',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [o.registry],
+    async collect() {
+      const r = await reading();
+      committed.reset();
+      for (const p of r.progress ?? []) {
+        if (p.committed === null) continue;
+        committed.set({ topic: o.topic, partition: String(p.partition) }, Number(p.committed));
+      }
+    },
+  });
+
+  const lag: Gauge<'topic' | 'partition'> = new Gauge({
+    name: 'music_consumer_lag',
+    help:
+      'Records on each partition the consumer group has not committed yet: end offset minus ' +
+      'committed offset (minus the log start where it never committed, as it starts there)',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [o.registry],
+    async collect() {
+      const r = await reading();
+      lag.reset();
+      for (const p of r.progress ?? []) {
+        const from = p.committed ?? p.start;
+        const behind = p.end > from ? p.end - from : 0n;
+        lag.set({ topic: o.topic, partition: String(p.partition) }, Number(behind));
+      }
+    },
+  });
+
+  const dlq: Gauge<'topic'> = new Gauge({
+    name: 'music_dlq_messages',
+    help:
+      'Records ever written to the dead-letter topic: the sum of the end offsets of its partitions ' +
+      '(retention does not lower it)',
+    labelNames: ['topic'] as const,
+    registers: [o.registry],
+    async collect() {
+      const r = await reading();
+      dlq.reset();
+      if (r.dlqEnds === null) return;
+      let total = 0n;
+      for (const end of r.dlqEnds.values()) total += end;
+      dlq.set({ topic: o.dlqTopic }, Number(total));
+    },
+  });
+}

@@ -1,0 +1,24 @@
+import type { AppError } from '../../shared/errors.ts';
+import { problemOf } from './problem.ts';
+import { ProblemSchema } from './schemas.ts';
+
+/** The media type of every error answer (RFC 9457). */
+export const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * A route's error answer for the response schema: problem+json, with an example made by the
+ * same code that answers real errors, so the documentation cannot drift from what clients get.
+ */
+export function problemResponse(description: string, example: AppError, instance: string) {
+  return {
+    description,
+    content: {
+      [PROBLEM_JSON]: {
+        schema: ProblemSchema,
+        examples: {
+          [example.code]: { summary: example.message, value: problemOf(example, instance) },
+        },
+      },
+    },
+  };
+}
