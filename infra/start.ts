@@ -15,6 +15,7 @@ import {
   stopService,
   whenReady,
 } from './services.ts';
+import { ensureUiBuilt } from './ui.ts';
 
 const SERVICES: readonly ServiceSpec[] = [
   { name: 'rest', script: 'src/apps/rest/main.ts' },
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
 
   try {
     provisioned = await ensureInfrastructure(config, say);
+    await ensureUiBuilt(PROJECT_ROOT, say);
     const restPort = await freePort(config.REST_HOST, config.REST_PORT);
     const grpcPort = await freePort(config.GRPC_HOST, config.GRPC_PORT);
     for (const [name, want, got] of [

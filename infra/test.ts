@@ -8,6 +8,7 @@ import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+import { ensureChromium, ensureUiBuilt } from './ui.ts';
 
 const say = (line: string) => process.stdout.write(`music: ${line}\n`);
 
@@ -40,9 +41,16 @@ async function main(): Promise<number> {
     say('type-checking and linting');
     if ((await run(join(bin, 'tsc'), ['--noEmit', '-p', '.'])) !== 0) return 1;
     if ((await run(join(bin, 'biome'), ['check', '--error-on-warnings', '.'])) !== 0) return 1;
+    say('testing UI components');
+    const vitest = join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+    if ((await run(process.execPath, [vitest, 'run', '--config', 'ui/vite.config.ts'])) !== 0)
+      return 1;
   }
 
   await ensureInfrastructure(config, say);
+  await ensureUiBuilt(PROJECT_ROOT, say);
+  // Only the browser tests need Chromium; a run of other chosen files goes without it.
+  if (files.length === 0 || files.some((f) => f.includes('test/ui'))) ensureChromium(say);
   const runId = randomBytes(4).toString('hex');
   const database = `music_test_${runId}`;
   const admin = createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-test' });

@@ -1,0 +1,76 @@
+// The Svelte UI's build and the browser its end-to-end tests drive.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The browser the UI tests drive: the Debian package `chromium`. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The newest modification time of the UI's sources (everything under ui/ but its build). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    const time = entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs;
+    if (time > newest) newest = time;
+  }
+  return newest;
+}
+
+/**
+ * Builds ui/ into ui/dist with Vite, which the REST API serves at `/`, when the build is missing
+ * or older than any file under ui/. Vite runs in a process of its own on this Node.
+ */
+export async function ensureUiBuilt(root: string, report: (line: string) => void): Promise<void> {
+  const ui = join(root, 'ui');
+  if (!existsSync(ui)) return;
+  const built = join(ui, 'dist', 'index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource(ui)) return;
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) throw new Error('ui: Vite is not installed; run `npm ci`');
+  report('ui: building…');
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    [vite, 'build', '--config', join(ui, 'vite.config.ts'), '--logLevel', 'warn'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`ui: the build failed (exit ${code}):\n${output.trim()}`);
+  report(`ui: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/**
+ * Makes /usr/bin/chromium exist: installs the Debian package when we are root with apt-get,
+ * else stops with one line naming the package.
+ */
+export function ensureChromium(report: (line: string) => void): void {
+  if (existsSync(CHROMIUM)) return;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (process.getuid?.() !== 0 || !hasApt) {
+    throw new Error(`${CHROMIUM} is missing: install the Debian package \`chromium\``);
+  }
+  report('chromium: installing the Debian package `chromium`…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'chromium'],
+  ]) {
+    const result = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (result.status !== 0) {
+      throw new Error(
+        `chromium: \`apt-get ${args.join(' ')}\` failed: ${result.stderr.toString().trim()}`,
+      );
+    }
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`chromium: installed, yet ${CHROMIUM} is missing`);
+  report('chromium: installed');
+}

@@ -1,0 +1,197 @@
+// The UI end to end: the real stack from infra/start.ts, driven in Chromium through the page.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { freePort } from '../../infra/services.ts';
+import { CHROMIUM } from '../../infra/ui.ts';
+import { uniqueName, waitFor } from '../support/stack.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const shots = join(root, 'test-results', 'ui');
+
+/** `npm start` on this run's database, with its own topic, group and ports. */
+async function startStack(): Promise<{ base: string; stop: () => Promise<void> }> {
+  const topic = uniqueName('ui');
+  const rest = await freePort('127.0.0.1', 45000);
+  const grpc = await freePort('127.0.0.1', 46000);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', 'infra/start.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KAFKA_TOPIC: topic,
+        KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+        KAFKA_GROUP_ID: uniqueName('ui-group'),
+        REST_PORT: String(rest),
+        GRPC_PORT: String(grpc),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+  try {
+    const base = await waitFor(
+      `music-service is up\n${output}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+        return output.match(/REST API and UI\s+(http:\/\/\S+?)\/\s/)?.[1];
+      },
+      180_000,
+    );
+    return { base, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const textOf = async (locator: Locator) => (await locator.textContent()) ?? '';
+const row = (page: Page, text: string) => page.locator('tbody tr', { hasText: text });
+
+test('the UI browses, validates, creates and edits albums and shows them stored live', async (t) => {
+  mkdirSync(shots, { recursive: true });
+  const stack = await startStack();
+  t.after(stack.stop);
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  t.after(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+
+  await t.test('shows the seed albums with prices as currency', async () => {
+    await page.goto(`${stack.base}/`);
+    const blueTrain = row(page, 'Blue Train');
+    await blueTrain.first().waitFor();
+    const text = await textOf(blueTrain.first());
+    assert.match(text, /John Coltrane/);
+    assert.match(text, /\$56\.99/);
+    await page.locator('.live-pill.live').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(shots, 'albums.png'), fullPage: true });
+  });
+
+  // Set once: were the page to reload, it would be gone.
+  await page.evaluate('window.noReload = true');
+  const title = `E2E ${uniqueName('album').slice(-6)}`;
+
+  await t.test('refuses an empty title next to the field', async () => {
+    await page.getByLabel('Title').fill('   ');
+    await page.getByLabel('Artist').fill('Nobody');
+    await page.getByLabel('Price (USD)').fill('1.234');
+    await page.getByRole('button', { name: 'Add album' }).click();
+    const titleInput = page.getByLabel('Title');
+    assert.equal(await titleInput.getAttribute('aria-invalid'), 'true');
+    const describedBy = await titleInput.getAttribute('aria-describedby');
+    assert.match(await textOf(page.locator(`[id="${describedBy}"]`)), /Title is required/);
+    assert.match(
+      await textOf(page.locator('.field.invalid', { hasText: 'Price' })),
+      /at most 2 decimals/,
+    );
+    assert.equal(await page.evaluate("document.activeElement?.getAttribute('name')"), 'title');
+    await page.screenshot({ path: join(shots, 'validation.png'), fullPage: true });
+  });
+
+  await t.test('creates an album that becomes stored without a reload', async () => {
+    await page.getByLabel('Title').fill(title);
+    await page.getByLabel('Artist').fill('Test Ensemble');
+    await page.getByLabel('Price (USD)').fill('12.50');
+    await page.getByRole('button', { name: 'Add album' }).click();
+    const created = row(page, title);
+    await created.waitFor();
+    assert.match(await textOf(created), /\$12\.50/);
+    await created.locator('.badge.stored').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, 'stored.png'), fullPage: true });
+  });
+
+  await t.test('finds it with the search box', async () => {
+    await page.getByLabel('Search albums').fill(title);
+    await waitFor('the search to narrow the table', async () =>
+      (await page.locator('tbody tr[data-album-id]').count()) === 1 ? true : undefined,
+    );
+    assert.match(await textOf(page.locator('tbody tr[data-album-id]')), new RegExp(title));
+  });
+
+  await t.test('edits it and shows the new price, stored', async () => {
+    const created = row(page, title);
+    await created.getByRole('button', { name: `Edit ${title}` }).click();
+    const price = page.getByLabel('Price (USD)');
+    assert.equal(await price.inputValue(), '12.50');
+    await page.screenshot({ path: join(shots, 'editing.png'), fullPage: true });
+    await price.fill('15.75');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor('the new price', async () =>
+      /\$15\.75/.test(await textOf(created)) ? true : undefined,
+    );
+    await created.locator('.badge.stored').waitFor({ timeout: 30_000 });
+    const id = Number(await created.getAttribute('data-album-id'));
+    const stored = (await (await fetch(`${stack.base}/api/v1/albums/${id}`)).json()) as {
+      price: number;
+    };
+    assert.equal(stored.price, 15.75);
+    await page.screenshot({ path: join(shots, 'edited.png'), fullPage: true });
+  });
+
+  await t.test("shows someone else's album when it is stored", async () => {
+    const res = await fetch(`${stack.base}/api/v1/album`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // A long word, too: it must wrap rather than widen the table.
+      body: JSON.stringify({
+        title: `${title} (live) ${'x'.repeat(150)}`,
+        artist: 'Someone Else',
+        price: 9.99,
+      }),
+    });
+    assert.equal(res.status, 202);
+    await row(page, `${title} (live)`).waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate("'noReload' in window"), true, 'the page never reloaded');
+    await page.screenshot({ path: join(shots, 'live.png'), fullPage: true });
+  });
+
+  await t.test('fits a phone screen', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const small = await phone.newPage();
+    await small.goto(`${stack.base}/`);
+    await row(small, 'Blue Train').first().waitFor();
+    const overflow = (await small.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    await small.screenshot({ path: join(shots, 'phone.png'), fullPage: true });
+    await phone.close();
+  });
+
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,89 @@
+// The REST API as the UI uses it: pages that follow the Link header, and problem details.
+import type { AlbumInput, Field, FieldErrors } from './rules.ts';
+
+export interface Album extends AlbumInput {
+  id: number;
+}
+
+export interface Page {
+  albums: Album[];
+  /** The cursor of the next page, from the `Link: <…>; rel="next"` header. */
+  next: string | null;
+}
+
+interface ProblemBody {
+  title?: string;
+  detail?: string;
+  errors?: { pointer: string; detail: string }[];
+}
+
+/** An answer other than 2xx, with its RFC 9457 field problems keyed by field. */
+export class ApiProblem extends Error {
+  readonly status: number;
+  readonly fields: FieldErrors;
+  constructor(status: number, message: string, fields: FieldErrors = {}) {
+    super(message);
+    this.status = status;
+    this.fields = fields;
+  }
+}
+
+const FIELDS: readonly Field[] = ['title', 'artist', 'price'];
+
+/** Field problems from `errors[].pointer` (`/price`; `/0/price` in a batch). */
+export function fieldsOf(errors: ProblemBody['errors']): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const { pointer, detail } of errors ?? []) {
+    const name = pointer.split('/').at(-1) as Field;
+    if (FIELDS.includes(name) && !fields[name]) fields[name] = detail;
+  }
+  return fields;
+}
+
+async function problemOf(res: Response): Promise<ApiProblem> {
+  let body: ProblemBody = {};
+  try {
+    body = (await res.json()) as ProblemBody;
+  } catch {}
+  const message = body.detail ?? body.title ?? `The server answered ${res.status}`;
+  return new ApiProblem(res.status, message, fieldsOf(body.errors));
+}
+
+/** The `rel="next"` cursor of an RFC 8288 Link header. */
+export function nextCursor(link: string | null): string | null {
+  for (const part of link?.split(',') ?? []) {
+    const match = /<([^>]*)>\s*;\s*rel="?next"?/.exec(part);
+    if (match?.[1]) return new URL(match[1], 'http://x').searchParams.get('cursor');
+  }
+  return null;
+}
+
+export async function listAlbums(
+  query: { q?: string; cursor?: string | null; limit: number },
+  signal?: AbortSignal,
+): Promise<Page> {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.q) params.set('q', query.q);
+  if (query.cursor) params.set('cursor', query.cursor);
+  const res = await fetch(`/api/v1/albums?${params}`, { signal: signal ?? null });
+  if (!res.ok) throw await problemOf(res);
+  return { albums: (await res.json()) as Album[], next: nextCursor(res.headers.get('link')) };
+}
+
+export async function getAlbum(id: number): Promise<Album | null> {
+  const res = await fetch(`/api/v1/albums/${id}`);
+  if (res.status === 404) return null;
+  if (!res.ok) throw await problemOf(res);
+  return (await res.json()) as Album;
+}
+
+/** Creates (no id) or replaces an album; resolves once Kafka accepted it (202). */
+export async function saveAlbum(album: AlbumInput & { id?: number }): Promise<Album> {
+  const res = await fetch('/api/v1/album', {
+    method: album.id === undefined ? 'POST' : 'PUT',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(album),
+  });
+  if (!res.ok) throw await problemOf(res);
+  return (await res.json()) as Album;
+}
