@@ -3,20 +3,6 @@ import { type Album, centsToDecimal } from '../../domain/album.ts';
 import type { AlbumChange } from '../../domain/batch.ts';
 import type { Sql } from './client.ts';
 
-interface AlbumRow {
-  id: number;
-  title: string;
-  artist: string;
-  price: string;
-}
-
-const toAlbum = (r: AlbumRow): Album => ({
-  id: r.id,
-  title: r.title,
-  artist: r.artist,
-  price: Number(r.price),
-});
-
 /**
  * Writes a batch of changes (at most one per id) in one statement. A row only changes when the
  * incoming event is newer than the one it last applied, by (event time, partition, offset).
@@ -50,20 +36,6 @@ export async function upsertAlbums(sql: Sql, changes: readonly AlbumChange[]): P
         < (excluded.event_time, excluded.event_partition, excluded.event_offset)
     returning id`;
   return rows.map((r) => r.id);
-}
-
-/** Every album, sorted by id, in one query (the original GetAlbumList). */
-export async function listAllAlbums(sql: Sql): Promise<Album[]> {
-  const rows = await sql<AlbumRow[]>`select id, title, artist, price from music.albums order by id`;
-  return rows.map(toAlbum);
-}
-
-/** One album by id, or null. */
-export async function findAlbum(sql: Sql, id: number): Promise<Album | null> {
-  const [row] = await sql<
-    AlbumRow[]
-  >`select id, title, artist, price from music.albums where id = ${id}`;
-  return row ? toAlbum(row) : null;
 }
 
 /**
@@ -134,7 +106,7 @@ async function cancelOnAbort<R extends readonly postgres.MaybeRow[]>(
     reject(signal.reason);
     // The query then fails with "canceling statement due to user request": nobody waits for it.
     query.catch(() => {});
-    cancelInPostgres(query);
+    void cancelInPostgres(query);
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -148,17 +120,21 @@ async function cancelOnAbort<R extends readonly postgres.MaybeRow[]>(
  * Asks PostgreSQL to cancel a query, as `query.cancel()` does. postgres.js 3.4 drops the promise
  * of its cancel request, so a request that cannot connect (the server just went away) would be
  * an unhandled rejection, which stops the process; the canceller it calls returns that promise,
- * so it is called here directly when present.
+ * so it is called here directly when present. Resolves once the request was delivered, or
+ * could not be.
  */
-function cancelInPostgres(query: { cancel(): void }): void {
+function cancelInPostgres(query: { cancel(): void }): Promise<void> {
   const internal = query as unknown as { canceller?: ((q: unknown) => unknown) | null };
   const canceller = internal.canceller;
   if (typeof canceller !== 'function') {
     query.cancel();
-    return;
+    return Promise.resolve();
   }
   internal.canceller = null;
-  Promise.resolve(canceller(query)).catch(() => {});
+  return Promise.resolve(canceller(query)).then(
+    () => {},
+    () => {},
+  );
 }
 
 /** Every album, sorted by id, in one query, with only the columns a message needs. */
@@ -214,10 +190,11 @@ export async function* streamAlbums(
     order by id`;
   const cursor = query.cursor(chunkRows)[Symbol.asyncIterator]();
   let fetching = false;
+  let cancelled: Promise<void> = Promise.resolve();
   // A fetch in flight is cancelled in PostgreSQL; a cursor waiting for its consumer is closed
   // (the consumer may be stuck writing to a client that went away).
   const onAbort = () => {
-    if (fetching) cancelInPostgres(query);
+    if (fetching) cancelled = cancelInPostgres(query);
     else void cursor.return?.();
   };
   signal.addEventListener('abort', onAbort, { once: true });
@@ -235,6 +212,10 @@ export async function* streamAlbums(
     throw signal.aborted ? signal.reason : err;
   } finally {
     signal.removeEventListener('abort', onAbort);
+    // A cancel request that reached the backend after its fetch ended would cancel whatever the
+    // pooled connection runs next: the connection goes back only once the request was delivered
+    // (PostgreSQL ignores a cancel that finds the backend waiting for a command).
+    await cancelled;
     await cursor.return?.();
   }
 }

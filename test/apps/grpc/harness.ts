@@ -37,7 +37,14 @@ export async function startServer(sql: Sql): Promise<TestServer> {
   return {
     address: `127.0.0.1:${port}`,
     baseUrl,
-    client: (service) => createClient(service, createGrpcTransport({ baseUrl })),
+    client: (service, maxSessionMemoryMb) =>
+      createClient(
+        service,
+        createGrpcTransport({
+          baseUrl,
+          nodeOptions: maxSessionMemoryMb ? { maxSessionMemory: maxSessionMemoryMb } : {},
+        }),
+      ),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();
