@@ -12,6 +12,7 @@ import { uniqueName, waitFor } from '../support/stack.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const shots = join(root, 'test-results', 'ui');
+const AXE = join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
 /** `npm start` on this run's database, with its own topic, group and ports. */
 async function startStack(): Promise<{ base: string; stop: () => Promise<void> }> {
@@ -173,6 +174,40 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     await row(page, `${title} (live)`).waitFor({ timeout: 30_000 });
     assert.equal(await page.evaluate("'noReload' in window"), true, 'the page never reloaded');
     await page.screenshot({ path: join(shots, 'live.png'), fullPage: true });
+  });
+
+  await t.test('has no WCAG 2 A/AA violations, in the table and the invalid form', async () => {
+    await page.addScriptTag({ path: AXE });
+    // An invalid form too: error text and aria-invalid fields must keep their contrast and names.
+    await page.getByLabel('Title').fill('');
+    await page.getByRole('button', { name: /Add album|Save changes/ }).click();
+    const result = (await page.evaluate(`
+      axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }).then((r) => ({
+        passed: r.passes.length,
+        violations: r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' | ')),
+      }))
+    `)) as { passed: number; violations: string[] };
+    assert.ok(result.passed > 10, `axe ran its rules (${result.passed} passed)`);
+    assert.deepEqual(result.violations, []);
+  });
+
+  await t.test('is usable from the keyboard alone', async () => {
+    await page.goto(`${stack.base}/`);
+    await row(page, 'Blue Train').first().waitFor();
+    await page.getByLabel('Search albums').focus();
+    // Tab order reaches the form's fields after the table, and Enter submits.
+    const reached = new Set<string>();
+    for (let i = 0; i < 80 && !reached.has('price'); i += 1) {
+      await page.keyboard.press('Tab');
+      reached.add(String(await page.evaluate("document.activeElement?.getAttribute('name')")));
+    }
+    assert.ok(reached.has('title') && reached.has('artist') && reached.has('price'));
+    await page.keyboard.press('Enter');
+    assert.equal(
+      await page.getByLabel('Title').getAttribute('aria-invalid'),
+      'true',
+      'Enter in the form submits it and flags the empty title',
+    );
   });
 
   await t.test('fits a phone screen', async () => {
