@@ -1,0 +1,92 @@
+// The REST process on SIGTERM: a request already in flight is still answered (and its album is on
+// the topic) while new connections are refused, then the process exits 0.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../../infra/services.ts';
+import { decodeAlbum } from '../../../src/domain/album-codec.ts';
+import { readTopic, uniqueName, waitFor } from '../../support/stack.ts';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+
+/** A POST whose body arrives in two parts, the second only when `finish` is called. */
+function slowPost(port: number, body: string) {
+  const half = Math.floor(body.length / 2);
+  const request = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/api/v1/album',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+  });
+  request.write(body.slice(0, half));
+  return { answer, finish: () => request.end(body.slice(half)) };
+}
+
+const connects = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('error', () => resolve(false));
+  });
+
+test('SIGTERM drains a request in flight: it is answered 202 and published, then the process exits 0', async (t) => {
+  const topic = uniqueName('drain');
+  const port = await freePort('127.0.0.1', 47000);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', join(root, 'src', 'apps', 'rest', 'main.ts')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        REST_PORT: String(port),
+        KAFKA_TOPIC: topic,
+        KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+      },
+      stdio: 'ignore',
+    },
+  );
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  await waitFor('the REST API to answer', async () => ((await connects(port)) ? true : undefined));
+
+  const title = `Drained ${uniqueName('album')}`;
+  const post = slowPost(port, JSON.stringify({ title, artist: 'Drain', price: 7.5 }));
+  await sleep(200); // the server has the headers and half the body
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await waitFor('new connections to be refused', async () =>
+    (await connects(port)) ? undefined : true,
+  );
+  post.finish();
+
+  const answer = await post.answer;
+  assert.equal(answer.status, 202, answer.body);
+  const accepted = JSON.parse(answer.body) as { id: number; title: string };
+  assert.equal(accepted.title, title);
+  const [code] = await exited;
+  assert.equal(code, 0);
+
+  const [record] = await readTopic(topic, 1);
+  const decoded = decodeAlbum(record?.value ?? null);
+  assert.ok(decoded.ok, 'the drained album is on the topic');
+  assert.deepEqual(decoded.album, { id: accepted.id, title, artist: 'Drain', priceCents: 750n });
+});
