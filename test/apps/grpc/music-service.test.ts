@@ -1,16 +1,13 @@
 // The gRPC API as an existing client sees it: @grpc/grpc-js with the ORIGINAL contract loaded by
 // @grpc/proto-loader, independent of the protobuf-es code the server is built from.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { createSql, type Sql } from '../../../src/adapters/db/client.ts';
-import { createGrpcServer } from '../../../src/apps/grpc/server.ts';
+import { createSql } from '../../../src/adapters/db/client.ts';
 import { config, idBlock, testSql } from '../../support/stack.ts';
+import { startServer, type TestServer } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ORIGINAL_PROTO = join(ROOT, 'test', 'fixtures', 'original-music.proto');
@@ -69,28 +66,9 @@ const healthClientOf = (() => {
     new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
 })();
 
-/** Starts the server on an ephemeral port; `close` also ends the sessions clients left open. */
-async function startServer(sql: Sql): Promise<{ address: string; close(): Promise<void> }> {
-  const server = createGrpcServer(sql);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const close = async () => {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const session of sessions) session.destroy();
-    await closed;
-  };
-  return { address: `127.0.0.1:${port}`, close };
-}
-
 const sql = testSql();
 const ids = idBlock(3);
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 let music: grpc.Client;
 let health: grpc.Client;
 
