@@ -77,9 +77,13 @@ export function summarize(albums: number, ids: IdRange, startedAt: number): Send
   };
 }
 
-/** The summary for people, e.g. "accepted 5000 albums in 1.20 s (4167 albums/s), ids 101–5100". */
-export function summaryLine(verb: string, s: SendSummary): string {
+/**
+ * The summary for people, e.g. "accepted 5000 albums in 1.20 s (4167 albums/s), ids 101–5100";
+ * `where` goes after the albums ("to music.albums").
+ */
+export function summaryLine(verb: string, s: SendSummary, where = ''): string {
   const plural = s.albums === 1 ? '' : 's';
   const ids = s.firstId === null ? '' : `, ids ${s.firstId}–${s.lastId}`;
-  return `${verb} ${s.albums} album${plural} in ${s.seconds.toFixed(2)} s (${s.perSecond} albums/s)${ids}`;
+  const rate = `in ${s.seconds.toFixed(2)} s (${s.perSecond} albums/s)`;
+  return `${verb} ${s.albums} album${plural}${where ? ` ${where}` : ''} ${rate}${ids}`;
 }

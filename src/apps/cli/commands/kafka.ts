@@ -118,8 +118,7 @@ async function produce(ctx: CliContext, o: ProduceOptions): Promise<void> {
     topic: config.KAFKA_TOPIC,
     ...summarize(o.count, ids, started),
   };
-  ctx.out.result(
-    summary,
-    () => `${summaryLine(`produced to ${summary.topic}`, summary)} with ${o.client}`,
+  ctx.out.result(summary, () =>
+    summaryLine('produced', summary, `to ${summary.topic} with ${o.client}`),
   );
 }
