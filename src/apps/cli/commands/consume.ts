@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { CLIENTS, type ClientName, runConsumer } from '../../consumer/main.ts';
+import { KAFKA_CLIENTS, type KafkaClientName } from '../../../adapters/kafka/types.ts';
 
 /** `music consume`: one more consumer in the group, as a process of its own until stopped. */
 export function consumeCommand(): Command {
@@ -7,10 +7,10 @@ export function consumeCommand(): Command {
     .description('run one consumer in the group KAFKA_GROUP_ID, writing KAFKA_TOPIC to PostgreSQL')
     .addOption(
       new Option('--client <client>', 'Kafka client library')
-        .choices(CLIENTS)
+        .choices(KAFKA_CLIENTS)
         .default('platformatic'),
     )
-    .action(async (options: { client: ClientName }) => {
-      await runConsumer(options.client);
-    });
+    .action(async (options: { client: KafkaClientName }) =>
+      (await import('../../consumer/main.ts')).runConsumer(options.client),
+    );
 }

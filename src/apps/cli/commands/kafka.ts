@@ -1,31 +1,10 @@
 import { Command, Option } from 'commander';
-import { IdAllocator } from '../../../adapters/db/album-sql.ts';
-import { createSql, type Sql } from '../../../adapters/db/client.ts';
-import { createConfluentPublisher } from '../../../adapters/kafka/confluent-publisher.ts';
-import { createPublisher, type Publisher } from '../../../adapters/kafka/publisher.ts';
-import { albumTopics, ensureTopics } from '../../../adapters/kafka/topics.ts';
-import {
-  type AlbumSubmission,
-  acceptAlbums,
-  type IntakePorts,
-} from '../../../services/album-intake.ts';
-import { redactUrl } from '../../../shared/config.ts';
-import { CLIENTS, type ClientName } from '../../consumer/main.ts';
-import { IdRange, sendInBatches, summarize, summaryLine } from '../batches.ts';
+import { KAFKA_CLIENTS } from '../../../adapters/kafka/types.ts';
+import type { ProduceOptions } from '../actions/kafka.ts';
 import type { CliContext } from '../context.ts';
-import { reaching } from '../failure.ts';
-import { albumOptions, checkIdRange, countParser } from '../options.ts';
-import { type AlbumTemplate, checkTemplate, sampleAlbum } from '../sample-albums.ts';
+import { albumOptions, countParser } from '../options.ts';
 
-interface ProduceOptions extends AlbumTemplate {
-  readonly client: ClientName;
-  readonly count: number;
-  readonly firstId?: number;
-  readonly batchSize: number;
-  readonly concurrency: number;
-}
-
-/** `music kafka produce`: the seed's Kafka producer testers (3: sarama, now platformatic; 4: confluent). */
+/** `music kafka produce`: the seed's producer testers (3 on sarama, now platformatic; 4: confluent). */
 export function kafkaCommand(ctx: CliContext): Command {
   const kafka = new Command('kafka').description('write albums straight to the Kafka topic');
   kafka
@@ -36,7 +15,7 @@ export function kafkaCommand(ctx: CliContext): Command {
     )
     .addOption(
       new Option('--client <client>', 'Kafka client library')
-        .choices(CLIENTS)
+        .choices(KAFKA_CLIENTS)
         .makeOptionMandatory(),
     )
     .addOption(albumOptions.count().default(1))
@@ -45,7 +24,7 @@ export function kafkaCommand(ctx: CliContext): Command {
     .addOption(albumOptions.price())
     .addOption(
       albumOptions.firstId(
-        'ids from this one on (default: new ids from the database sequence the REST API uses)',
+        'consecutive ids from this one (default: new ids from the sequence the REST API uses)',
       ),
     )
     .addOption(
@@ -58,67 +37,6 @@ export function kafkaCommand(ctx: CliContext): Command {
         .argParser(countParser(64))
         .default(4),
     )
-    .action((o: ProduceOptions) => produce(ctx, o));
+    .action(async (o: ProduceOptions) => (await import('../actions/kafka.ts')).produce(ctx, o));
   return kafka;
-}
-
-async function produce(ctx: CliContext, o: ProduceOptions): Promise<void> {
-  checkIdRange(o.firstId, o.count);
-  checkTemplate(o, o.count);
-  const config = ctx.config();
-  const brokers = config.KAFKA_BROKERS.join(',');
-  await reaching('Kafka', brokers, () => ensureTopics(config.KAFKA_BROKERS, albumTopics(config)));
-
-  const options = {
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-cli-${o.client}`,
-    timeoutMs: config.PRODUCE_TIMEOUT_MS,
-  };
-  const publisher: Publisher =
-    o.client === 'platformatic'
-      ? createPublisher(options)
-      : createConfluentPublisher(options, ctx.log());
-  // New ids come from the sequence, so produced albums never overwrite existing ones.
-  let sql: Sql | null = null;
-  let allocator: IdAllocator | null = null;
-  const ports: IntakePorts = {
-    allocateIds: (count) => {
-      sql ??= createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-cli' });
-      allocator ??= new IdAllocator(sql);
-      const ids = allocator;
-      return reaching('PostgreSQL', redactUrl(config.DATABASE_URL), () => ids.take(count));
-    },
-    publish: (messages) =>
-      reaching('Kafka', brokers, () => publisher.publish(config.KAFKA_TOPIC, messages)),
-  };
-
-  const ids = new IdRange();
-  const started = performance.now();
-  try {
-    await sendInBatches(
-      { total: o.count, batchSize: o.batchSize, concurrency: o.concurrency },
-      async (start, size) => {
-        const albums = Array.from(
-          { length: size },
-          (_, k): AlbumSubmission => ({
-            id: o.firstId === undefined ? undefined : o.firstId + start + k,
-            ...sampleAlbum(o, start + k, o.count),
-          }),
-        );
-        ids.add((await acceptAlbums(ports, albums)).map((a) => a.id));
-      },
-      ctx.progress(o.count, 'albums'),
-    );
-  } finally {
-    await publisher.close();
-    await (sql as Sql | null)?.end({ timeout: 5 });
-  }
-  const summary = {
-    client: o.client,
-    topic: config.KAFKA_TOPIC,
-    ...summarize(o.count, ids, started),
-  };
-  ctx.out.result(summary, () =>
-    summaryLine('produced', summary, `to ${summary.topic} with ${o.client}`),
-  );
 }

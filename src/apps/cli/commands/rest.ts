@@ -1,31 +1,10 @@
 import { Command, Option } from 'commander';
-import {
-  type AlbumSubmission,
-  createAlbumApiClient,
-  type WriteMethod,
-} from '../../../adapters/http/album-api-client.ts';
-import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import { MAX_BATCH } from '../../rest/schemas.ts';
-import { IdRange, sendInBatches, summarize, summaryLine } from '../batches.ts';
-import { type CliContext, serviceUrl } from '../context.ts';
-import { reaching } from '../failure.ts';
-import { albumOptions, checkIdRange, countParser } from '../options.ts';
-import { albumTable } from '../output.ts';
-import { type AlbumTemplate, sampleAlbum } from '../sample-albums.ts';
+import type { WriteOptions } from '../actions/rest.ts';
+import type { CliContext } from '../context.ts';
+import { albumOptions, countParser } from '../options.ts';
 
-/** The REST API answers once Kafka acknowledged; this bounds one request, batch included. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-interface WriteOptions extends AlbumTemplate {
-  readonly single?: true;
-  readonly count?: number;
-  readonly id?: number;
-  readonly firstId?: number;
-  readonly batchSize: number;
-  readonly concurrency: number;
-}
-
-/** `music rest post|put`: the seed's REST testers (1, 8: /album; 9: /albums). */
+/** `music rest post|put`: the seed's REST testers (1; 8 with --single; 9 with --count). */
 export function restCommand(ctx: CliContext): Command {
   const rest = new Command('rest').description(
     'write albums through the REST API at REST_HOST:REST_PORT',
@@ -47,13 +26,15 @@ export function restCommand(ctx: CliContext): Command {
       )
       .addOption(albumOptions.count().conflicts('id'))
       .addOption(
-        albumOptions.id(put ? 'album id (needed)' : 'album id (default: the API allocates one)'),
+        albumOptions.id(
+          put ? 'album id (needed without --count)' : 'album id (default: the API allocates one)',
+        ),
       )
       .addOption(
         albumOptions.firstId(
           put
-            ? 'with --count: ids from this one on (needed)'
-            : 'with --count: ids from this one on (default: the API allocates them)',
+            ? 'with --count: consecutive ids from this one (needed)'
+            : 'with --count: consecutive ids from this one (default: the API allocates them)',
         ),
       )
       .addOption(albumOptions.title())
@@ -69,56 +50,9 @@ export function restCommand(ctx: CliContext): Command {
           .argParser(countParser(64))
           .default(4),
       )
-      .action((o: WriteOptions) => write(ctx, method, o));
+      .action(async (o: WriteOptions) =>
+        (await import('../actions/rest.ts')).write(ctx, method, o),
+      );
   }
   return rest;
-}
-
-async function write(ctx: CliContext, method: WriteMethod, o: WriteOptions): Promise<void> {
-  const put = method === 'PUT';
-  if (put && o.count === undefined && o.id === undefined) {
-    throw new AppError(ErrorCode.InvalidArgument, 'put --single needs --id <id>');
-  }
-  if (put && o.count !== undefined && o.firstId === undefined) {
-    throw new AppError(ErrorCode.InvalidArgument, 'put --count needs --first-id <id>');
-  }
-  const config = ctx.config();
-  const baseUrl = serviceUrl(config.REST_HOST, config.REST_PORT);
-  const api = createAlbumApiClient({ baseUrl, timeoutMs: REQUEST_TIMEOUT_MS });
-
-  if (o.count === undefined) {
-    const album = await reaching('the REST API', baseUrl, () =>
-      api.writeOne(method, { id: o.id, ...sampleAlbum(o, 0, 1) }),
-    );
-    ctx.out.result(
-      album,
-      () =>
-        `accepted (on the Kafka topic; stored once a consumer writes it)\n${albumTable([album])}`,
-    );
-    return;
-  }
-
-  const count = o.count;
-  const firstId = o.firstId;
-  checkIdRange(firstId, count);
-  const ids = new IdRange();
-  const started = performance.now();
-  await reaching('the REST API', baseUrl, () =>
-    sendInBatches(
-      { total: count, batchSize: o.batchSize, concurrency: o.concurrency },
-      async (start, size) => {
-        const albums = Array.from(
-          { length: size },
-          (_, k): AlbumSubmission => ({
-            id: firstId === undefined ? undefined : firstId + start + k,
-            ...sampleAlbum(o, start + k, count),
-          }),
-        );
-        ids.add((await api.writeBatch(method, albums)).map((a) => a.id));
-      },
-      ctx.progress(count, 'albums'),
-    ),
-  );
-  const summary = summarize(count, ids, started);
-  ctx.out.result(summary, () => summaryLine('accepted', summary));
 }
