@@ -39,7 +39,7 @@ test('kafka produce --client platformatic --count: keyed service.Album records, 
 
 test('kafka produce --client confluent --first-id: the albums given, under consecutive ids', async () => {
   const { topic, env } = topicEnv('cli-produce-rdk');
-  const [first] = idBlock(3) as [number];
+  const [first] = idBlock(1200) as [number];
   const summary = await musicJson<ProduceSummary>(
     [
       'kafka',
@@ -47,7 +47,7 @@ test('kafka produce --client confluent --first-id: the albums given, under conse
       '--client',
       'confluent',
       '--count',
-      '3',
+      '1200',
       '--first-id',
       String(first),
       '--title',
@@ -64,12 +64,12 @@ test('kafka produce --client confluent --first-id: the albums given, under conse
       firstId: summary.firstId,
       lastId: summary.lastId,
     },
-    { client: 'confluent', albums: 3, firstId: first, lastId: first + 2 },
+    { client: 'confluent', albums: 1200, firstId: first, lastId: first + 1199 },
   );
-  const records = await topicAlbums(topic, 3);
+  const records = await topicAlbums(topic, 1200);
   assert.deepEqual(
     records.map((r) => ({ key: r.key, ...asPrinted(r.album) })).toSorted((a, b) => a.id - b.id),
-    [1, 2, 3].map((n) => ({
+    Array.from({ length: 1200 }, (_, i) => i + 1).map((n) => ({
       key: String(first + n - 1),
       id: first + n - 1,
       title: `Librdkafka ${n}`,

@@ -25,6 +25,25 @@ export interface ProduceOptions extends AlbumTemplate {
 }
 
 /**
+ * New album ids from the sequence the REST API uses, so that produced albums never overwrite
+ * existing ones; the database is only connected to once an id is needed.
+ */
+function sequenceIds(url: string) {
+  let db: { readonly sql: Sql; readonly ids: IdAllocator } | undefined;
+  return {
+    take(count: number): Promise<number[]> {
+      if (db === undefined) {
+        const sql = createSql({ url, max: 1, applicationName: 'music-cli' });
+        db = { sql, ids: new IdAllocator(sql) };
+      }
+      const { ids } = db;
+      return reaching('PostgreSQL', redactUrl(url), () => ids.take(count));
+    },
+    close: () => db?.sql.end({ timeout: 5 }),
+  };
+}
+
+/**
  * `music kafka produce`: generated albums as keyed service.Album records on KAFKA_TOPIC, with
  * ids from the database sequence unless --first-id gives them.
  */
@@ -44,16 +63,9 @@ export async function produce(ctx: CliContext, o: ProduceOptions): Promise<void>
     o.client === 'platformatic'
       ? createPublisher(options)
       : createConfluentPublisher(options, ctx.log());
-  // New ids come from the sequence, so produced albums never overwrite existing ones.
-  let sql: Sql | null = null;
-  let allocator: IdAllocator | null = null;
+  const sequence = sequenceIds(config.DATABASE_URL);
   const ports: IntakePorts = {
-    allocateIds: (count) => {
-      sql ??= createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-cli' });
-      allocator ??= new IdAllocator(sql);
-      const ids = allocator;
-      return reaching('PostgreSQL', redactUrl(config.DATABASE_URL), () => ids.take(count));
-    },
+    allocateIds: (count) => sequence.take(count),
     publish: (messages) =>
       reaching('Kafka', brokers, () => publisher.publish(config.KAFKA_TOPIC, messages)),
   };
@@ -77,7 +89,7 @@ export async function produce(ctx: CliContext, o: ProduceOptions): Promise<void>
     );
   } finally {
     await publisher.close();
-    await (sql as Sql | null)?.end({ timeout: 5 });
+    await sequence.close();
   }
   const summary = {
     client: o.client,
