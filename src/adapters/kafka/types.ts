@@ -1,3 +1,7 @@
+/** The Kafka client libraries a consumer or producer can run on. */
+export const KAFKA_CLIENTS = ['platformatic', 'confluent'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
 /** One record as both Kafka clients hand it to the shared processing. */
 export interface ConsumedMessage {
   readonly topic: string;
@@ -25,7 +29,7 @@ export type BatchHandler = (batch: readonly ConsumedMessage[]) => Promise<void>;
  * (the caller retries inside the handler, so a rejection means give up).
  */
 export interface BatchConsumer {
-  readonly client: 'platformatic' | 'confluent';
+  readonly client: KafkaClientName;
   /** Joins the group and delivers batches until close() is called. Resolves after close. */
   run(handle: BatchHandler): Promise<void>;
   /** Lets the batch in hand finish and commit, leaves the group, closes connections. */

@@ -6,12 +6,16 @@ import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
 import { createPublisher } from '../../adapters/kafka/publisher.ts';
 import { albumTopics, ensureTopics } from '../../adapters/kafka/topics.ts';
-import type { BatchConsumer } from '../../adapters/kafka/types.ts';
+import {
+  type BatchConsumer,
+  KAFKA_CLIENTS,
+  type KafkaClientName,
+} from '../../adapters/kafka/types.ts';
 import { runProcess } from '../../shared/process.ts';
 import { createBatchProcessor } from './processor.ts';
 
-export const CLIENTS = ['platformatic', 'confluent'] as const;
-export type ClientName = (typeof CLIENTS)[number];
+export const CLIENTS = KAFKA_CLIENTS;
+export type ClientName = KafkaClientName;
 
 /** One consumer process on the chosen Kafka client; both share the processing. */
 export function runConsumer(client: ClientName): Promise<void> {

@@ -1,0 +1,54 @@
+import { IdAllocator, readAllAlbums } from '../../../adapters/db/album-sql.ts';
+import { createSql, type Sql } from '../../../adapters/db/client.ts';
+import { createAlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
+import type { Album } from '../../../domain/album.ts';
+import { redactUrl } from '../../../shared/config.ts';
+import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import type { CliContext } from '../context.ts';
+import { reaching } from '../failure.ts';
+import { albumTable } from '../output.ts';
+import { checkAlbum } from '../sample-albums.ts';
+
+/** Runs work on a connection of its own to DATABASE_URL, closed afterwards. */
+async function withDatabase<T>(ctx: CliContext, work: (sql: Sql) => Promise<T>): Promise<T> {
+  const { DATABASE_URL } = ctx.config();
+  const sql = createSql({ url: DATABASE_URL, max: 1, applicationName: 'music-cli' });
+  try {
+    return await reaching('PostgreSQL', redactUrl(DATABASE_URL), () => work(sql));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export interface InsertOptions {
+  readonly id?: number;
+  readonly title: string;
+  readonly artist: string;
+  readonly price: number;
+}
+
+/** `music db list`: every album with raw SQL (the seed's tester 5). */
+export async function listAlbums(ctx: CliContext): Promise<void> {
+  const albums = await withDatabase(ctx, (sql) => readAllAlbums(sql));
+  ctx.out.result(albums, () => albumTable(albums));
+}
+
+/** `music db get`: one album through the ORM (tester 6). */
+export async function getAlbum(ctx: CliContext, id: number): Promise<void> {
+  const album = await withDatabase(ctx, (sql) => createAlbumRepository(sql).get(id));
+  if (!album) throw new AppError(ErrorCode.NotFound, `album ${id} does not exist`);
+  ctx.out.result(album, () => albumTable([album]));
+}
+
+/** `music db insert`: one album through the ORM, replacing one with its id (tester 7). */
+export async function insertAlbum(ctx: CliContext, o: InsertOptions): Promise<void> {
+  checkAlbum(o);
+  const stored = await withDatabase(ctx, async (sql): Promise<Album> => {
+    const [id] = o.id === undefined ? await new IdAllocator(sql).take(1) : [o.id];
+    if (id === undefined) throw new AppError(ErrorCode.Internal, 'no id was allocated');
+    // Stored trimmed, as the REST API and the consumers store text.
+    const album = { id, title: o.title.trim(), artist: o.artist.trim(), price: o.price };
+    return createAlbumRepository(sql).put(album);
+  });
+  ctx.out.result(stored, () => `stored\n${albumTable([stored])}`);
+}

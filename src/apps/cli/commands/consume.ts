@@ -1,0 +1,16 @@
+import { Command, Option } from 'commander';
+import { KAFKA_CLIENTS, type KafkaClientName } from '../../../adapters/kafka/types.ts';
+
+/** `music consume`: one more consumer in the group, as a process of its own until stopped. */
+export function consumeCommand(): Command {
+  return new Command('consume')
+    .description('run one consumer in the group KAFKA_GROUP_ID, writing KAFKA_TOPIC to PostgreSQL')
+    .addOption(
+      new Option('--client <client>', 'Kafka client library')
+        .choices(KAFKA_CLIENTS)
+        .default('platformatic'),
+    )
+    .action(async (options: { client: KafkaClientName }) =>
+      (await import('../../consumer/main.ts')).runConsumer(options.client),
+    );
+}

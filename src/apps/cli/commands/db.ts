@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import type { InsertOptions } from '../actions/db.ts';
+import type { CliContext } from '../context.ts';
+import { albumOptions, parseId } from '../options.ts';
+
+/**
+ * `music db list|get|insert`: the seed's PostgreSQL testers, straight to the database without
+ * the services: 5 (every album, raw SQL), 6 (one album, ORM), 7 (insert, ORM).
+ */
+export function dbCommand(ctx: CliContext): Command {
+  const db = new Command('db').description('read and write music.albums in DATABASE_URL directly');
+  db.command('list')
+    .description('every album, sorted by id, with raw SQL')
+    .action(async () => (await import('../actions/db.ts')).listAlbums(ctx));
+  db.command('get')
+    .description('one album by id, through the ORM')
+    .argument('<id>', 'album id', parseId)
+    .action(async (id: number) => (await import('../actions/db.ts')).getAlbum(ctx, id));
+  db.command('insert')
+    .description(
+      'insert one album through the ORM, bypassing Kafka (an album with that id is replaced)',
+    )
+    .addOption(albumOptions.title().makeOptionMandatory())
+    .addOption(albumOptions.artist().makeOptionMandatory())
+    .addOption(albumOptions.price().makeOptionMandatory())
+    .addOption(albumOptions.id('album id (default: a new id from the sequence the REST API uses)'))
+    .action(async (o: InsertOptions) => (await import('../actions/db.ts')).insertAlbum(ctx, o));
+  return db;
+}

@@ -1,0 +1,58 @@
+import { Command, Option } from 'commander';
+import { MAX_BATCH } from '../../rest/schemas.ts';
+import type { WriteOptions } from '../actions/rest.ts';
+import type { CliContext } from '../context.ts';
+import { albumOptions, countParser } from '../options.ts';
+
+/** `music rest post|put`: the seed's REST testers (1; 8 with --single; 9 with --count). */
+export function restCommand(ctx: CliContext): Command {
+  const rest = new Command('rest').description(
+    'write albums through the REST API at REST_HOST:REST_PORT',
+  );
+  for (const method of ['POST', 'PUT'] as const) {
+    const put = method === 'PUT';
+    rest
+      .command(method.toLowerCase())
+      .description(
+        put
+          ? 'create or replace albums by id: one with PUT /api/v1/album, or --count of them with PUT /api/v1/albums'
+          : 'create albums: one with POST /api/v1/album, or --count of them with POST /api/v1/albums',
+      )
+      .addOption(
+        new Option('--single', 'send one album to /api/v1/album (the default)').conflicts([
+          'count',
+          'firstId',
+        ]),
+      )
+      .addOption(albumOptions.count().conflicts('id'))
+      .addOption(
+        albumOptions.id(
+          put ? 'album id (needed without --count)' : 'album id (default: the API allocates one)',
+        ),
+      )
+      .addOption(
+        albumOptions.firstId(
+          put
+            ? 'with --count: consecutive ids from this one (needed)'
+            : 'with --count: consecutive ids from this one (default: the API allocates them)',
+        ),
+      )
+      .addOption(albumOptions.title())
+      .addOption(albumOptions.artist())
+      .addOption(albumOptions.price())
+      .addOption(
+        new Option('--batch-size <n>', 'albums per request with --count')
+          .argParser(countParser(MAX_BATCH))
+          .default(MAX_BATCH),
+      )
+      .addOption(
+        new Option('--concurrency <n>', 'requests in flight at once with --count')
+          .argParser(countParser(64))
+          .default(4),
+      )
+      .action(async (o: WriteOptions) =>
+        (await import('../actions/rest.ts')).write(ctx, method, o),
+      );
+  }
+  return rest;
+}

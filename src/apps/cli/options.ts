@@ -1,0 +1,60 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { AlbumLimits } from '../../domain/album.ts';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
+
+function integer(value: string, min: number, max: number, what: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`must be ${what} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** An album id: a positive 32-bit integer. */
+export const parseId = (value: string): number =>
+  integer(value, 1, AlbumLimits.maxId, 'an album id');
+
+/** A count of items, from 1 to `max`. */
+export const countParser =
+  (max: number) =>
+  (value: string): number =>
+    integer(value, 1, max, 'an integer');
+
+/** A price with at most two decimals, within the album limits. */
+export function parsePrice(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d{1,2})?$/.test(value) || n > AlbumLimits.maxPrice) {
+    throw new InvalidArgumentError(
+      `must be a price from 0 to ${AlbumLimits.maxPrice} with at most two decimals`,
+    );
+  }
+  return n;
+}
+
+/** The most albums one command sends; more than this belongs in a benchmark. */
+export const MAX_COUNT = 10_000_000;
+
+/** The options that describe the albums a command sends or stores. */
+export const albumOptions = {
+  title: () => new Option('--title <title>', 'album title'),
+  artist: () => new Option('--artist <artist>', 'artist name'),
+  price: () => new Option('--price <price>', 'price, e.g. 12.99').argParser(parsePrice),
+  id: (description = 'album id') => new Option('--id <id>', description).argParser(parseId),
+  count: () =>
+    new Option('--count <n>', 'how many albums to generate and send').argParser(
+      countParser(MAX_COUNT),
+    ),
+  firstId: (
+    description = 'give the albums consecutive ids from this one (replacing albums that have them)',
+  ) => new Option('--first-id <id>', description).argParser(parseId),
+} as const;
+
+/** Checks that `count` consecutive ids from `firstId` stay within the id limit. */
+export function checkIdRange(firstId: number | undefined, count: number): void {
+  if (firstId !== undefined && firstId + count - 1 > AlbumLimits.maxId) {
+    throw new AppError(
+      ErrorCode.InvalidArgument,
+      `--first-id ${firstId} with --count ${count} goes past the largest id, ${AlbumLimits.maxId}`,
+    );
+  }
+}
