@@ -11,7 +11,7 @@ await runProcess('grpc', async ({ config, log, onShutdown }) => {
     applicationName: 'music-grpc',
   });
   onShutdown(() => sql.end({ timeout: 5 }));
-  const server = createGrpcServer(sql);
+  const server = createGrpcServer(sql, log);
   server.listen(config.GRPC_PORT, config.GRPC_HOST);
   await once(server, 'listening');
   log.info({ host: config.GRPC_HOST, port: config.GRPC_PORT }, 'gRPC API listening');

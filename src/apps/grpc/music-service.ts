@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import type { ServiceImpl } from '@connectrpc/connect';
+import { Code, type ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import {
   readAlbum,
   readAlbumPage,
@@ -14,6 +14,7 @@ import {
   StreamAlbumsResponseSchema,
 } from '../../gen/service/music_pb.js';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { toMessage } from './album-message.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import { toConnectError } from './status.ts';
@@ -23,15 +24,6 @@ export const PageSize = { default: 50, max: 500 } as const;
 
 /** Albums per StreamAlbums message: about 50 KB to 1.6 MB encoded, depending on the text. */
 export const STREAM_CHUNK_ROWS = 1000;
-
-/** Runs a handler body, turning anything it throws into our gRPC status. */
-async function atEdge<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err: unknown) {
-    throw toConnectError(err);
-  }
-}
 
 function pageSizeOf(requested: number): number {
   if (requested === 0) return PageSize.default;
@@ -45,7 +37,22 @@ function pageSizeOf(requested: number): number {
 }
 
 /** service.MusicService on raw SQL; every query is cancelled when its call's deadline passes. */
-export function musicService(sql: Sql): ServiceImpl<typeof MusicService> {
+export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicService> {
+  /** Our gRPC status of anything a call threw; what clients only see as INTERNAL is logged. */
+  const statusOf = (err: unknown): ConnectError => {
+    const status = toConnectError(err);
+    if (status.code === Code.Internal) log.error({ err }, 'rpc failed');
+    return status;
+  };
+  /** Runs a handler body, turning anything it throws into our gRPC status. */
+  const atEdge = async <T>(body: () => Promise<T>): Promise<T> => {
+    try {
+      return await body();
+    } catch (err: unknown) {
+      throw statusOf(err);
+    }
+  };
+
   // A stream holds a pooled connection for as long as its client takes to read it; at most half
   // the pool goes to streams, so that slow readers cannot starve the other calls and health.
   const maxStreams = Math.max(1, Math.floor(sql.options.max / 2));
@@ -112,7 +119,7 @@ export function musicService(sql: Sql): ServiceImpl<typeof MusicService> {
           yield create(StreamAlbumsResponseSchema, { albums: albums.map(toMessage) });
         }
       } catch (err: unknown) {
-        throw toConnectError(err);
+        throw statusOf(err);
       } finally {
         streams -= 1;
       }

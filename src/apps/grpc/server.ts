@@ -5,6 +5,7 @@ import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb.js';
 import { ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { MusicService } from '../../gen/service/music_pb.js';
+import type { Logger } from '../../shared/logger.ts';
 import { healthService } from './health-service.ts';
 import { musicService } from './music-service.ts';
 import { serverReflection } from './reflection.ts';
@@ -17,7 +18,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  * The internal gRPC API: an h2c server speaking the gRPC protocol (and Connect, for curl). A
  * call's deadline (grpc-timeout) aborts its context.signal, which cancels its SQL.
  */
-export function createGrpcServer(sql: Sql): http2.Http2Server {
+export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
   let lastCheck = { at: 0, ok: Promise.resolve(false) };
   const databaseAnswers = () => {
     if (Date.now() - lastCheck.at > 1000) {
@@ -38,7 +39,7 @@ export function createGrpcServer(sql: Sql): http2.Http2Server {
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     routes(router) {
-      router.service(MusicService, musicService(sql));
+      router.service(MusicService, musicService(sql, log));
       router.service(Health, healthService(databaseAnswers));
       // Reflection describes exactly what the router serves, itself included.
       const session = serverReflection(() => router.handlers.map((h) => h.service));

@@ -8,6 +8,7 @@ import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import { createGrpcServer } from '../../../src/apps/grpc/server.ts';
+import { log } from '../../support/stack.ts';
 
 export interface TestServer {
   /** host:port, for grpc-js. */
@@ -24,7 +25,7 @@ export interface TestServer {
 }
 
 export async function startServer(sql: Sql): Promise<TestServer> {
-  const server = createGrpcServer(sql);
+  const server = createGrpcServer(sql, log);
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session: http2.ServerHttp2Session) => {
     sessions.add(session);
