@@ -38,18 +38,21 @@ function pageSizeOf(requested: number): number {
 
 /** service.MusicService on raw SQL; every query is cancelled when its call's deadline passes. */
 export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicService> {
-  /** Our gRPC status of anything a call threw; what clients only see as INTERNAL is logged. */
-  const statusOf = (err: unknown): ConnectError => {
+  /**
+   * Our gRPC status of anything a call threw. What a client would only see as INTERNAL is
+   * logged, unless the call was already over for it (cancelled, or past its deadline).
+   */
+  const statusOf = (err: unknown, call: AbortSignal): ConnectError => {
     const status = toConnectError(err);
-    if (status.code === Code.Internal) log.error({ err }, 'rpc failed');
+    if (status.code === Code.Internal && !call.aborted) log.error({ err }, 'rpc failed');
     return status;
   };
   /** Runs a handler body, turning anything it throws into our gRPC status. */
-  const atEdge = async <T>(body: () => Promise<T>): Promise<T> => {
+  const atEdge = async <T>(call: AbortSignal, body: () => Promise<T>): Promise<T> => {
     try {
       return await body();
     } catch (err: unknown) {
-      throw statusOf(err);
+      throw statusOf(err, call);
     }
   };
 
@@ -68,13 +71,13 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
      * by default, about 79,000 typical albums. Larger catalogues need ListAlbums or StreamAlbums.
      */
     getAlbumList: (_request, context) =>
-      atEdge(async () => {
+      atEdge(context.signal, async () => {
         const albums = await readAllAlbums(sql, context.signal);
         return create(GetAlbumsResponseSchema, { albums: albums.map(toMessage) });
       }),
 
     getAlbum: (request, context) =>
-      atEdge(async () => {
+      atEdge(context.signal, async () => {
         if (request.id <= 0) {
           throw new AppError(ErrorCode.InvalidArgument, 'id must be a positive integer');
         }
@@ -84,7 +87,7 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
       }),
 
     listAlbums: (request, context) =>
-      atEdge(async () => {
+      atEdge(context.signal, async () => {
         const pageSize = pageSizeOf(request.pageSize);
         const afterId = decodePageToken(request.pageToken);
         // One row more than the page tells whether another page follows.
@@ -119,7 +122,7 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
           yield create(StreamAlbumsResponseSchema, { albums: albums.map(toMessage) });
         }
       } catch (err: unknown) {
-        throw statusOf(err);
+        throw statusOf(err, context.signal);
       } finally {
         streams -= 1;
       }

@@ -8,7 +8,7 @@ import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import { createGrpcServer } from '../../../src/apps/grpc/server.ts';
-import { log } from '../../support/stack.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
 
 export interface TestServer {
   /** host:port, for grpc-js. */
@@ -23,6 +23,9 @@ export interface TestServer {
   /** Stops the server, also ending the sessions clients left open. */
   close(): Promise<void>;
 }
+
+// Errors only, but always: a call that fails as INTERNAL shows its cause in the test output.
+const log = createLogger('grpc-test', 'error');
 
 export async function startServer(sql: Sql): Promise<TestServer> {
   const server = createGrpcServer(sql, log);
