@@ -4,18 +4,18 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readMigrations } from '../../src/adapters/db/migrate.ts';
-import { buildRestApp } from '../../src/apps/rest/app.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/main.ts';
+import { buildRestApp } from '../../src/apps/rest/app.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
 import { log } from '../support/stack.ts';
 import {
   assertPinned,
   type Container,
+  K8S,
   type Kafka,
   type KafkaNodePool,
   type KafkaTopic,
-  K8S,
   kustomize,
   ofKind,
   pkg,
@@ -187,7 +187,9 @@ test("consumer probes run the project's consumer check", () => {
 test('each Service selects one workload and targets a port it declares', () => {
   for (const s of services) {
     const selected = [...deployments, ...statefulSets].filter((w) =>
-      Object.entries(s.spec.selector).every(([key, v]) => w.spec.template.metadata.labels[key] === v),
+      Object.entries(s.spec.selector).every(
+        ([key, v]) => w.spec.template.metadata.labels[key] === v,
+      ),
     );
     assert.equal(selected.length, 1, `Service ${s.metadata.name} selects one workload`);
     const [w] = selected;
@@ -200,7 +202,9 @@ test('each Service selects one workload and targets a port it declares', () => {
   }
   const exposed = services.flatMap((s) =>
     [...deployments].filter((d) =>
-      Object.entries(s.spec.selector).every(([key, v]) => d.spec.template.metadata.labels[key] === v),
+      Object.entries(s.spec.selector).every(
+        ([key, v]) => d.spec.template.metadata.labels[key] === v,
+      ),
     ),
   );
   const roles = exposed.flatMap((d) => containersOf(d).map(roleOf)).sort();
@@ -281,12 +285,14 @@ test('Kafka: a KRaft cluster of dual-role nodes with topic management, reached a
   }
   const roles = new Set(pools.flatMap((p) => p.spec.roles));
   assert.ok(roles.has('controller') && roles.has('broker'), 'controllers and brokers (KRaft)');
+  const { listeners } = kafka.spec.kafka;
+  const bootstrap = `${kafka.metadata.name}-kafka-bootstrap`;
   for (const d of deployments) {
     for (const c of containersOf(d)) {
       for (const broker of loadConfig(envFromOf(c)).KAFKA_BROKERS) {
         const [host, port] = broker.split(':');
-        assert.equal(host, `${kafka.metadata.name}-kafka-bootstrap`, 'the bootstrap Service');
-        const listener = kafka.spec.kafka.listeners.find((l) => l.port === Number(port));
+        assert.equal(host, bootstrap, 'the bootstrap Service Strimzi creates');
+        const listener = listeners.find((l) => l.port === Number(port));
         assert.ok(listener, `${port} is a listener`);
         assert.equal(listener.tls, false, 'the services speak plaintext');
       }
@@ -313,8 +319,7 @@ test('KafkaTopics are the configured topics, with enough partitions for every co
   }
   const albums = topics.find((t) => named(t) === config.KAFKA_TOPIC);
   assert.equal(albums?.spec.partitions, config.KAFKA_PARTITIONS);
-  const consumers = deployments.filter((d) => containersOf(d).some((c) => roleOf(c) !== 'rest'));
-  const members = consumers
+  const members = deployments
     .filter((d) => containersOf(d).some((c) => roleOf(c).startsWith('consumer')))
     .reduce((n, d) => n + (d.spec.replicas ?? 1), 0);
   assert.ok(members <= (albums?.spec.partitions ?? 0), 'no consumer would sit idle');

@@ -3,17 +3,29 @@
 // name order, into an empty database. Run twice, they must change nothing the second time, and
 // leave the same schema as the project's own migration runner.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { serverBinDir } from '../../infra/postgres.ts';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
 import { MIGRATIONS_DIR, readMigrations } from '../../src/adapters/db/migrate.ts';
 import { config, testSql } from '../support/stack.ts';
 
 const run = promisify(execFile);
+
+/** psql: on PATH, else from Debian's newest PostgreSQL (the project's prerequisite). */
+function psql(): string {
+  if (spawnSync('psql', ['--version']).status === 0) return 'psql';
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian)
+    ? readdirSync(debian).sort((a, b) => Number(b) - Number(a))
+    : [];
+  const found = versions.map((v) => join(debian, v, 'bin', 'psql')).find((p) => existsSync(p));
+  assert.ok(found, 'psql is installed (Debian: postgresql-client)');
+  return found;
+}
 
 /** Columns, constraints and sequences of the schema `music`, comparable between databases. */
 async function shape(sql: Sql) {
@@ -36,21 +48,23 @@ async function shape(sql: Sql) {
 
 test('psql runs every migration into an empty database, again without change, to the schema migrate() makes', async (t) => {
   const admin = testSql(1);
-  t.after(() => admin.end());
   const database = `${new URL(config.DATABASE_URL).pathname.slice(1)}_initdb_${randomBytes(3).toString('hex')}`;
-  await admin`create database ${admin(database)}`;
-  t.after(async () => {
-    await admin`drop database if exists ${admin(database)} with (force)`;
-  });
   const url = new URL(config.DATABASE_URL);
   url.pathname = `/${database}`;
+  const fresh = createSql({ url: url.href, max: 1, applicationName: 'music-test' });
+  t.after(async () => {
+    await fresh.end();
+    await admin`drop database if exists ${admin(database)} with (force)`;
+    await admin.end();
+  });
+  await admin`create database ${admin(database)}`;
 
-  const psql = join(serverBinDir(), 'psql');
+  const client = psql();
   const migrations = await readMigrations();
   const initdb = async () => {
     for (const m of migrations) {
       // The flags docker-entrypoint.sh gives psql for each *.sql file.
-      await run(psql, [
+      await run(client, [
         '-v',
         'ON_ERROR_STOP=1',
         '--no-password',
@@ -66,8 +80,6 @@ test('psql runs every migration into an empty database, again without change, to
     }
   };
 
-  const fresh = createSql({ url: url.href, max: 1, applicationName: 'music-test' });
-  t.after(() => fresh.end());
   await initdb();
   const albums = () => fresh`select id, title, artist, price::text from music.albums order by id`;
   const first = [...(await albums())];
