@@ -8,7 +8,7 @@ import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/main.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
-import { assertPinned, DEPLOY, imageTag, pkg, ROOT, readYaml } from './files.ts';
+import { assertPinned, DEPLOY, imageTag, pkg, ROOT, readYaml, roleOfCommand } from './files.ts';
 
 interface ComposeService {
   image?: string;
@@ -39,13 +39,7 @@ const [kafkaName, kafka] = running('apache/kafka').find(([, s]) => !s.command) ?
 const [postgresName, postgres] = running('postgres')[0] ?? [];
 const [topicsName, topics] = running('apache/kafka').find(([, s]) => s.command) ?? [];
 
-/** What an app service runs: its entry file and, for consumers, the client. */
-function roleOf(s: ComposeService): string {
-  const [node, entry, ...rest] = s.command ?? [];
-  assert.equal(node, 'node', `${entry}: services run the sources with the image's node`);
-  const app = /^src\/apps\/(\w+)\/main\.ts$/.exec(entry ?? '')?.[1] ?? `unknown ${entry}`;
-  return app === 'consumer' ? `consumer ${rest[rest.indexOf('--client') + 1]}` : app;
-}
+const roleOf = (s: ComposeService): string => roleOfCommand(s.command ?? []);
 
 test('every part of the system is a service: Kafka, its topics, PostgreSQL, both APIs and both consumers', () => {
   assert.ok(kafka, 'a Kafka broker (apache/kafka)');

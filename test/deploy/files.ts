@@ -36,6 +36,17 @@ export function assertPinned(image: string, where: string): void {
   assert.match(tag, /^\d/, `${where}: ${image} should be pinned to a version`);
 }
 
+/**
+ * What a command of our image runs: `rest`, `grpc` or `consumer <client>`, from its entry file
+ * (src/apps/<app>/main.ts) and, for consumers, the --client it is given.
+ */
+export function roleOfCommand(argv: readonly string[]): string {
+  const [node, entry, ...rest] = argv;
+  assert.equal(node, 'node', `${argv.join(' ')}: runs the sources with the image's node`);
+  const app = /^src\/apps\/(\w+)\/main\.ts$/.exec(entry ?? '')?.[1] ?? `unknown ${entry}`;
+  return app === 'consumer' ? `consumer ${rest[rest.indexOf('--client') + 1]}` : app;
+}
+
 // --- Kubernetes ---------------------------------------------------------------------------
 
 export interface K8sObject {

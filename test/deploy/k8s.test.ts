@@ -6,9 +6,8 @@ import { after, before, test } from 'node:test';
 import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/main.ts';
-import { buildRestApp } from '../../src/apps/rest/app.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
-import { log } from '../support/stack.ts';
+import { buildOfflineRestApp } from '../support/rest-app.ts';
 import {
   assertPinned,
   type Container,
@@ -19,6 +18,7 @@ import {
   kustomize,
   ofKind,
   pkg,
+  roleOfCommand,
   type Service,
   type Workload,
 } from './files.ts';
@@ -34,13 +34,7 @@ const generated = (name: string) => {
 };
 const containersOf = (w: Workload): Container[] => w.spec.template.spec.containers;
 
-/** What a container of ours runs: its entry file and, for consumers, the client. */
-function roleOf(c: Container): string {
-  const [node, entry, ...rest] = [...(c.command ?? []), ...(c.args ?? [])];
-  assert.equal(node, 'node', `${c.name} runs the sources with the image's node`);
-  const app = /^src\/apps\/(\w+)\/main\.ts$/.exec(entry ?? '')?.[1] ?? `unknown ${entry}`;
-  return app === 'consumer' ? `consumer ${rest[rest.indexOf('--client') + 1]}` : app;
-}
+const roleOf = (c: Container): string => roleOfCommand([...(c.command ?? []), ...(c.args ?? [])]);
 
 /** The environment every Deployment gets from its ConfigMap and Secret. */
 function envFromOf(c: Container): Record<string, string> {
@@ -122,17 +116,9 @@ test('the ConfigMap and Secret hold only variables the config loader knows, and 
 });
 
 // Probe paths are checked against the REST app itself, built without backends.
-let rest: Awaited<ReturnType<typeof buildRestApp>>;
+let rest: Awaited<ReturnType<typeof buildOfflineRestApp>>;
 before(async () => {
-  rest = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: () => Promise.reject(new Error('no writes here')),
-      publish: () => Promise.reject(new Error('no writes here')),
-    },
-    albums: { list: async () => ({ albums: [], hasMore: false }), get: async () => null },
-    readiness: async () => ({ ready: true, checks: {} }),
-  });
+  rest = await buildOfflineRestApp();
 });
 after(() => rest?.close());
 

@@ -10,8 +10,8 @@ import { reachable } from '../../../src/apps/probe/check.ts';
 import { consumerJoined } from '../../../src/apps/probe/consumer-joined.ts';
 import { grpcServing } from '../../../src/apps/probe/grpc-serving.ts';
 import { restAlive } from '../../../src/apps/probe/rest-alive.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
-import { config, freshTopics, log, testSql, uniqueName, waitFor } from '../../support/stack.ts';
+import { buildOfflineRestApp } from '../../support/rest-app.ts';
+import { config, freshTopics, testSql, uniqueName, waitFor } from '../../support/stack.ts';
 import { startConsumer } from '../consumer/support.ts';
 import { startServer } from '../grpc/harness.ts';
 
@@ -28,15 +28,8 @@ test('a wildcard listen address is probed on loopback; others as they are', () =
 });
 
 test('rest: healthy while the API answers /healthz, failing once it is gone', async (t) => {
-  const app = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: () => Promise.reject(new Error('no writes here')),
-      publish: () => Promise.reject(new Error('no writes here')),
-    },
-    albums: { list: async () => ({ albums: [], hasMore: false }), get: async () => null },
-    readiness: async () => ({ ready: false, checks: {} }),
-  });
+  // Not ready, yet alive: liveness must not depend on what readiness checks.
+  const app = await buildOfflineRestApp({ ready: false, checks: {} });
   t.after(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
