@@ -41,7 +41,7 @@ export async function postgresAnswers(url: string): Promise<Reachability> {
 }
 
 /** The directory of the newest PostgreSQL server binaries: PATH first, then Debian's layout. */
-export function serverBinDir(): string {
+function serverBinDir(): string {
   const onPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
   if (onPath && existsSync(join(onPath, '..', 'initdb'))) return join(onPath, '..');
   const debian = '/usr/lib/postgresql';
