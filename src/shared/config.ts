@@ -39,6 +39,9 @@ const ConfigSchema = Type.Object({
 
 type Env = Static<typeof ConfigSchema>;
 
+/** The name of every variable the processes read; deployment files may set no others for them. */
+export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as readonly (keyof Env)[];
+
 /** The validated configuration, with lists already split. */
 export interface Config extends Omit<Env, 'KAFKA_BROKERS'> {
   readonly KAFKA_BROKERS: readonly string[];
@@ -57,7 +60,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(ConfigSchema.properties)) {
+  for (const key of CONFIG_KEYS) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }

@@ -3,6 +3,8 @@ import { Admin } from '@platformatic/kafka';
 export interface GroupState {
   readonly state: string;
   readonly members: number;
+  /** The address each member connected from, as the broker saw it (one entry per member). */
+  readonly hosts: readonly string[];
 }
 
 /** Where a consumer group stands on one partition. */
@@ -71,7 +73,13 @@ export function createGroupProbe(
     async describe(groupId) {
       const groups = await admin.describeGroups({ groups: [groupId] });
       const group = groups.get(groupId);
-      return { state: String(group?.state ?? 'Unknown'), members: group?.members.size ?? 0 };
+      const members = [...(group?.members.values() ?? [])];
+      return {
+        state: String(group?.state ?? 'Unknown'),
+        members: members.length,
+        // The broker writes the address as Java's InetAddress prints it: "/10.0.0.7".
+        hosts: members.map((m) => m.clientHost.replace(/^\//, '')),
+      };
     },
 
     async progress(groupId, topic) {

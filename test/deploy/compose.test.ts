@@ -1,0 +1,215 @@
+// deploy/compose.yaml, read as Docker Compose reads it: every part the system needs, each
+// pinned, healthy before what depends on it starts, and configured with what the code reads.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { readMigrations } from '../../src/adapters/db/migrate.ts';
+import { CLIENTS } from '../../src/apps/consumer/main.ts';
+import { CHECKS } from '../../src/apps/probe/main.ts';
+import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
+import { assertPinned, DEPLOY, imageTag, pkg, ROOT, readYaml, roleOfCommand } from './files.ts';
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string | number | boolean | null>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number };
+  restart?: string;
+}
+
+const compose = readYaml<{ services: Record<string, ComposeService>; volumes?: object }>(
+  join(DEPLOY, 'compose.yaml'),
+);
+const services = Object.entries(compose.services);
+const envOf = (s: ComposeService): Record<string, string> =>
+  Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
+
+/** The services running an image of this name (tag aside). */
+const running = (image: string) =>
+  services.filter(([, s]) => s.image !== undefined && imageTag(s.image).name === image);
+
+const apps = running('music-service');
+const [kafkaName, kafka] = running('apache/kafka').find(([, s]) => !s.command) ?? [];
+const [postgresName, postgres] = running('postgres')[0] ?? [];
+const [topicsName, topics] = running('apache/kafka').find(([, s]) => s.command) ?? [];
+
+const roleOf = (s: ComposeService): string => roleOfCommand(s.command ?? []);
+
+test('every part of the system is a service: Kafka, its topics, PostgreSQL, both APIs and both consumers', () => {
+  assert.ok(kafka, 'a Kafka broker (apache/kafka)');
+  assert.ok(topics, 'a one-shot topic creation (apache/kafka with a command)');
+  assert.ok(postgres, 'PostgreSQL (postgres)');
+  const roles = apps.map(([, s]) => roleOf(s)).sort();
+  assert.deepEqual(roles, ['grpc', 'rest', ...CLIENTS.map((c) => `consumer ${c}`)].sort());
+});
+
+test('every image is pinned; ours is tagged with the package version and built from the Dockerfile', () => {
+  for (const [name, s] of services) {
+    assert.ok(s.image, `${name} names its image`);
+    assertPinned(s.image, name);
+  }
+  for (const [name, s] of apps) {
+    assert.equal(s.image, `music-service:${pkg.version}`, name);
+    assert.ok(s.build, `${name} is built with --build`);
+    const context = resolve(DEPLOY, s.build.context);
+    assert.equal(context, ROOT, `${name} builds from the repository root`);
+    assert.ok(existsSync(join(context, s.build.dockerfile ?? 'Dockerfile')), `${name}: Dockerfile`);
+    const entry = s.command?.[1] ?? '';
+    assert.ok(existsSync(join(ROOT, entry)), `${name} runs ${entry}, which exists`);
+  }
+});
+
+test('Kafka is the version the project runs locally, in KRaft mode, reachable as KAFKA_BROKERS says', () => {
+  assert.ok(kafka && kafkaName);
+  const pom = readFileSync(join(ROOT, 'infra', 'kafka', 'pom.xml'), 'utf8');
+  const local = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+  assert.equal(imageTag(kafka.image ?? '').tag, local, 'same Kafka as infra/kafka/pom.xml');
+  assert.match(local ?? '', /^4\./);
+  const env = envOf(kafka);
+  assert.equal(env.KAFKA_PROCESS_ROLES, 'broker,controller');
+  assert.match(env.KAFKA_CONTROLLER_QUORUM_VOTERS ?? '', new RegExp(`^1@${kafkaName}:\\d+$`));
+  // Kafka accepts only a base64url UUID: 16 bytes.
+  assert.equal(Buffer.from(env.CLUSTER_ID ?? '', 'base64url').length, 16, 'CLUSTER_ID');
+  assert.equal(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE, 'false');
+  const advertised = (env.KAFKA_ADVERTISED_LISTENERS ?? '').split(',');
+  const listeners = (env.KAFKA_LISTENERS ?? '').split(',').map((l) => l.split('://')[0]);
+  for (const [name, s] of apps) {
+    for (const broker of loadConfig(envOf(s)).KAFKA_BROKERS) {
+      const listener = advertised.find((a) => a.endsWith(`://${broker}`));
+      assert.ok(listener, `${name}: ${broker} is an advertised listener of ${kafkaName}`);
+      assert.ok(listeners.includes(listener.split('://')[0]), `${listener} is a listener`);
+      assert.equal(broker.split(':')[0], kafkaName, `${name} reaches the broker by service name`);
+    }
+  }
+});
+
+test('the topic job creates KAFKA_TOPIC and KAFKA_DLQ_TOPIC with KAFKA_PARTITIONS partitions', () => {
+  assert.ok(topics && topicsName);
+  assert.equal(topics.restart, 'no', 'it runs once');
+  assert.equal(topics.depends_on?.[kafkaName ?? '']?.condition, 'service_healthy');
+  const script = (topics.command ?? []).join('\n');
+  for (const v of ['KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_PARTITIONS', 'KAFKA_BROKERS'])
+    assert.ok(script.includes(`$$${v}`), `the script reads ${v} from its environment`);
+  assert.match(script, /--create\b/);
+  assert.match(script, /--if-not-exists\b/, 'running it again changes nothing');
+  for (const [name, s] of apps) {
+    for (const key of ['KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_PARTITIONS', 'KAFKA_BROKERS']) {
+      assert.equal(envOf(topics)[key], envOf(s)[key], `${name} and ${topicsName} agree on ${key}`);
+    }
+  }
+  assert.equal(envOf(topics).KAFKA_PARTITIONS, '6', 'six partitions, the consumers scale to that');
+});
+
+test('PostgreSQL is initialised by exactly the db/migrations files, all of them SQL', async () => {
+  assert.ok(postgres);
+  const mounts = (postgres.volumes ?? []).map((v) => {
+    const [source = '', target = ''] = v.split(':');
+    return { source, target };
+  });
+  const init = mounts.filter((m) => m.target.startsWith('/docker-entrypoint-initdb.d'));
+  const migrations = (await readMigrations()).map((m) => m.name);
+  assert.ok(migrations.length > 0);
+  const sources = init.map((m) => resolve(DEPLOY, m.source));
+  const dir = join(ROOT, 'db', 'migrations');
+  if (init.length === 1 && init[0]?.target === '/docker-entrypoint-initdb.d') {
+    assert.equal(sources[0], dir, 'the directory mounted is db/migrations');
+    assert.ok(statSync(dir).isDirectory());
+    // The entrypoint would also run *.sh and *.sql.gz: only the SQL the project applies belongs.
+    assert.deepEqual(readdirSync(dir).sort(), migrations, 'db/migrations holds only *.sql');
+  } else {
+    assert.deepEqual(
+      init.map((m) => m.target.slice('/docker-entrypoint-initdb.d/'.length)).sort(),
+      migrations,
+    );
+    assert.deepEqual(
+      sources.sort(),
+      migrations.map((m) => join(dir, m)),
+    );
+  }
+  // PostgreSQL 18 images keep data under /var/lib/postgresql/<major>/docker and refuse to start
+  // with a volume at the older /var/lib/postgresql/data.
+  const major = Number(imageTag(postgres.image ?? '').tag?.split(/[.-]/)[0]);
+  const dataTarget = major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
+  const data = mounts.find((m) => m.target === dataTarget);
+  assert.ok(data, `a volume at ${dataTarget}`);
+  assert.ok(data.source in (compose.volumes ?? {}), `${data.source} is a named volume`);
+});
+
+test('every long-running service has a health check, and dependencies wait on health or completion', () => {
+  for (const [name, s] of services) {
+    if (s.restart === 'no') continue;
+    assert.ok(s.healthcheck?.test?.length, `${name} has a health check`);
+  }
+  for (const [name, s] of services) {
+    for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
+      const target = compose.services[dep];
+      assert.ok(target, `${name} depends on ${dep}, which exists`);
+      if (target.restart === 'no') {
+        assert.equal(condition, 'service_completed_successfully', `${name} → ${dep}`);
+      } else {
+        assert.equal(condition, 'service_healthy', `${name} → ${dep}`);
+        assert.ok(target.healthcheck, `${dep} can become healthy`);
+      }
+    }
+  }
+  for (const [name, s] of apps) {
+    assert.equal(s.depends_on?.[postgresName ?? '']?.condition, 'service_healthy', name);
+    // Every service but the read-only gRPC API produces or consumes: topics must exist first.
+    if (roleOf(s) !== 'grpc')
+      assert.equal(
+        s.depends_on?.[topicsName ?? '']?.condition,
+        'service_completed_successfully',
+        name,
+      );
+  }
+});
+
+test("our services' health checks run the project's probe for what they are", () => {
+  for (const [name, s] of apps) {
+    const [cmd, node, entry, kind] = s.healthcheck?.test ?? [];
+    assert.equal(cmd, 'CMD', name);
+    assert.equal(node, 'node', name);
+    assert.equal(entry, 'src/apps/probe/main.ts', name);
+    assert.ok(kind && kind in CHECKS, `${name}: probe ${kind} exists`);
+    assert.equal(kind, roleOf(s).split(' ')[0], `${name} checks itself`);
+  }
+});
+
+test('our services read only variables the config loader knows, with values it accepts', () => {
+  for (const [name, s] of apps) {
+    const env = envOf(s);
+    for (const key of Object.keys(env))
+      assert.ok((CONFIG_KEYS as readonly string[]).includes(key), `${name}: ${key} is unknown`);
+    assert.doesNotThrow(() => loadConfig(env), `${name}: the configuration loads`);
+  }
+});
+
+test('DATABASE_URL points at the PostgreSQL service with the credentials it was created with', () => {
+  assert.ok(postgres && postgresName);
+  const pg = envOf(postgres);
+  for (const [name, s] of apps) {
+    const url = new URL(loadConfig(envOf(s)).DATABASE_URL);
+    assert.equal(url.hostname, postgresName, name);
+    assert.equal(url.port || '5432', '5432', name);
+    assert.equal(url.username, pg.POSTGRES_USER, name);
+    assert.equal(decodeURIComponent(url.password), pg.POSTGRES_PASSWORD, name);
+    assert.equal(url.pathname, `/${pg.POSTGRES_DB}`, name);
+  }
+});
+
+test('the APIs publish the ports they listen on', () => {
+  for (const [name, s] of apps) {
+    const config = loadConfig(envOf(s));
+    const role = roleOf(s);
+    const published = (s.ports ?? []).map((p) => Number(p.split(':').at(-1)));
+    if (role === 'rest') assert.deepEqual(published, [config.REST_PORT], name);
+    else if (role === 'grpc') assert.deepEqual(published, [config.GRPC_PORT], name);
+    else assert.deepEqual(published, [], `${name} listens on nothing`);
+  }
+});

@@ -1,0 +1,312 @@
+// deploy/k8s, assembled as `kubectl apply -k deploy/k8s` would assemble it (without kubectl):
+// every workload the system needs, probes that hit real ports and routes, config the code reads,
+// and the PostgreSQL init scripts generated from db/migrations.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { readMigrations } from '../../src/adapters/db/migrate.ts';
+import { CLIENTS } from '../../src/apps/consumer/main.ts';
+import { CHECKS } from '../../src/apps/probe/main.ts';
+import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
+import { buildOfflineRestApp } from '../support/rest-app.ts';
+import {
+  assertPinned,
+  type Container,
+  K8S,
+  type Kafka,
+  type KafkaNodePool,
+  type KafkaTopic,
+  kustomize,
+  ofKind,
+  pkg,
+  roleOfCommand,
+  type Service,
+  type Workload,
+} from './files.ts';
+
+const k = kustomize(K8S);
+const deployments = ofKind<Workload>(k.objects, 'Deployment');
+const statefulSets = ofKind<Workload>(k.objects, 'StatefulSet');
+const services = ofKind<Service>(k.objects, 'Service');
+const generated = (name: string) => {
+  const g = k.generated.find((x) => x.name === name);
+  assert.ok(g, `a generated ConfigMap or Secret named ${name}`);
+  return g;
+};
+const containersOf = (w: Workload): Container[] => w.spec.template.spec.containers;
+
+const roleOf = (c: Container): string => roleOfCommand([...(c.command ?? []), ...(c.args ?? [])]);
+
+/** The environment every Deployment gets from its ConfigMap and Secret. */
+function envFromOf(c: Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const source of c.envFrom ?? []) {
+    const name = source.configMapRef?.name ?? source.secretRef?.name ?? '';
+    const g = generated(name);
+    assert.equal(g.kind, source.configMapRef ? 'ConfigMap' : 'Secret', name);
+    Object.assign(env, g.data);
+  }
+  return env;
+}
+
+test('everything goes into the namespace music', () => {
+  assert.equal(k.namespace, 'music');
+  const ns = ofKind(k.objects, 'Namespace');
+  assert.deepEqual(
+    ns.map((n) => n.metadata.name),
+    ['music'],
+  );
+  for (const o of k.objects) {
+    if (o.kind !== 'Namespace')
+      assert.equal(o.metadata.namespace, undefined, `${o.kind}/${o.metadata.name}`);
+  }
+});
+
+test('a Deployment runs each API and each consumer, from our pinned image', () => {
+  const roles = deployments.flatMap((d) => containersOf(d).map(roleOf)).sort();
+  assert.deepEqual(roles, ['grpc', 'rest', ...CLIENTS.map((c) => `consumer ${c}`)].sort());
+  for (const d of deployments) {
+    for (const c of containersOf(d)) {
+      assert.equal(c.image, `music-service:${pkg.version}`, d.metadata.name);
+    }
+  }
+  for (const o of [...deployments, ...statefulSets]) {
+    for (const c of containersOf(o)) assertPinned(c.image, `${o.kind}/${o.metadata.name}`);
+  }
+});
+
+test('every Deployment has probes, requests and limits, config from the ConfigMap and Secret, and runs as non-root', () => {
+  for (const d of deployments) {
+    const name = d.metadata.name;
+    assert.equal(d.spec.template.spec.securityContext?.runAsNonRoot, true, name);
+    assert.deepEqual(d.spec.selector.matchLabels, d.spec.template.metadata.labels, name);
+    for (const c of containersOf(d)) {
+      assert.ok(c.readinessProbe, `${name}: readiness probe`);
+      assert.ok(c.livenessProbe, `${name}: liveness probe`);
+      for (const kind of ['requests', 'limits'] as const) {
+        assert.ok(c.resources?.[kind]?.cpu, `${name}: cpu ${kind}`);
+        assert.ok(c.resources?.[kind]?.memory, `${name}: memory ${kind}`);
+      }
+      const refs = (c.envFrom ?? []).map((e) =>
+        e.configMapRef ? `ConfigMap ${e.configMapRef.name}` : `Secret ${e.secretRef?.name}`,
+      );
+      assert.ok(
+        refs.some((r) => r.startsWith('ConfigMap ')),
+        `${name}: envFrom a ConfigMap`,
+      );
+      assert.ok(
+        refs.some((r) => r.startsWith('Secret ')),
+        `${name}: envFrom a Secret`,
+      );
+    }
+  }
+});
+
+test('the ConfigMap and Secret hold only variables the config loader knows, and the configuration loads', () => {
+  for (const d of deployments) {
+    for (const c of containersOf(d)) {
+      const env = envFromOf(c);
+      for (const key of Object.keys(env))
+        assert.ok((CONFIG_KEYS as readonly string[]).includes(key), `${key} is unknown`);
+      assert.doesNotThrow(() => loadConfig(env), d.metadata.name);
+      assert.ok(env.DATABASE_URL, `${d.metadata.name}: DATABASE_URL comes from the Secret`);
+    }
+  }
+  const config = generated('music-config');
+  assert.equal(config.data.DATABASE_URL, undefined, 'the password stays out of the ConfigMap');
+});
+
+// Probe paths are checked against the REST app itself, built without backends.
+let rest: Awaited<ReturnType<typeof buildOfflineRestApp>>;
+before(async () => {
+  rest = await buildOfflineRestApp();
+});
+after(() => rest?.close());
+
+/** The container port a probe or Service names, by name or number. */
+function portOf(c: Container, port: string | number | undefined): number | undefined {
+  return c.ports?.find((p) => p.name === port || p.containerPort === port)?.containerPort;
+}
+
+test('REST probes ask routes the API serves, on the port it listens on', async () => {
+  for (const d of deployments) {
+    for (const c of containersOf(d).filter((x) => roleOf(x) === 'rest')) {
+      const config = loadConfig(envFromOf(c));
+      for (const probe of [c.readinessProbe, c.livenessProbe]) {
+        assert.ok(probe?.httpGet, `${d.metadata.name}: an HTTP probe`);
+        assert.equal(portOf(c, probe.httpGet.port), config.REST_PORT, 'the REST port');
+        const res = await rest.inject({ method: 'GET', url: probe.httpGet.path });
+        assert.equal(res.statusCode, 200, `GET ${probe.httpGet.path}`);
+      }
+    }
+  }
+});
+
+test('gRPC probes ask the standard health service on the gRPC port', () => {
+  for (const d of deployments) {
+    for (const c of containersOf(d).filter((x) => roleOf(x) === 'grpc')) {
+      const config = loadConfig(envFromOf(c));
+      for (const probe of [c.readinessProbe, c.livenessProbe]) {
+        assert.ok(probe?.grpc, `${d.metadata.name}: a grpc probe`);
+        assert.equal(probe.grpc.port, config.GRPC_PORT, 'the gRPC port');
+        assert.equal(portOf(c, probe.grpc.port), config.GRPC_PORT, 'a declared container port');
+        // The server reports on "" (the whole server) and service.MusicService.
+        assert.ok([undefined, '', 'service.MusicService'].includes(probe.grpc.service));
+      }
+    }
+  }
+});
+
+test("consumer probes run the project's consumer check", () => {
+  for (const d of deployments) {
+    for (const c of containersOf(d).filter((x) => roleOf(x).startsWith('consumer'))) {
+      assert.equal(c.ports, undefined, `${d.metadata.name} listens on nothing`);
+      for (const probe of [c.readinessProbe, c.livenessProbe]) {
+        const [node, entry, kind] = probe?.exec?.command ?? [];
+        assert.deepEqual([node, entry], ['node', 'src/apps/probe/main.ts'], d.metadata.name);
+        assert.equal(kind, 'consumer');
+        assert.ok(kind in CHECKS);
+      }
+    }
+  }
+});
+
+test('each Service selects one workload and targets a port it declares', () => {
+  for (const s of services) {
+    const selected = [...deployments, ...statefulSets].filter((w) =>
+      Object.entries(s.spec.selector).every(
+        ([key, v]) => w.spec.template.metadata.labels[key] === v,
+      ),
+    );
+    assert.equal(selected.length, 1, `Service ${s.metadata.name} selects one workload`);
+    const [w] = selected;
+    assert.ok(w);
+    for (const p of s.spec.ports) {
+      const target = p.targetPort ?? p.port;
+      const found = containersOf(w).some((c) => portOf(c, target) !== undefined);
+      assert.ok(found, `Service ${s.metadata.name}: ${target} is a port of ${w.metadata.name}`);
+    }
+  }
+  const exposed = services.flatMap((s) =>
+    [...deployments].filter((d) =>
+      Object.entries(s.spec.selector).every(
+        ([key, v]) => d.spec.template.metadata.labels[key] === v,
+      ),
+    ),
+  );
+  const roles = exposed.flatMap((d) => containersOf(d).map(roleOf)).sort();
+  assert.deepEqual(roles, ['grpc', 'rest'], 'the two APIs have Services');
+});
+
+test('PostgreSQL: a StatefulSet with its own volume, a Service, and init scripts that are exactly db/migrations', async () => {
+  const [pg, ...others] = statefulSets;
+  assert.ok(pg && others.length === 0, 'one StatefulSet');
+  const [c] = containersOf(pg);
+  assert.ok(c);
+  assert.ok(c.readinessProbe && c.livenessProbe, 'probes');
+  assert.ok(c.resources?.requests && c.resources.limits, 'requests and limits');
+  const claim = pg.spec.volumeClaimTemplates?.[0]?.metadata.name;
+  assert.ok(claim, 'a volumeClaimTemplate');
+  const major = Number(c.image.split(':')[1]?.split(/[.-]/)[0]);
+  const dataPath = major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
+  assert.equal(c.volumeMounts?.find((m) => m.name === claim)?.mountPath, dataPath);
+  assert.ok(
+    services.some((s) => s.metadata.name === pg.spec.serviceName),
+    'its governing Service exists',
+  );
+
+  const initMount = c.volumeMounts?.find((m) => m.mountPath === '/docker-entrypoint-initdb.d');
+  assert.ok(initMount, 'init scripts are mounted');
+  const volume = pg.spec.template.spec.volumes?.find((v) => v.name === initMount.name);
+  assert.ok(volume?.configMap, 'from a ConfigMap');
+  const init = generated(volume.configMap.name);
+  const migrations = await readMigrations();
+  assert.deepEqual(
+    init.files.map((f) => f.slice(f.lastIndexOf('/') + 1)),
+    migrations.map((m) => m.name),
+    'the generator lists every db/migrations/*.sql, in order',
+  );
+  assert.deepEqual(
+    init.data,
+    Object.fromEntries(migrations.map((m) => [m.name, m.sql])),
+    'the ConfigMap holds the migration files as they are',
+  );
+});
+
+test('DATABASE_URL reaches the PostgreSQL Service with the credentials the database was created with', () => {
+  const [pg] = statefulSets;
+  assert.ok(pg);
+  const [c] = containersOf(pg);
+  const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e]));
+  const password = env.POSTGRES_PASSWORD?.valueFrom?.secretKeyRef;
+  assert.ok(password, 'the password comes from a Secret');
+  const secret = generated(password.name);
+  assert.equal(secret.kind, 'Secret');
+  const service = services.find((s) => s.metadata.name === pg.spec.serviceName);
+  assert.ok(service);
+  for (const d of deployments) {
+    for (const app of containersOf(d)) {
+      const url = new URL(loadConfig(envFromOf(app)).DATABASE_URL);
+      assert.equal(url.hostname, service.metadata.name, d.metadata.name);
+      assert.ok(
+        service.spec.ports.some((p) => p.port === Number(url.port || 5432)),
+        'the Service port',
+      );
+      assert.equal(url.username, env.POSTGRES_USER?.value, 'user');
+      assert.equal(url.pathname, `/${env.POSTGRES_DB?.value}`, 'database');
+      assert.equal(decodeURIComponent(url.password), secret.data[password.key], 'password');
+    }
+  }
+});
+
+test('Kafka: a KRaft cluster of dual-role nodes with topic management, reached as KAFKA_BROKERS says', () => {
+  const [kafka, ...more] = ofKind<Kafka>(k.objects, 'Kafka');
+  assert.ok(kafka && more.length === 0, 'one Kafka');
+  assert.match(kafka.apiVersion, /^kafka\.strimzi\.io\//);
+  assert.ok(kafka.spec.entityOperator?.topicOperator, 'the topic operator manages KafkaTopics');
+  const pools = ofKind<KafkaNodePool>(k.objects, 'KafkaNodePool');
+  assert.ok(pools.length > 0, 'a KafkaNodePool');
+  for (const p of pools) {
+    assert.equal(p.metadata.labels?.['strimzi.io/cluster'], kafka.metadata.name);
+    assert.equal(p.spec.storage.volumes?.[0]?.type ?? p.spec.storage.type, 'persistent-claim');
+  }
+  const roles = new Set(pools.flatMap((p) => p.spec.roles));
+  assert.ok(roles.has('controller') && roles.has('broker'), 'controllers and brokers (KRaft)');
+  const { listeners } = kafka.spec.kafka;
+  const bootstrap = `${kafka.metadata.name}-kafka-bootstrap`;
+  for (const d of deployments) {
+    for (const c of containersOf(d)) {
+      for (const broker of loadConfig(envFromOf(c)).KAFKA_BROKERS) {
+        const [host, port] = broker.split(':');
+        assert.equal(host, bootstrap, 'the bootstrap Service Strimzi creates');
+        const listener = listeners.find((l) => l.port === Number(port));
+        assert.ok(listener, `${port} is a listener`);
+        assert.equal(listener.tls, false, 'the services speak plaintext');
+      }
+    }
+  }
+});
+
+test('KafkaTopics are the configured topics, with enough partitions for every consumer', () => {
+  const [kafka] = ofKind<Kafka>(k.objects, 'Kafka');
+  const brokers = ofKind<KafkaNodePool>(k.objects, 'KafkaNodePool')
+    .filter((p) => p.spec.roles.includes('broker'))
+    .reduce((n, p) => n + p.spec.replicas, 0);
+  const topics = ofKind<KafkaTopic>(k.objects, 'KafkaTopic');
+  const [anyApp] = deployments.flatMap(containersOf);
+  assert.ok(anyApp && kafka);
+  const config = loadConfig(envFromOf(anyApp));
+  const named = (t: KafkaTopic) => t.spec.topicName ?? t.metadata.name;
+  assert.deepEqual(topics.map(named).sort(), [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC].sort());
+  for (const t of topics) {
+    assert.equal(t.metadata.labels?.['strimzi.io/cluster'], kafka.metadata.name, named(t));
+    assert.ok(t.spec.replicas >= 1 && t.spec.replicas <= brokers, `${named(t)}: replicas`);
+    const isr = Number(t.spec.config?.['min.insync.replicas'] ?? 1);
+    assert.ok(isr <= t.spec.replicas, `${named(t)}: min.insync.replicas ≤ replicas`);
+  }
+  const albums = topics.find((t) => named(t) === config.KAFKA_TOPIC);
+  assert.equal(albums?.spec.partitions, config.KAFKA_PARTITIONS);
+  const members = deployments
+    .filter((d) => containersOf(d).some((c) => roleOf(c).startsWith('consumer')))
+    .reduce((n, d) => n + (d.spec.replicas ?? 1), 0);
+  assert.ok(members <= (albums?.spec.partitions ?? 0), 'no consumer would sit idle');
+});
