@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -47,6 +47,8 @@ export function spawnService(
     execArgv: ['--disable-warning=ExperimentalWarning'],
     stdio: ['ignore', out, out, 'ipc'],
   });
+  // The child has its own copy of the descriptor; ours would leak on every restart.
+  closeSync(out);
   return { spec, child, logFile };
 }
 

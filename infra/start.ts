@@ -102,15 +102,28 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    await Promise.all(running.map((s) => stopService(s, 30_000)));
+    // Each step is tried whatever the others did: a failing one must not leave the rest running.
+    const steps: [string, () => Promise<unknown> | unknown][] = [
+      ['services', () => Promise.all(running.map((s) => stopService(s, 30_000)))],
+    ];
     if (othersRunning()) {
       say('another `npm start` is running: Kafka and PostgreSQL stay up');
     } else {
-      if (provisioned.kafka) await stopLocalKafka({ dataDir: dir, report: say });
-      if (provisioned.postgres) stopLocalPostgres(dir);
+      if (provisioned.kafka)
+        steps.push(['kafka', () => stopLocalKafka({ dataDir: dir, report: say })]);
+      if (provisioned.postgres) steps.push(['postgres', () => stopLocalPostgres(dir)]);
+    }
+    let failed = false;
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err: unknown) {
+        failed = true;
+        say(`could not stop ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     say('stopped');
-    process.exit(code);
+    process.exit(failed && code === 0 ? 1 : code);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(sig, () => void stopAll(0));

@@ -19,6 +19,10 @@ function run(
 ): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+    child.on('error', (err) => {
+      say(`could not run ${cmd}: ${err.message}`);
+      resolve(1);
+    });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 }

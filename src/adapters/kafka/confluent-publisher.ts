@@ -56,6 +56,8 @@ export function createConfluentPublisher(o: PublisherOptions, log: Logger): Publ
       // The metadata request that completes connect() waits for a broker at most this long.
       producer.connect({ timeout: o.timeoutMs }, (err) => {
         if (err) {
+          // A later publish tries again rather than failing on this attempt for ever.
+          connected = null;
           reject(unacknowledged(err));
           return;
         }

@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../../infra/services.ts';
 import { decodeAlbum } from '../../../src/domain/album-codec.ts';
 import { readTopic, uniqueName, waitFor } from '../../support/stack.ts';
@@ -59,10 +58,16 @@ test('SIGTERM drains a request in flight: it is answered 202 and published, then
         REST_PORT: String(port),
         KAFKA_TOPIC: topic,
         KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+        // Its request log tells when the server has the request in hand.
+        LOG_LEVEL: 'info',
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     },
   );
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -70,7 +75,13 @@ test('SIGTERM drains a request in flight: it is answered 202 and published, then
 
   const title = `Drained ${uniqueName('album')}`;
   const post = slowPost(port, JSON.stringify({ title, artist: 'Drain', price: 7.5 }));
-  await sleep(200); // the server has the headers and half the body
+  await waitFor('the server to have the request in hand', async () =>
+    /"msg":"incoming request".*"url":"\/api\/v1\/album"|"url":"\/api\/v1\/album".*"msg":"incoming request"/.test(
+      log,
+    )
+      ? true
+      : undefined,
+  );
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   await waitFor('new connections to be refused', async () =>
