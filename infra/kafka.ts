@@ -1,5 +1,6 @@
 // A real single-node Apache Kafka (KRaft, broker+controller) for local runs, built from Maven Central
-// jars because apache.org tarballs and Docker are not available here. Layout under dataDir:
+// jars: the build tool every JDK machine has already fetches it, with no tarball mirror and no
+// container engine to depend on. Layout under dataDir:
 //   kafka/libs (jars + pom hash marker), kafka/data (log.dirs), kafka/server.properties, kafka/cluster.id,
 //   logs/mvn.log, logs/kafka.log (JVM stdout/stderr), logs/kafka-server.log (log4j), run/kafka.pid
 import { execFile, spawn } from 'node:child_process';
@@ -31,7 +32,7 @@ const INSTALL_HINT =
   'install Java 17+ and Maven (Debian: apt-get install openjdk-17-jre-headless maven), or set KAFKA_BROKERS to an existing broker';
 const START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 30_000;
-// Modest heap: the machine has 2 cores and also runs PostgreSQL and Node.
+// Modest heap: on a laptop the broker shares the machine with PostgreSQL and the services.
 const JVM_OPTS = [
   '-Xms256m',
   '-Xmx1g',

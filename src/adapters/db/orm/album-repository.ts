@@ -55,7 +55,7 @@ export function createAlbumRepository(client: Sql) {
       return row ? toAlbum(row) : null;
     },
 
-    /** Inserts or replaces one album directly, bypassing Kafka (the seed's ORM tester). */
+    /** Inserts or replaces one album directly, bypassing Kafka (the original system's ORM tester). */
     async put(album: Album): Promise<Album> {
       const values = { ...album, price: album.price.toFixed(2) };
       const [row] = await db

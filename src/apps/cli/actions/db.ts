@@ -27,7 +27,7 @@ export interface InsertOptions {
   readonly price: number;
 }
 
-/** `music db list`: every album with raw SQL (the seed's tester 5). */
+/** `music db list`: every album with raw SQL (the original system's tester 5). */
 export async function listAlbums(ctx: CliContext): Promise<void> {
   const albums = await withDatabase(ctx, (sql) => readAllAlbums(sql));
   ctx.out.result(albums, () => albumTable(albums));

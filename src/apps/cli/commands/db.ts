@@ -4,7 +4,7 @@ import type { CliContext } from '../context.ts';
 import { albumOptions, parseId } from '../options.ts';
 
 /**
- * `music db list|get|insert`: the seed's PostgreSQL testers, straight to the database without
+ * `music db list|get|insert`: the original system's PostgreSQL testers, straight to the database without
  * the services: 5 (every album, raw SQL), 6 (one album, ORM), 7 (insert, ORM).
  */
 export function dbCommand(ctx: CliContext): Command {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { parseId } from '../options.ts';
 
-/** `music grpc list|get`: the seed's gRPC tester (2), on the raw-SQL read API. */
+/** `music grpc list|get`: the original system's gRPC tester (2), on the raw-SQL read API. */
 export function grpcCommand(ctx: CliContext): Command {
   const grpc = new Command('grpc').description(
     'read albums through the gRPC API at GRPC_HOST:GRPC_PORT',

@@ -4,7 +4,7 @@ import type { ProduceOptions } from '../actions/kafka.ts';
 import type { CliContext } from '../context.ts';
 import { albumOptions, countParser } from '../options.ts';
 
-/** `music kafka produce`: the seed's producer testers (3 on sarama, now platformatic; 4: confluent). */
+/** `music kafka produce`: the original system's producer testers (3 on sarama, now platformatic; 4: confluent). */
 export function kafkaCommand(ctx: CliContext): Command {
   const kafka = new Command('kafka').description('write albums straight to the Kafka topic');
   kafka

@@ -4,7 +4,7 @@ import type { WriteOptions } from '../actions/rest.ts';
 import type { CliContext } from '../context.ts';
 import { albumOptions, countParser } from '../options.ts';
 
-/** `music rest post|put`: the seed's REST testers (1; 8 with --single; 9 with --count). */
+/** `music rest post|put`: the original system's REST testers (1; 8 with --single; 9 with --count). */
 export function restCommand(ctx: CliContext): Command {
   const rest = new Command('rest').description(
     'write albums through the REST API at REST_HOST:REST_PORT',
