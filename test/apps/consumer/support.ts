@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { isDataError, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import { createConfluentConsumer } from '../../../src/adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
@@ -154,6 +154,7 @@ export function startConsumer(
         return ids;
       },
       deadLetter: (messages) => dlq.publish(o.dlq, messages),
+      isPermanent: isDataError,
     },
     { client: o.client, log, signal: shutdown.signal },
   );
