@@ -12,7 +12,7 @@ import { config, freshTopics, log, testSql, uniqueName } from '../../support/sta
 import { recordCount } from '../consumer/support.ts';
 
 /** Runs per property; FUZZ_RUNS raises it for a longer hunt. */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 
 const FIELDS = new Set(['id', 'title', 'artist', 'price']);
 
