@@ -85,7 +85,7 @@ export function textProblem(text: string): string | null {
  * cents. Exact, unlike a tolerance on price / 0.01 (which lets 56.9900000000001 through).
  */
 export function isWholeCents(price: number): boolean {
-  return Math.round(price * 100) / 100 === price;
+  return Number.isFinite(price) && Math.round(price * 100) / 100 === price;
 }
 
 /** One broken rule of a submitted album, by field name. */

@@ -228,7 +228,10 @@ test('the HTTP server has a deadline for every phase of a connection', async (t)
   const server = app.server;
   assert.equal(server.requestTimeout, HTTP_TIMEOUTS.requestTimeout, 'a whole request');
   // Headers are part of the request, so they are due within its deadline at the latest.
-  assert.ok(Math.min(server.headersTimeout || Infinity, server.requestTimeout) <= 30_000, 'headers');
+  assert.ok(
+    Math.min(server.headersTimeout || Infinity, server.requestTimeout) <= 30_000,
+    'headers',
+  );
   assert.equal(server.timeout, HTTP_TIMEOUTS.connectionTimeout, 'an idle socket');
   assert.equal(server.keepAliveTimeout, HTTP_TIMEOUTS.keepAliveTimeout, 'an idle keep-alive');
   // The event stream's heartbeat is well inside the idle-socket deadline.
