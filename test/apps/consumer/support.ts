@@ -120,10 +120,13 @@ export function startConsumer(
     sql: Sql;
     batchSize?: number;
     tracker?: Tracker;
+    /** Another broker than the shared one, e.g. a private one a fault test stops. */
+    brokers?: readonly string[];
   },
 ): Running {
+  const brokers = o.brokers ?? config.KAFKA_BROKERS;
   const options = {
-    brokers: config.KAFKA_BROKERS,
+    brokers,
     clientId: uniqueName(`${o.client}-consumer`),
     groupId: o.groupId,
     topic: o.topic,
@@ -136,7 +139,7 @@ export function startConsumer(
       ? createPlatformaticConsumer(options, log)
       : createConfluentConsumer(options, log);
   const dlq = createPublisher({
-    brokers: config.KAFKA_BROKERS,
+    brokers,
     clientId: uniqueName(`${o.client}-dlq`),
     timeoutMs: 10_000,
   });
