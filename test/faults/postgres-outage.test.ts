@@ -13,6 +13,7 @@ import type { Album } from '../../src/domain/album.ts';
 import { secretsOf } from '../../src/shared/config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { newTracker, startConsumer } from '../apps/consumer/support.ts';
+import { cleanupStack } from '../support/cleanup.ts';
 import { privatePostgres } from '../support/private-infra.ts';
 import { config, freshTopics, idBlock, uniqueName, waitFor } from '../support/stack.ts';
 import { lagOf, postAlbums, restStack, steadyLoad, storedAlbums } from './support.ts';
@@ -23,11 +24,12 @@ const BATCH = 20;
 test('PostgreSQL down for 20 s under load: consumers pause and resume, nothing is lost, /readyz tells', {
   timeout: 300_000,
 }, async (t) => {
-  const pg = await privatePostgres(t, 'pg-outage');
+  const defer = cleanupStack(t);
+  const pg = await privatePostgres(defer, 'pg-outage');
 
   // The application's role as provisioning creates it: no superuser.
   const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
-  t.after(() => admin.end({ timeout: 1 }));
+  defer(() => admin.end({ timeout: 1 }));
   const [role] = await admin<
     { rolsuper: boolean; rolcreaterole: boolean; rolbypassrls: boolean }[]
   >`
@@ -54,6 +56,7 @@ test('PostgreSQL down for 20 s under load: consumers pause and resume, nothing i
     statementTimeoutMs: 5000,
   });
   const observer = createSql({ url: pg.appUrl, max: 1, applicationName: 'pg-outage-observer' });
+  for (const sql of [restSql, consumerSql, observer]) defer(() => sql.end({ timeout: 1 }));
   const rest = await restStack({
     sql: restSql,
     brokers: config.KAFKA_BROKERS,
@@ -61,14 +64,21 @@ test('PostgreSQL down for 20 s under load: consumers pause and resume, nothing i
     groupId,
     log: restLog,
   });
-  t.after(async () => {
-    await rest.close();
-    for (const sql of [restSql, consumerSql, observer]) await sql.end({ timeout: 1 });
-  });
+  defer(() => rest.close());
   const tracker = newTracker();
-  const members = (['platformatic', 'confluent'] as const).map((client) =>
-    startConsumer(t, { client, topic, dlq, groupId, sql: consumerSql, batchSize: 200, tracker }),
-  );
+  const members = (['platformatic', 'confluent'] as const).map((client) => {
+    const member = startConsumer(t, {
+      client,
+      topic,
+      dlq,
+      groupId,
+      sql: consumerSql,
+      batchSize: 200,
+      tracker,
+    });
+    defer(() => member.stop());
+    return member;
+  });
 
   const readyz = async () => {
     const res = await rest.app.inject({ method: 'GET', url: '/readyz' });

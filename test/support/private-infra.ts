@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { TestContext } from 'node:test';
 import { kafkaLibsDir, startLocalKafka, stopLocalKafka } from '../../infra/kafka.ts';
 import {
   ensureRoleAndDatabase,
@@ -16,6 +15,7 @@ import {
 } from '../../infra/postgres.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
+import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -58,9 +58,10 @@ export interface PrivateKafka extends PrivateServer {
 
 /**
  * A single-node broker on free ports (its controller listens on port + 1), reusing the shared
- * broker's jars so that nothing is downloaded. Stopped and removed in t.after.
+ * broker's jars so that nothing is downloaded. Stopped and removed at cleanup, after the clients
+ * deferred later.
  */
-export async function privateKafka(t: TestContext, label: string): Promise<PrivateKafka> {
+export async function privateKafka(defer: Defer, label: string): Promise<PrivateKafka> {
   const port = await freePort(true);
   const dataDir = join(ROOT, '.data', `test-kafka-${uniqueName(label)}`);
   const lines: string[] = [];
@@ -76,7 +77,7 @@ export async function privateKafka(t: TestContext, label: string): Promise<Priva
   await mkdir(join(dataDir, 'kafka'), { recursive: true });
   await symlink(libs, kafkaLibsDir(dataDir));
   // Registered before the start, so that a start that fails half-way is cleaned up too.
-  t.after(async () => {
+  defer(async () => {
     await stopLocalKafka(o);
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -102,13 +103,13 @@ export interface PrivatePostgres extends PrivateServer {
 /**
  * A PostgreSQL cluster created by infra/postgres.ts (initdb, as the `postgres` user when run as
  * root) on a free port, with the application's role and database provisioned as `npm start`
- * does and the migrations applied. Stopped and removed in t.after.
+ * does and the migrations applied. Stopped and removed at cleanup.
  */
-export async function privatePostgres(t: TestContext, label: string): Promise<PrivatePostgres> {
+export async function privatePostgres(defer: Defer, label: string): Promise<PrivatePostgres> {
   const port = await freePort();
   const dataDir = join(ROOT, '.data', `test-pg-${uniqueName(label)}`);
   const report = () => {};
-  t.after(async () => {
+  defer(async () => {
     try {
       stopLocalPostgres(dataDir);
     } catch {
