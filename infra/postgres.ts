@@ -177,6 +177,13 @@ export function stopLocalPostgres(dataDir: string): void {
 }
 
 /**
+ * What a role created for the application may do: log in and create databases (each test run
+ * makes its own), nothing more. An existing role is left its rights: it may be one an operator
+ * chose on purpose.
+ */
+const ROLE_RIGHTS = 'login createdb nosuperuser nocreaterole noreplication nobypassrls';
+
+/**
  * Creates the application's role (no superuser; may create databases, for per-run test
  * databases) and database from the application URL, when missing.
  */
@@ -189,7 +196,7 @@ export async function ensureRoleAndDatabase(admin: string, appUrl: string): Prom
   try {
     const [exists] = await sql`select 1 from pg_roles where rolname = ${role}`;
     if (!exists) {
-      await sql`create role ${sql(role)} login createdb password ${sql.unsafe(quoteLiteral(password))}`;
+      await sql`create role ${sql(role)} ${sql.unsafe(ROLE_RIGHTS)} password ${sql.unsafe(quoteLiteral(password))}`;
     }
     const [db] = await sql`select 1 from pg_database where datname = ${database}`;
     if (!db) await sql`create database ${sql(database)} owner ${sql(role)}`;
@@ -228,7 +235,7 @@ export function ensureRoleOnSystemCluster(appUrl: string): boolean {
   const roleSql =
     roleExists.stdout.trim() === '1'
       ? `alter role ${quoteIdent(role)} login createdb password ${password}`
-      : `create role ${quoteIdent(role)} login createdb password ${password}`;
+      : `create role ${quoteIdent(role)} ${ROLE_RIGHTS} password ${password}`;
   if (psqlAsPostgres(roleSql).status !== 0) return false;
   const dbExists = psqlAsPostgres(
     `select 1 from pg_database where datname = ${quoteLiteral(database)}`,

@@ -11,6 +11,8 @@ const ConfigSchema = Type.Object({
     default: 'postgres://music:music@127.0.0.1:5432/music',
   }),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  // The REST API's and the consumers' longest SQL statement; the gRPC API has call deadlines.
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 30000 }),
   KAFKA_BROKERS: Type.String({
     pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$',
     default: '127.0.0.1:9092',
@@ -34,6 +36,15 @@ const ConfigSchema = Type.Object({
   ),
   MUSIC_DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   PRODUCE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120000, default: 10000 }),
+  // Far above what a person's browsing needs (the UI reloads a page at most ~7 times a second
+  // while albums are being stored); 0 turns the limit off, as for the benchmark.
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 1000 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 60000 }),
+  // Origins whose pages may call the API from a browser; none by default (same origin only).
+  CORS_ORIGINS: Type.String({
+    pattern: '^(https?://[^,\\s/]+(,https?://[^,\\s/]+)*)?$',
+    default: '',
+  }),
   ID_BLOCK_SIZE: Positive,
 });
 
@@ -43,8 +54,9 @@ type Env = Static<typeof ConfigSchema>;
 export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as readonly (keyof Env)[];
 
 /** The validated configuration, with lists already split. */
-export interface Config extends Omit<Env, 'KAFKA_BROKERS'> {
+export interface Config extends Omit<Env, 'KAFKA_BROKERS' | 'CORS_ORIGINS'> {
   readonly KAFKA_BROKERS: readonly string[];
+  readonly CORS_ORIGINS: readonly string[];
 }
 
 const DEFAULTS = { REST_PORT: 3000, GRPC_PORT: 50051, ID_BLOCK_SIZE: 100 } as const;
@@ -77,10 +89,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...env2,
     KAFKA_BROKERS: env2.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    CORS_ORIGINS: env2.CORS_ORIGINS === '' ? [] : env2.CORS_ORIGINS.split(','),
   };
 }
 
 /** The URL with its password replaced, for logs and messages. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** Values that must never reach a log line: the database password, as given and as decoded. */
+export function secretsOf(config: Pick<Config, 'DATABASE_URL'>): string[] {
+  const password = URL.canParse(config.DATABASE_URL) ? new URL(config.DATABASE_URL).password : '';
+  if (password === '') return [];
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // Not percent-encoded after all: the password is as given.
+  }
+  return [...new Set([password, decoded])];
 }

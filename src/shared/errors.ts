@@ -4,6 +4,7 @@ export const ErrorCode = {
   NotFound: 'not_found',
   UnsupportedMediaType: 'unsupported_media_type',
   PayloadTooLarge: 'payload_too_large',
+  RateLimited: 'rate_limited',
   Unavailable: 'unavailable',
   DeadlineExceeded: 'deadline_exceeded',
   Internal: 'internal',
@@ -46,6 +47,11 @@ export class AppError extends Error {
         cause: err,
       });
     }
+    if (netCode === STATEMENT_TIMEOUT) {
+      return new AppError(ErrorCode.DeadlineExceeded, 'The database did not answer in time', {
+        cause: err,
+      });
+    }
     return new AppError(ErrorCode.Internal, 'Internal error', { cause: err });
   }
 }
@@ -60,4 +66,16 @@ const NETWORK_CODES = new Set([
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECT_TIMEOUT',
+  // PostgreSQL going away or not yet back: shutting down (57P01, 57P02), starting up (57P03),
+  // out of connections (53300), the connection broke (08xxx).
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
 ]);
+
+/** PostgreSQL's query_canceled, which statement_timeout raises. */
+const STATEMENT_TIMEOUT = '57014';

@@ -2,15 +2,55 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
 
+export interface LoggerOptions {
+  /** Values replaced by `***` wherever they would appear in a line, such as the DB password. */
+  readonly secrets?: readonly string[];
+  /** Where the lines go; stdout when absent. */
+  readonly destination?: DestinationStream;
+}
+
+// Fields that carry credentials whatever their value: request headers and anything named so.
+const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'DATABASE_URL',
+  '*.DATABASE_URL',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+// The password of any URL with credentials (postgres://user:password@host), wherever it is.
+const URL_PASSWORD = /(\/\/[^\s:/@"]+:)[^\s@"/]+@/g;
+
 /**
- * The one logger of every process: JSON lines, secrets redacted. Services log to stdout; the CLI
- * passes stderr, where logs stay apart from the results it prints.
+ * A stream that scrubs each line before it is written. Paths cannot catch a secret inside a
+ * message or an error's text (a driver quoting its connection string), so the finished line is
+ * searched as well: for the secrets as written and as JSON escapes them, and for URL passwords.
  */
-export function createLogger(name: string, level: string, destination?: DestinationStream): Logger {
-  const options = {
-    name,
-    level,
-    redact: { paths: ['password', '*.password', 'headers.authorization'], censor: '***' },
+function scrubbing(secrets: readonly string[], target: DestinationStream): DestinationStream {
+  const forms = [
+    ...new Set(
+      secrets.filter((s) => s.length > 0).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+    ),
+  ];
+  return {
+    write(line: string) {
+      let clean = line.replace(URL_PASSWORD, '$1***@');
+      for (const secret of forms) clean = clean.replaceAll(secret, '***');
+      target.write(clean);
+    },
   };
-  return destination ? pino(options, destination) : pino(options);
+}
+
+/** The one logger of every process: JSON lines on stdout, secrets redacted. */
+export function createLogger(name: string, level: string, o: LoggerOptions = {}): Logger {
+  const target = o.destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(
+    { name, level, redact: { paths: REDACTED_PATHS, censor: '***' } },
+    scrubbing(o.secrets ?? [], target),
+  );
 }

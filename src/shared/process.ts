@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig, secretsOf } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export interface ProcessContext {
@@ -32,7 +32,7 @@ export async function runProcess(
     }
     throw err;
   }
-  const log = createLogger(name, config.LOG_LEVEL);
+  const log = createLogger(name, config.LOG_LEVEL, { secrets: secretsOf(config) });
   const steps: (() => Promise<unknown> | unknown)[] = [];
   const controller = new AbortController();
   let stopping: Promise<void> | null = null;

@@ -41,12 +41,25 @@ test('records that break the rules are refused with a reason', () => {
     { bytes: bare({ id: 3, title: 'x', artist: 'y'.repeat(201), price: 1 }), reason: /artist/ },
     { bytes: bare({ id: 3, title: 'x', artist: 'y', price: -1 }), reason: /price/ },
     { bytes: bare({ id: 3, title: 'x', artist: 'y', price: Number.NaN }), reason: /price/ },
+    { bytes: bare({ id: 3, title: 'x\u0000', artist: 'y', price: 1 }), reason: /^title: .*NUL/ },
+    { bytes: bare({ id: 3, title: 'x', artist: '💿'.repeat(201), price: 1 }), reason: /^artist/ },
+    // Field 2 (title) with the bytes "a", 0xFF, "b": not UTF-8.
+    { bytes: new Uint8Array([0x08, 0x03, 0x12, 0x03, 0x61, 0xff, 0x62]), reason: /not a service/ },
+    // A field 1 that says varint but stops half-way.
+    { bytes: new Uint8Array([0x08, 0xff]), reason: /not a service/ },
   ];
   for (const { bytes, reason } of cases) {
     const decoded = decodeAlbum(bytes);
     assert.equal(decoded.ok, false);
     if (!decoded.ok) assert.match(decoded.reason, reason);
   }
+});
+
+test('200 characters of any width decode, as the REST API accepted them', () => {
+  const title = '💿'.repeat(200);
+  const decoded = decodeAlbum(bare({ id: 4, title, artist: 'ü'.repeat(200), price: 1 }));
+  assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+  assert.equal(decoded.album.title, title);
 });
 
 test('cents convert to decimal text and back without loss', () => {

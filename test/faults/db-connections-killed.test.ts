@@ -2,53 +2,77 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSql } from '../../src/adapters/db/client.ts';
-import {
-  albumOf,
-  assertRowsEqual,
-  countBetween,
-  newTracker,
-  produceAlbums,
-  startConsumer,
-} from '../apps/consumer/support.ts';
-import { config, freshTopics, idBlock, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import type { Album } from '../../src/domain/album.ts';
+import { newTracker, startConsumer } from '../apps/consumer/support.ts';
+import { cleanupStack } from '../support/cleanup.ts';
+import { config, freshTopics, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import { postAlbums, restStack, storedAlbums } from './support.ts';
 
-test('every database connection of the consumers killed twice mid-stream: every album lands once', async (t) => {
+test('every database connection killed twice while 3,000 albums stream in through REST: REST keeps accepting, every album lands once', async (t) => {
+  const defer = cleanupStack(t);
   const { topic, dlq } = await freshTopics('db-kill');
-  const appName = uniqueName('fault-db');
-  const consumerSql = createSql({ url: config.DATABASE_URL, max: 2, applicationName: appName });
-  const observer = testSql(1);
-  t.after(async () => {
-    await consumerSql.end({ timeout: 1 });
-    await observer.end();
-  });
   const groupId = uniqueName('db-kill-group');
+  const consumerApp = uniqueName('fault-db');
+  const restApp = uniqueName('fault-db-rest');
+  const consumerSql = createSql({ url: config.DATABASE_URL, max: 2, applicationName: consumerApp });
+  const restSql = createSql({ url: config.DATABASE_URL, max: 2, applicationName: restApp });
+  const observer = testSql(1);
+  for (const sql of [consumerSql, restSql, observer]) defer(() => sql.end({ timeout: 1 }));
+  const rest = await restStack({
+    sql: restSql,
+    brokers: config.KAFKA_BROKERS,
+    topic,
+    groupId,
+    log,
+  });
+  defer(() => rest.close());
   const tracker = newTracker();
   for (const client of ['platformatic', 'confluent'] as const) {
-    startConsumer(t, { client, topic, dlq, groupId, sql: consumerSql, batchSize: 100, tracker });
+    const member = startConsumer(t, {
+      client,
+      topic,
+      dlq,
+      groupId,
+      sql: consumerSql,
+      batchSize: 100,
+      tracker,
+    });
+    defer(() => member.stop());
   }
-  const ids = idBlock(3000);
-  const albums = ids.map((id) => albumOf(id, 'db-kill'));
-  const first = ids[0] as number;
-  const last = ids.at(-1) as number;
 
+  // 3,000 albums without ids (so REST needs the database for their ids) as 30 POSTs of 100;
+  // every connection of the REST API and of the consumers is killed after the 10th and 20th.
+  const accepted = new Map<number, Album>();
+  const statuses: number[] = [];
   let killed = 0;
-  // 3,000 albums stream in as 30 sends; connections are killed after the 10th and the 20th.
   for (let i = 0; i < 30; i++) {
-    await produceAlbums(topic, albums.slice(i * 100, (i + 1) * 100));
+    const albums = Array.from({ length: 100 }, (_, j) => ({
+      title: `db-kill ${i}.${j}`,
+      artist: `Artist ${j % 7}`,
+      price: (i * 100 + j) / 100,
+    }));
+    const res = await postAlbums(rest.app, albums);
+    statuses.push(res.status);
+    for (const a of res.accepted) accepted.set(a.id, a);
     if (i === 9 || i === 19) {
       const [row] = await observer<{ n: number }[]>`
         select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-        where application_name = ${appName}`;
+        where application_name in (${consumerApp}, ${restApp})`;
       killed += row?.n ?? 0;
     }
     await sleep(50);
   }
-  assert.ok(killed >= 2, `connections were killed (${killed})`);
+  assert.ok(killed >= 4, `connections of both were killed (${killed})`);
+  assert.deepEqual(statuses, Array(30).fill(202), 'REST accepted every batch');
+  assert.equal(accepted.size, 3000);
+
+  const ids = [...accepted.keys()];
   await waitFor(
     'all 3,000 rows',
-    async () => ((await countBetween(observer, first, last)) === 3000 ? true : undefined),
+    async () => ((await storedAlbums(observer, ids)).size === 3000 ? true : undefined),
     60_000,
   );
-  await assertRowsEqual(observer, albums);
+  assert.deepEqual(await storedAlbums(observer, ids), accepted);
   assert.equal(tracker.seen.size, 3000, 'each record was handled to completion once');
+  t.diagnostic(`${killed} connections killed; ${tracker.duplicates} records handled twice`);
 });

@@ -11,6 +11,21 @@ test('an empty environment gives the documented defaults', () => {
   assert.equal(config.KAFKA_GROUP_ID, 'music-albums');
   assert.equal(config.REST_PORT, 3000);
   assert.equal(config.GRPC_PORT, 50051);
+  assert.equal(config.RATE_LIMIT_MAX, 1000);
+  assert.equal(config.RATE_LIMIT_WINDOW_MS, 60000);
+  assert.deepEqual(config.CORS_ORIGINS, []);
+  assert.equal(config.DB_STATEMENT_TIMEOUT_MS, 30000);
+});
+
+test('CORS_ORIGINS is a list of origins; RATE_LIMIT_MAX=0 turns the limit off', () => {
+  const config = loadConfig({
+    CORS_ORIGINS: 'https://ui.example.com,http://localhost:5173',
+    RATE_LIMIT_MAX: '0',
+    RATE_LIMIT_WINDOW_MS: '1000',
+  });
+  assert.deepEqual(config.CORS_ORIGINS, ['https://ui.example.com', 'http://localhost:5173']);
+  assert.equal(config.RATE_LIMIT_MAX, 0);
+  assert.equal(config.RATE_LIMIT_WINDOW_MS, 1000);
 });
 
 test('values are converted to their types and lists split', () => {
@@ -31,6 +46,12 @@ test('a bad value fails with one line naming the variable and the value', () => 
     ['KAFKA_BROKERS', 'no-port'],
     ['DATABASE_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
+    ['RATE_LIMIT_MAX', '-1'],
+    ['RATE_LIMIT_WINDOW_MS', '10'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://a.example/path'],
+    ['CORS_ORIGINS', 'ui.example.com'],
+    ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
   ] as const) {
     assert.throws(
       () => loadConfig({ [key]: value }),

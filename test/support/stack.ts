@@ -60,7 +60,8 @@ export async function waitFor<T>(
 
 export interface RawRecord {
   readonly key?: string | undefined;
-  readonly value: Uint8Array;
+  /** null is a tombstone: a record without a value. */
+  readonly value: Uint8Array | null;
   readonly headers?: Record<string, string>;
   readonly timestamp?: bigint;
 }
@@ -78,7 +79,7 @@ export async function produceRaw(topic: string, records: readonly RawRecord[]): 
         messages: records.slice(i, i + 1000).map((r) => ({
           topic,
           key: r.key === undefined ? undefined : Buffer.from(r.key),
-          value: Buffer.from(r.value),
+          value: r.value === null ? undefined : Buffer.from(r.value),
           headers: r.headers
             ? new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
             : undefined,

@@ -86,6 +86,13 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  // Anything the Content-Security-Policy blocked is reported on the console.
+  const blocked: string[] = [];
+  const watchCsp = (p: Page) =>
+    p.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
+  watchCsp(page);
 
   await t.test('shows the seed albums with prices as currency', async () => {
     await page.goto(`${stack.base}/`);
@@ -228,5 +235,19 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     await phone.close();
   });
 
+  await t.test('the API docs work under the same Content-Security-Policy', async () => {
+    const docs = await context.newPage();
+    watchCsp(docs);
+    const res = await docs.goto(`${stack.base}/docs/`);
+    assert.ok(res?.headers()['content-security-policy'], 'the docs are served with the CSP');
+    await docs.locator('.swagger-ui .info .title', { hasText: 'music-service' }).waitFor();
+    // An operation opens, which needs the docs' own scripts and styles.
+    await docs.locator('.opblock-summary', { hasText: '/api/v1/albums' }).first().click();
+    await docs.locator('.opblock-body').first().waitFor();
+    await docs.screenshot({ path: join(shots, 'docs.png') });
+    await docs.close();
+  });
+
   assert.deepEqual(pageErrors, []);
+  assert.deepEqual(blocked, [], 'nothing was blocked by the Content-Security-Policy');
 });

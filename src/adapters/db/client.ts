@@ -6,7 +6,12 @@ export interface DbOptions {
   readonly url: string;
   readonly max: number;
   readonly applicationName: string;
+  /** The longest a statement may run before PostgreSQL cancels it (57014); 0 or absent: none. */
+  readonly statementTimeoutMs?: number | undefined;
 }
+
+/** A transaction left open and idle this long is ended by the server, freeing its locks. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
 
 /** The one PostgreSQL client of a process; numeric and int8 stay text so nothing is rounded. */
 export function createSql(o: DbOptions): Sql {
@@ -15,6 +20,10 @@ export function createSql(o: DbOptions): Sql {
     connect_timeout: 10,
     idle_timeout: 60,
     onnotice: () => {},
-    connection: { application_name: o.applicationName },
+    connection: {
+      application_name: o.applicationName,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}),
+    },
   });
 }

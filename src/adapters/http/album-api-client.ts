@@ -41,7 +41,7 @@ const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
   // Rate limited or overloaded: the caller may retry later, like any unavailable service.
-  429: ErrorCode.Unavailable,
+  429: ErrorCode.RateLimited,
   503: ErrorCode.Unavailable,
   504: ErrorCode.DeadlineExceeded,
 };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 
 export interface GroupState {
@@ -27,6 +28,8 @@ export interface GroupProbe {
   endOffsets(topic: string): Promise<Map<number, bigint>>;
   close(): Promise<void>;
 }
+
+const CLOSE_WAIT_MS = 2000;
 
 // ListOffsets asks for a time; these two special times mean "log start" and "log end".
 const EARLIEST = -2n;
@@ -114,6 +117,12 @@ export function createGroupProbe(
       return offsetsAt(topic, await partitionsOf(topic), LATEST);
     },
 
-    close: () => admin.close(),
+    // Admin.close() waits for each socket's 'close', which a broker that died may never send:
+    // shutdown must not wait on it.
+    close: () =>
+      Promise.race([
+        admin.close().catch(() => undefined),
+        sleep(CLOSE_WAIT_MS, undefined, { ref: false }),
+      ]),
   };
 }

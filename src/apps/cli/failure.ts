@@ -23,6 +23,8 @@ const EXIT_OF_CODE: Record<ErrorCode, ExitCode> = {
   not_found: ExitCode.NotFound,
   unavailable: ExitCode.Unavailable,
   deadline_exceeded: ExitCode.Unavailable,
+  // Too many requests: waiting and trying again helps, as for a service that is down.
+  rate_limited: ExitCode.Unavailable,
   // The API refusing our own content type is our bug, not the user's.
   unsupported_media_type: ExitCode.Failure,
   internal: ExitCode.Failure,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { type Config, loadConfig } from '../../shared/config.ts';
+import { type Config, loadConfig, secretsOf } from '../../shared/config.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { dbCommand } from './commands/db.ts';
@@ -23,11 +23,10 @@ const ctx: CliContext = {
     return config;
   },
   log: () => {
-    log ??= createLogger(
-      'music',
-      globals.verbose ? ctx.config().LOG_LEVEL : 'silent',
-      process.stderr,
-    );
+    log ??= createLogger('music', globals.verbose ? ctx.config().LOG_LEVEL : 'silent', {
+      secrets: secretsOf(ctx.config()),
+      destination: process.stderr,
+    });
     return log;
   },
   out: createOutput(() => globals.json, process.stdout),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { notifyStored } from '../../adapters/db/album-events.ts';
-import { upsertAlbums } from '../../adapters/db/album-sql.ts';
+import { isDataError, upsertAlbums } from '../../adapters/db/album-sql.ts';
 import { createSql } from '../../adapters/db/client.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
@@ -25,6 +25,7 @@ export function runConsumer(client: ClientName): Promise<void> {
       url: config.DATABASE_URL,
       max: 2,
       applicationName: `music-consumer-${client}`,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     });
     onShutdown(() => sql.end({ timeout: 5 }));
     const dlq = createPublisher({
@@ -58,6 +59,7 @@ export function runConsumer(client: ClientName): Promise<void> {
           return ids;
         },
         deadLetter: (messages) => dlq.publish(config.KAFKA_DLQ_TOPIC, messages),
+        isPermanent: isDataError,
       },
       { client, log, signal },
     );

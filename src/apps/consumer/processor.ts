@@ -1,7 +1,6 @@
 import pRetry from 'p-retry';
 import type { BatchHandler, ConsumedMessage, OutgoingMessage } from '../../adapters/kafka/types.ts';
-import type { AlbumChange } from '../../domain/batch.ts';
-import { planBatch } from '../../domain/batch.ts';
+import { type AlbumChange, planBatch, type Rejected as RejectedOf } from '../../domain/batch.ts';
 import type { Logger } from '../../shared/logger.ts';
 
 export interface ProcessorPorts {
@@ -9,7 +8,11 @@ export interface ProcessorPorts {
   store(changes: readonly AlbumChange[]): Promise<readonly number[]>;
   /** Publishes dead letters, resolving once the broker acknowledged them. */
   deadLetter(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Whether a failure of `store` is the data's fault, so that retrying can never succeed. */
+  isPermanent(err: unknown): boolean;
 }
+
+type Rejected = RejectedOf<ConsumedMessage>;
 
 export interface ProcessorOptions {
   readonly client: string;
@@ -56,26 +59,59 @@ export function createBatchProcessor(ports: ProcessorPorts, o: ProcessorOptions)
         o.log.warn({ err: error, attemptNumber, retryDelay }, `${what} failed; retrying`),
     });
 
-  return async (batch) => {
-    const plan = planBatch(batch);
-    if (plan.rejected.length > 0) {
-      const letters = plan.rejected.map((r) => deadLetterOf(r.event, r.reason, o.client));
-      await retry('dead-lettering', () => ports.deadLetter(letters));
-      for (const r of plan.rejected) {
-        // The source headers carry the x-request-id of the write, tying this line to its request.
-        o.log.warn(
-          {
-            topic: r.event.topic,
-            partition: r.event.partition,
-            offset: String(r.event.offset),
-            reason: r.reason,
-            headers: Object.fromEntries(r.event.headers),
-          },
-          'dead-lettered a record',
+  const deadLetter = async (rejected: readonly Rejected[]): Promise<void> => {
+    if (rejected.length === 0) return;
+    const letters = rejected.map((r) => deadLetterOf(r.event, r.reason, o.client));
+    await retry('dead-lettering', () => ports.deadLetter(letters));
+    for (const r of rejected) {
+      // The source headers carry the x-request-id of the write, tying this line to its request.
+      o.log.warn(
+        {
+          topic: r.event.topic,
+          partition: r.event.partition,
+          offset: String(r.event.offset),
+          reason: r.reason,
+          headers: Object.fromEntries(r.event.headers),
+        },
+        'dead-lettered a record',
+      );
+    }
+  };
+
+  /**
+   * Stores the changes; when the database refuses the batch for its data (a rule it checks that
+   * ours missed), stores them one by one and dead-letters those it refuses, so that one bad
+   * record cannot stop the partition for good. Upserts are idempotent, so a retry of the whole
+   * after a failure half-way changes nothing twice.
+   */
+  const store = async (changes: readonly AlbumChange[], batch: readonly ConsumedMessage[]) => {
+    try {
+      return await ports.store(changes);
+    } catch (err: unknown) {
+      if (!ports.isPermanent(err) || changes.length === 0) throw err;
+      o.log.warn({ err }, 'the database refused a batch; storing its albums one by one');
+    }
+    const changed: number[] = [];
+    const refused: Rejected[] = [];
+    for (const change of changes) {
+      try {
+        changed.push(...(await ports.store([change])));
+      } catch (err: unknown) {
+        if (!ports.isPermanent(err)) throw err;
+        const event = batch.find(
+          (m) => m.partition === change.partition && m.offset === change.offset,
         );
+        if (event) refused.push({ event, reason: `database refused: ${(err as Error).message}` });
       }
     }
-    const changed = await retry('storing albums', () => ports.store(plan.changes));
+    await deadLetter(refused);
+    return changed;
+  };
+
+  return async (batch) => {
+    const plan = planBatch(batch);
+    await deadLetter(plan.rejected);
+    const changed = await retry('storing albums', () => store(plan.changes, batch));
     o.log.debug(
       { records: batch.length, changes: plan.changes.length, changed: changed.length },
       'batch stored',

@@ -36,6 +36,14 @@ function pageSizeOf(requested: number): number {
   return requested;
 }
 
+// PostgreSQL text cannot hold NUL, so such a filter could only fail in the database.
+function artistOf(artist: string): string {
+  if (artist.includes('\u0000')) {
+    throw new AppError(ErrorCode.InvalidArgument, 'artist must not contain NUL characters');
+  }
+  return artist;
+}
+
 /** service.MusicService on raw SQL; every query is cancelled when its call's deadline passes. */
 export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicService> {
   /**
@@ -93,7 +101,7 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
         // One row more than the page tells whether another page follows.
         const rows = await readAlbumPage(
           sql,
-          { artist: request.artist, afterId, limit: pageSize + 1 },
+          { artist: artistOf(request.artist), afterId, limit: pageSize + 1 },
           context.signal,
         );
         const page = rows.slice(0, pageSize);
@@ -114,7 +122,7 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
       try {
         const chunks = streamAlbums(
           sql,
-          { artist: request.artist },
+          { artist: artistOf(request.artist) },
           STREAM_CHUNK_ROWS,
           context.signal,
         );

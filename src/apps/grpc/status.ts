@@ -7,6 +7,7 @@ const CODES: Record<ErrorCode, Code> = {
   not_found: Code.NotFound,
   unsupported_media_type: Code.InvalidArgument,
   payload_too_large: Code.ResourceExhausted,
+  rate_limited: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,
   internal: Code.Internal,

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -7,6 +10,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type RouteOptions } from 'fastify';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import {
+  corsOptions,
+  type HttpSecurity,
+  helmetOptions,
+  rateLimitOptions,
+} from './http-security.ts';
+import { strictUtf8Json } from './json-body.ts';
 import { httpMetrics } from './metrics/http-metrics.ts';
 import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
@@ -29,7 +39,21 @@ export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, AlbumEventDeps,
   readonly metrics?: Registry | undefined;
   /** Told of every route as it is added, e.g. to check that each one is documented. */
   readonly onRoute?: ((route: RouteOptions) => void) | undefined;
+  /** Rate limit and CORS; without it, no rate limit and same-origin only. */
+  readonly security?: HttpSecurity | undefined;
 }
+
+/**
+ * Server timeouts. A request must arrive whole within 30 s (slow senders cannot hold sockets),
+ * a socket with no traffic either way for 60 s is closed (the event stream sends a heartbeat
+ * every 15 s, so only stalled readers go), and an idle keep-alive connection lasts 72 s, longer
+ * than the 60 s idle timeout of common load balancers so that they close first.
+ */
+export const HTTP_TIMEOUTS = {
+  requestTimeout: 30_000,
+  connectionTimeout: 60_000,
+  keepAliveTimeout: 72_000,
+} as const;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -43,7 +67,7 @@ export async function buildRestApp(deps: RestDeps) {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestTimeout: 30_000,
+    ...HTTP_TIMEOUTS,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const { onRoute } = deps;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
@@ -52,6 +76,13 @@ export async function buildRestApp(deps: RestDeps) {
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema
   // and turn a wrong content type into a 400 instead of a 415.
   app.removeContentTypeParser('text/plain');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer' },
+    strictUtf8Json((request, text, done) => parseJson(request, text, done)),
+  );
   app.setValidatorCompiler(compileValidator);
   // Set before any plugin is registered: Fastify gives each plugin the handlers of its parent.
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
@@ -66,6 +97,16 @@ export async function buildRestApp(deps: RestDeps) {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', httpMetrics(metrics));
+
+  // Before any route, so that each route gets the headers and the limit.
+  await app.register(fastifyHelmet, helmetOptions);
+  const security = deps.security;
+  if (security && security.corsOrigins.length > 0) {
+    await app.register(fastifyCors, corsOptions(security.corsOrigins));
+  }
+  if (security && security.rateLimitMax > 0) {
+    await app.register(fastifyRateLimit, rateLimitOptions(security));
+  }
 
   await app.register(fastifySwagger, swaggerOptions);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

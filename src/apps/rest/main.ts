@@ -23,6 +23,7 @@ await runProcess('rest', async ({ config, log, onShutdown }) => {
     url: config.DATABASE_URL,
     max: config.DB_POOL_MAX,
     applicationName: 'music-rest',
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
   });
   onShutdown(() => sql.end({ timeout: 5 }));
   const publisher = createPublisher({
@@ -58,6 +59,11 @@ await runProcess('rest', async ({ config, log, onShutdown }) => {
     readiness: createReadiness(sql, probe, config.KAFKA_GROUP_ID),
     events: (onIds) => listenStored(sql, onIds),
     metrics,
+    security: {
+      rateLimitMax: config.RATE_LIMIT_MAX,
+      rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
+      corsOrigins: config.CORS_ORIGINS,
+    },
     uiDir: resolve(import.meta.dirname, '..', '..', '..', 'ui', 'dist'),
   });
   // Registered last so it runs first: stop taking requests and drain those in flight.

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { isDataError, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import { createConfluentConsumer } from '../../../src/adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
@@ -95,6 +95,8 @@ export interface Running {
   firstBatchAt(): number;
   lastBatchAt(): number;
   isJoined(): boolean;
+  /** Resolves when the consumer stops: with null after stop(), or with the error it died of. */
+  readonly outcome: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -120,10 +122,15 @@ export function startConsumer(
     sql: Sql;
     batchSize?: number;
     tracker?: Tracker;
+    /** Another broker than the shared one, e.g. a private one a fault test stops. */
+    brokers?: readonly string[];
+    /** The consumer may die of an error (a supervisor restarts it); stop() then does not fail. */
+    mayFail?: boolean;
   },
 ): Running {
+  const brokers = o.brokers ?? config.KAFKA_BROKERS;
   const options = {
-    brokers: config.KAFKA_BROKERS,
+    brokers,
     clientId: uniqueName(`${o.client}-consumer`),
     groupId: o.groupId,
     topic: o.topic,
@@ -136,7 +143,7 @@ export function startConsumer(
       ? createPlatformaticConsumer(options, log)
       : createConfluentConsumer(options, log);
   const dlq = createPublisher({
-    brokers: config.KAFKA_BROKERS,
+    brokers,
     clientId: uniqueName(`${o.client}-dlq`),
     timeoutMs: 10_000,
   });
@@ -154,6 +161,7 @@ export function startConsumer(
         return ids;
       },
       deadLetter: (messages) => dlq.publish(o.dlq, messages),
+      isPermanent: isDataError,
     },
     { client: o.client, log, signal: shutdown.signal },
   );
@@ -182,7 +190,8 @@ export function startConsumer(
       shutdown.abort();
       await consumer.close();
       await dlq.close();
-      assert.equal(await outcome, null, `the ${o.client} consumer stopped without an error`);
+      if (!o.mayFail)
+        assert.equal(await outcome, null, `the ${o.client} consumer stopped without an error`);
     })();
     return stopped;
   };
@@ -195,6 +204,7 @@ export function startConsumer(
     firstBatchAt: () => first,
     lastBatchAt: () => last,
     isJoined: () => consumer.isJoined(),
+    outcome,
     stop,
   };
 }

@@ -120,8 +120,8 @@ test('artist matches the whole name in any case; q matches title or artist in an
   );
   assert.deepEqual(both.flat(), withToken);
 
-  // LIKE wildcards in q are text, not patterns.
-  for (const q of ['%', '_', 'Take_1']) {
+  // LIKE wildcards and SQL in q are text, not patterns or statements.
+  for (const q of ['%', '_', 'Take_1', "' OR 1=1 --", "'; DROP TABLE music.albums; --"]) {
     const res = await app.inject({ method: 'GET', url: `/api/v1/albums?${qs({ artist, q })}` });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), [], `q=${q}`);
@@ -176,6 +176,10 @@ test('bad limit or cursor answers 400 problem+json', async () => {
     'cursor without a position': qs({ cursor: cursorOf({}) }),
     'cursor over 200 characters': qs({ cursor: 'A'.repeat(201) }),
     'empty q': qs({ q: '' }),
+    'q over 200 characters': qs({ q: 'q'.repeat(201) }),
+    'q with a NUL character': qs({ q: 'a\u0000b' }),
+    'artist with a NUL character': qs({ artist: '\u0000' }),
+    'an unknown parameter': qs({ sort: 'price' }),
   };
   for (const [name, query] of Object.entries(cases)) {
     const res = await app.inject({ method: 'GET', url: `/api/v1/albums?${query}` });

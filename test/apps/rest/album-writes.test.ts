@@ -2,9 +2,10 @@
 // → real PostgreSQL. Each test has its own topic and consumer group.
 import assert from 'node:assert/strict';
 import { after, type TestContext, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Admin } from '@platformatic/kafka';
-import { IdAllocator, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { IdAllocator, isDataError, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
@@ -133,6 +134,7 @@ async function startStack(
       {
         store: (changes) => upsertAlbums(consumerSql, changes),
         deadLetter: (messages) => dlqPublisher.publish(dlq, messages),
+        isPermanent: isDataError,
       },
       { client: 'platformatic', log, signal: shutdown.signal },
     );
@@ -316,19 +318,21 @@ test('title and artist are trimmed in the answer, the event and the row', async 
 
 test('valid edge values are accepted and stored verbatim, SQL-looking text included', async (t) => {
   const { app, topic, sql } = await startStack(t, 'verbatim', { consume: true });
-  const ids = idBlock(4);
+  const ids = idBlock(5);
   const sent = [
     { id: ids[0], title: "Robert'); DROP TABLE music.albums;--", artist: "O'Brien", price: 0 },
     { id: ids[1], title: 'x'.repeat(200), artist: '1 OR 1=1; --', price: 99999999.99 },
     { id: ids[2], title: '%_\\ 💿 ünïcödé', artist: 'Ørjan Ñandú', price: 0.01 },
     { id: 2147483647, title: 'Highest id', artist: 'Edge Case', price: 1.1 },
+    // 200 characters of 4 UTF-8 bytes (400 UTF-16 units) each: every layer counts characters.
+    { id: ids[3], title: '💿'.repeat(200), artist: '\u0001\t\'"\\;--', price: 0.29 },
   ];
   const res = await app.inject({ method: 'PUT', url: '/api/v1/albums', ...json(sent) });
   assert.equal(res.statusCode, 202, res.body);
   assert.deepEqual(res.json(), sent);
-  assert.equal(await recordCount(topic), 4);
+  assert.equal(await recordCount(topic), 5);
 
-  const prices = ['0.00', '99999999.99', '0.01', '1.10'];
+  const prices = ['0.00', '99999999.99', '0.01', '1.10', '0.29'];
   for (const [i, album] of sent.entries()) {
     await waitForRow(sql, {
       id: album.id as number,
@@ -348,8 +352,9 @@ interface InvalidCase {
   readonly url?: string;
   /** Sent as JSON unless `payload` is given. */
   readonly body?: unknown;
-  readonly payload?: string;
-  readonly contentType?: string;
+  readonly payload?: string | Buffer;
+  /** The content-type header; null sends none. */
+  readonly contentType?: string | null;
   readonly status: 400 | 413 | 415;
   /** The JSON pointers the problem must name, exactly; omitted when no field is to blame. */
   readonly pointers?: readonly string[];
@@ -357,25 +362,53 @@ interface InvalidCase {
 
 const ok = { title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
 const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...ok, title: `Album ${i}` }));
+/** A valid album's JSON with `bytes` in the middle of its title. */
+const titleBytes = (...bytes: number[]) =>
+  Buffer.concat([
+    Buffer.from('{"title":"Blue'),
+    Buffer.from(bytes),
+    Buffer.from('Train","artist":"John Coltrane","price":56.99}'),
+  ]);
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 const INVALID: readonly InvalidCase[] = [
+  // Not JSON, or not an album at all.
   { name: 'broken JSON', payload: '{"title": "Blue Train", ', status: 400 },
   { name: 'empty body', payload: '', status: 400 },
+  { name: 'only whitespace', payload: ' \n\t ', status: 400 },
   { name: 'JSON null', payload: 'null', status: 400 },
+  { name: 'a bare JSON string', payload: '"Blue Train"', status: 400 },
+  { name: 'a bare JSON number', payload: '42', status: 400 },
+  { name: 'a __proto__ key', payload: `{"__proto__":{"admin":true},"title":"T"}`, status: 400 },
+  {
+    name: 'a constructor.prototype key',
+    payload: `{"constructor":{"prototype":{"admin":true}},"title":"T"}`,
+    status: 400,
+  },
+  // Wrong types.
   { name: 'title is a number', body: { ...ok, title: 42 }, status: 400, pointers: ['/title'] },
   { name: 'artist is null', body: { ...ok, artist: null }, status: 400, pointers: ['/artist'] },
   { name: 'price is a string', body: { ...ok, price: '56.99' }, status: 400, pointers: ['/price'] },
   { name: 'price is a boolean', body: { ...ok, price: true }, status: 400, pointers: ['/price'] },
+  {
+    name: 'price is an object',
+    body: { ...ok, price: { amount: 56.99 } },
+    status: 400,
+    pointers: ['/price'],
+  },
   {
     name: 'two wrong fields are both named',
     body: { title: [], artist: {}, price: 1 },
     status: 400,
     pointers: ['/title', '/artist'],
   },
+  // Missing and empty fields.
   { name: 'missing title', body: { artist: 'A', price: 1 }, status: 400, pointers: ['/title'] },
   { name: 'missing artist', body: { title: 'T', price: 1 }, status: 400, pointers: ['/artist'] },
   { name: 'missing price', body: { title: 'T', artist: 'A' }, status: 400, pointers: ['/price'] },
+  { name: 'an empty object', body: {}, status: 400, pointers: ['/title', '/artist', '/price'] },
   { name: 'empty title', body: { ...ok, title: '' }, status: 400, pointers: ['/title'] },
+  { name: 'empty artist', body: { ...ok, artist: '' }, status: 400, pointers: ['/artist'] },
   {
     name: 'whitespace-only title',
     body: { ...ok, title: ' \t\n ' },
@@ -388,23 +421,64 @@ const INVALID: readonly InvalidCase[] = [
     status: 400,
     pointers: ['/artist'],
   },
-  {
-    name: 'title of 201 characters',
-    body: { ...ok, title: 'x'.repeat(201) },
-    status: 400,
-    pointers: ['/title'],
-  },
+  // Prices: negative, huge, over-precise.
   { name: 'negative price', body: { ...ok, price: -0.01 }, status: 400, pointers: ['/price'] },
   { name: 'price 100000000', body: { ...ok, price: 1e8 }, status: 400, pointers: ['/price'] },
+  { name: 'price 1e308', body: { ...ok, price: 1e308 }, status: 400, pointers: ['/price'] },
+  {
+    name: 'price 1e309 (Infinity once parsed)',
+    payload: '{"title":"T","artist":"A","price":1e309}',
+    status: 400,
+    pointers: ['/price'],
+  },
   { name: 'price 1.234', body: { ...ok, price: 1.234 }, status: 400, pointers: ['/price'] },
+  { name: 'price 0.001', body: { ...ok, price: 0.001 }, status: 400, pointers: ['/price'] },
+  {
+    name: 'price 56.9900000000001 (a float tail below the 1e-9 tolerance)',
+    payload: '{"title":"T","artist":"A","price":56.9900000000001}',
+    status: 400,
+    pointers: ['/price'],
+  },
+  // Ids: out of range, not numbers.
   { name: 'id 0', body: { ...ok, id: 0 }, status: 400, pointers: ['/id'] },
   { name: 'id -1', body: { ...ok, id: -1 }, status: 400, pointers: ['/id'] },
   { name: 'id 2147483648', body: { ...ok, id: 2147483648 }, status: 400, pointers: ['/id'] },
+  { name: 'id 1e20', body: { ...ok, id: 1e20 }, status: 400, pointers: ['/id'] },
+  {
+    name: 'id 9007199254740993 (beyond a double)',
+    payload: '{"id":9007199254740993,"title":"T","artist":"A","price":1}',
+    status: 400,
+    pointers: ['/id'],
+  },
   { name: 'id 1.5', body: { ...ok, id: 1.5 }, status: 400, pointers: ['/id'] },
   { name: 'id "5" as a string', body: { ...ok, id: '5' }, status: 400, pointers: ['/id'] },
+  { name: 'id "abc"', body: { ...ok, id: 'abc' }, status: 400, pointers: ['/id'] },
+  { name: 'id null', body: { ...ok, id: null }, status: 400, pointers: ['/id'] },
+  { name: 'id true', body: { ...ok, id: true }, status: 400, pointers: ['/id'] },
+  // Unknown fields.
   { name: 'unknown field', body: { ...ok, genre: 'jazz' }, status: 400, pointers: ['/genre'] },
+  {
+    name: 'unknown nested field',
+    body: { ...ok, meta: { admin: true } },
+    status: 400,
+    pointers: ['/meta'],
+  },
+  // Arrays and objects in the wrong place; one bad item in a batch.
   { name: 'array to the single endpoint', body: [ok], status: 400 },
   { name: 'object to the batch endpoint', url: '/api/v1/albums', body: ok, status: 400 },
+  {
+    name: 'arrays of arrays to the batch endpoint',
+    url: '/api/v1/albums',
+    body: [[ok]],
+    status: 400,
+    pointers: ['/0'],
+  },
+  {
+    name: 'arrays nested 100,000 deep',
+    url: '/api/v1/albums',
+    payload: nested(100_000),
+    status: 400,
+  },
   {
     name: 'one bad item rejects the whole batch',
     url: '/api/v1/albums',
@@ -419,7 +493,34 @@ const INVALID: readonly InvalidCase[] = [
     status: 400,
     pointers: ['/2/title'],
   },
+  {
+    // Both pass the schema's multipleOf (its tolerance is 1e-9); the exact rule names both.
+    name: 'every over-precise price of a batch is named',
+    url: '/api/v1/albums',
+    body: [{ ...ok, price: 0.1 + 0.2 }, ok, { ...ok, price: 56.9900000000001 }],
+    status: 400,
+    pointers: ['/0/price', '/2/price'],
+  },
   { name: 'empty batch', url: '/api/v1/albums', body: [], status: 400 },
+  // Oversized strings, bodies and batches.
+  {
+    name: 'title of 201 characters',
+    body: { ...ok, title: 'x'.repeat(201) },
+    status: 400,
+    pointers: ['/title'],
+  },
+  {
+    name: 'artist of 201 characters',
+    body: { ...ok, artist: 'y'.repeat(201) },
+    status: 400,
+    pointers: ['/artist'],
+  },
+  {
+    name: 'title of 201 emoji (characters are counted, not bytes or UTF-16 units)',
+    body: { ...ok, title: '💿'.repeat(201) },
+    status: 400,
+    pointers: ['/title'],
+  },
   { name: '1001 albums in a batch', url: '/api/v1/albums', body: many(1001), status: 413 },
   {
     name: 'body over 1 MiB',
@@ -432,6 +533,7 @@ const INVALID: readonly InvalidCase[] = [
     body: [{ ...ok, artist: 'y'.repeat(1024 * 1024) }],
     status: 413,
   },
+  // Wrong content types.
   { name: 'text/plain body', payload: JSON.stringify(ok), contentType: 'text/plain', status: 415 },
   {
     name: 'form-encoded body',
@@ -439,6 +541,67 @@ const INVALID: readonly InvalidCase[] = [
     contentType: 'application/x-www-form-urlencoded',
     status: 415,
   },
+  { name: 'no content type', payload: JSON.stringify(ok), contentType: null, status: 415 },
+  {
+    name: 'application/xml body',
+    payload: '<album><title>Blue Train</title></album>',
+    contentType: 'application/xml',
+    status: 415,
+  },
+  {
+    name: 'multipart body',
+    payload: '--x\r\ncontent-disposition: form-data; name="title"\r\n\r\nBlue Train\r\n--x--\r\n',
+    contentType: 'multipart/form-data; boundary=x',
+    status: 415,
+  },
+  {
+    name: 'JSON declared as UTF-16',
+    payload: Buffer.from(JSON.stringify(ok), 'utf16le'),
+    contentType: 'application/json; charset=utf-16',
+    status: 415,
+  },
+  // SQL where a number belongs: a type error like any other (valid text is stored verbatim).
+  {
+    name: 'SQL as the id',
+    body: { ...ok, id: '1; DROP TABLE music.albums; --' },
+    status: 400,
+    pointers: ['/id'],
+  },
+  {
+    name: 'SQL as the price',
+    body: { ...ok, price: "0 OR 1=1; DELETE FROM music.albums; --'" },
+    status: 400,
+    pointers: ['/price'],
+  },
+  // Text that is not Unicode, or that PostgreSQL cannot hold.
+  { name: 'invalid UTF-8 bytes (FF FE)', payload: titleBytes(0xff, 0xfe), status: 400 },
+  { name: 'a truncated UTF-8 sequence (E2 82)', payload: titleBytes(0xe2, 0x82), status: 400 },
+  { name: 'an overlong UTF-8 "/" (C0 AF)', payload: titleBytes(0xc0, 0xaf), status: 400 },
+  {
+    name: 'a UTF-8-encoded surrogate (ED A0 80)',
+    payload: titleBytes(0xed, 0xa0, 0x80),
+    status: 400,
+  },
+  {
+    name: 'an unpaired surrogate escape (\\ud800)',
+    payload: '{"title":"Blue \\ud800 Train","artist":"A","price":1}',
+    status: 400,
+    pointers: ['/title'],
+  },
+  {
+    name: 'a NUL character in the artist',
+    body: { ...ok, artist: 'John\u0000Coltrane' },
+    status: 400,
+    pointers: ['/artist'],
+  },
+  {
+    name: 'a NUL character in one title of a batch',
+    url: '/api/v1/albums',
+    body: [ok, ok, { ...ok, title: '\u0000' }],
+    status: 400,
+    pointers: ['/2/title'],
+  },
+  // PUT needs the id.
   { name: 'PUT without id', method: 'PUT', body: ok, status: 400, pointers: ['/id'] },
   {
     name: 'PUT batch with an item without id',
@@ -450,19 +613,33 @@ const INVALID: readonly InvalidCase[] = [
   },
 ];
 
-test('invalid writes answer a 4xx problem and publish nothing', async (t) => {
-  assert.ok(INVALID.length >= 20);
-  const { app, topic } = await startStack(t, 'invalid', { consume: false });
+/** The whole table and the id sequence, as one comparable value. */
+async function tableState(sql: Sql): Promise<string> {
+  const [row] = await sql<{ rows: number; digest: string | null; seq: string }[]>`
+    select count(*)::int as rows,
+           md5(string_agg(concat_ws('|', id, title, artist, price, updated_at), ',' order by id))
+             as digest,
+           (select last_value::text from music.album_id_seq) as seq
+    from music.albums`;
+  return JSON.stringify(row);
+}
+
+test('invalid writes answer a 4xx problem naming the field, and change neither topic nor table', async (t) => {
+  assert.ok(INVALID.length >= 60, `${INVALID.length} cases`);
+  // A consumer runs, so that anything published by mistake would reach the table too.
+  const { app, topic, sql } = await startStack(t, 'invalid', { consume: true });
+  const before = await tableState(sql);
 
   for (const c of INVALID) {
     await t.test(c.name, async () => {
       const res = await app.inject({
         method: c.method ?? 'POST',
         url: c.url ?? '/api/v1/album',
-        headers: { 'content-type': c.contentType ?? 'application/json' },
+        headers:
+          c.contentType === null ? {} : { 'content-type': c.contentType ?? 'application/json' },
         payload: c.payload ?? JSON.stringify(c.body),
       });
-      assert.equal(res.statusCode, c.status, res.body);
+      assert.equal(res.statusCode, c.status, res.body.slice(0, 500));
       assert.match(res.headers['content-type'] as string, /^application\/problem\+json(;|$)/);
       const problem = res.json<{
         type: string;
@@ -480,8 +657,13 @@ test('invalid writes answer a 4xx problem and publish nothing', async (t) => {
         for (const e of problem.errors ?? []) assert.ok(e.detail.length > 0);
       }
       assert.equal(await recordCount(topic), 0, 'nothing was published');
+      assert.equal(await tableState(sql), before, 'the table and the id sequence are unchanged');
     });
   }
+  // A last look once a consumer would have had time to store anything.
+  await sleep(1000);
+  assert.equal(await recordCount(topic), 0);
+  assert.equal(await tableState(sql), before);
 });
 
 test('a batch of exactly 1000 is accepted while 1001 is 413 naming the limit', async (t) => {

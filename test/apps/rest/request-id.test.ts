@@ -120,7 +120,11 @@ test('a dead-lettered record keeps the request id in the consumer log and on the
   });
   t.after(() => dlqPublisher.close());
   const handle = createBatchProcessor(
-    { store: async () => [], deadLetter: (messages) => dlqPublisher.publish(dlq, messages) },
+    {
+      store: async () => [],
+      deadLetter: (messages) => dlqPublisher.publish(dlq, messages),
+      isPermanent: () => false,
+    },
     { client: 'platformatic', log: consumerLog.logger, signal: new AbortController().signal },
   );
   await handle([broken]);

@@ -76,6 +76,10 @@ export const albumEventRoutes: FastifyPluginAsyncTypebox<AlbumEventDeps> = async
       listen();
       reply.hijack();
       const res = reply.raw;
+      // Headers set through the reply (CORS, rate limit) are written by hand after a hijack.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) res.setHeader(name, value);
+      }
       res.writeHead(200, {
         'x-request-id': request.id,
         'content-type': 'text/event-stream; charset=utf-8',

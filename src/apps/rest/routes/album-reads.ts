@@ -52,6 +52,16 @@ function decodeCursor(cursor: string): number {
   });
 }
 
+// PostgreSQL text cannot hold NUL, so a filter with one could only fail in the database.
+function refuseNul(filters: Record<string, string | undefined>): void {
+  const fields = Object.entries(filters)
+    .filter(([, value]) => value?.includes('\u0000'))
+    .map(([name]) => ({ pointer: `/${name}`, detail: 'must not contain NUL characters' }));
+  if (fields.length > 0) {
+    throw new AppError(ErrorCode.InvalidArgument, 'The request querystring is invalid', { fields });
+  }
+}
+
 /** Album reads through the ORM, sorted by id, with keyset pagination and RFC 8288 links. */
 export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
   app,
@@ -77,6 +87,7 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
     },
     handler: async (request, reply) => {
       const { limit, cursor, artist, q } = request.query;
+      refuseNul({ artist, q });
       const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
       const page = await albums.list({ limit, afterId, artist, q });
       const last = page.albums.at(-1);

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { albumRuleProblems } from '../../../domain/album.ts';
 import {
   type AcceptOptions,
+  type AlbumSubmission,
   acceptAlbums,
   type IntakePorts,
 } from '../../../services/album-intake.ts';
-import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
 import { problemResponse } from '../problem-responses.ts';
 import {
   AlbumCreate,
@@ -79,6 +81,21 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
       }
       body.forEach(trimAlbum);
     } else trimAlbum(body);
+  });
+
+  // After the schema: the rules it cannot state, for every album, all reported at once.
+  app.addHook('preHandler', async (request) => {
+    const body = request.body as AlbumSubmission | AlbumSubmission[];
+    const albums = Array.isArray(body) ? body : [body];
+    const fields: FieldProblem[] = albums.flatMap((album, i) =>
+      albumRuleProblems(album).map(({ field, detail }) => ({
+        pointer: Array.isArray(body) ? `/${i}/${field}` : `/${field}`,
+        detail,
+      })),
+    );
+    if (fields.length > 0) {
+      throw new AppError(ErrorCode.InvalidArgument, 'The request body is invalid', { fields });
+    }
   });
 
   const headersOf = (request: { id: string }): AcceptOptions => ({

@@ -48,6 +48,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
       },
     },
     logLevel: 'warn',
+    // Probes must never be rate limited, or a busy client would get the process restarted.
+    config: { rateLimit: false },
     handler: async () => ({ status: 'ok' as const }),
   });
   app.get('/readyz', {
@@ -60,6 +62,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
       },
     },
     logLevel: 'warn',
+    config: { rateLimit: false },
     handler: async (_request, reply) => {
       const report = await readiness();
       return reply.status(report.ready ? 200 : 503).send(report);

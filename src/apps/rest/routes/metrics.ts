@@ -34,8 +34,9 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<MetricsDeps> = async (app,
         },
       },
     },
-    // Scrapes every few seconds would drown the log.
+    // Scrapes every few seconds would drown the log, and must never be rate limited.
     logLevel: 'warn',
+    config: { rateLimit: false },
     handler: async (_request, reply) =>
       reply.type(registry.contentType).send(await registry.metrics()),
   });

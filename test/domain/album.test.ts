@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  albumRecordProblem,
+  albumRuleProblems,
+  isWholeCents,
+  textProblem,
+} from '../../src/domain/album.ts';
+
+test('text is counted in characters, as the REST schema and PostgreSQL count it', () => {
+  assert.equal(textProblem('💿'.repeat(200)), null, '200 characters of 2 UTF-16 units each');
+  assert.match(textProblem('💿'.repeat(201)) ?? '', /at most 200 characters/);
+  assert.equal(textProblem('x'.repeat(200)), null);
+  assert.match(textProblem('') ?? '', /empty/);
+});
+
+test('text with NUL or an unpaired surrogate is refused', () => {
+  assert.match(textProblem('a\u0000b') ?? '', /NUL/);
+  assert.match(textProblem('a\ud800b') ?? '', /valid Unicode/);
+  assert.match(textProblem('\udc00') ?? '', /valid Unicode/);
+  assert.equal(textProblem('a\u0001\t\u00a0b'), null, 'other control characters are text');
+});
+
+test('a price has at most two decimals exactly, not within a tolerance', () => {
+  for (const price of [0, 0.01, 0.29, 56.99, 99999999.99, 12, 0.8]) {
+    assert.ok(isWholeCents(price), String(price));
+  }
+  for (const price of [0.001, 1.234, 0.1 + 0.2, 56.9900000000001, 1e-7, Number.NaN, Infinity]) {
+    assert.ok(!isWholeCents(price), String(price));
+  }
+});
+
+test('albumRuleProblems names every field that breaks a rule the schema cannot state', () => {
+  assert.deepEqual(albumRuleProblems({ title: 'T', artist: 'A', price: 1 }), []);
+  assert.deepEqual(albumRuleProblems({ title: 'a\u0000', artist: '\ud800', price: 0.1 + 0.2 }), [
+    { field: 'title', detail: 'must not contain NUL characters' },
+    { field: 'artist', detail: 'must be valid Unicode text' },
+    { field: 'price', detail: 'must have at most two decimals' },
+  ]);
+});
+
+test('records from any producer meet the same rules', () => {
+  const ok = { id: 1, title: 'T', artist: 'A', priceCents: 0n };
+  assert.equal(albumRecordProblem(ok), null);
+  assert.equal(albumRecordProblem({ ...ok, title: '💿'.repeat(200) }), null);
+  const cases: [Partial<typeof ok>, RegExp][] = [
+    [{ id: 0 }, /^id:/],
+    [{ id: 2 ** 31 }, /^id:/],
+    [{ title: 'x\u0000' }, /^title: must not contain NUL/],
+    [{ artist: '💿'.repeat(201) }, /^artist: must be at most 200/],
+    [{ priceCents: -1n }, /^price:/],
+    [{ priceCents: 10_000_000_000n }, /^price:/],
+  ];
+  for (const [change, reason] of cases) {
+    assert.match(
+      albumRecordProblem({ ...ok, ...change }) ?? 'null',
+      reason,
+      JSON.stringify(String(Object.values(change))),
+    );
+  }
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { secretsOf } from '../../src/shared/config.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+
+const PASSWORD = 'p@ss:w0rd/"quoted"&more';
+const URL_WITH_PASSWORD = `postgres://music:${encodeURIComponent(PASSWORD)}@db.internal:5432/music`;
+
+function capture() {
+  const lines: string[] = [];
+  const log = createLogger('test', 'trace', {
+    secrets: secretsOf({ DATABASE_URL: URL_WITH_PASSWORD }),
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  return { log, lines };
+}
+
+test('the database password is named among the secrets, as written and decoded', () => {
+  assert.deepEqual(
+    secretsOf({ DATABASE_URL: URL_WITH_PASSWORD }).sort(),
+    [PASSWORD, encodeURIComponent(PASSWORD)].sort(),
+  );
+  assert.deepEqual(secretsOf({ DATABASE_URL: 'postgres://music@h/db' }), []);
+});
+
+test('no log line contains the database password or an authorization header, however logged', () => {
+  const { log, lines } = capture();
+  const cause = new Error(`could not connect to ${URL_WITH_PASSWORD}`);
+  log.info({ config: { DATABASE_URL: URL_WITH_PASSWORD } }, 'configuration');
+  log.info({ DATABASE_URL: URL_WITH_PASSWORD }, 'top-level field');
+  log.error({ err: new Error('outer', { cause }) }, 'an error quoting the URL in its cause');
+  log.warn(`a message with the password ${PASSWORD} in it`);
+  log.warn('interpolated %s', URL_WITH_PASSWORD);
+  log.debug({ nested: { deeper: { text: `pw=${PASSWORD}` } } }, 'deep');
+  log.info({ req: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=123' } } }, 'req');
+  log.info({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }, 'record headers');
+  log.info({ password: 'hunter2' }, 'a field named password');
+  log.info({ other: 'kafka://user:sekrit@broker:9092' }, 'any URL with credentials');
+  log.child({ url: URL_WITH_PASSWORD }).info('from a child logger');
+
+  assert.equal(lines.length, 11, 'every call wrote a line');
+  const all = lines.join('');
+  for (const secret of [
+    PASSWORD,
+    encodeURIComponent(PASSWORD),
+    JSON.stringify(PASSWORD).slice(1, -1),
+    'abc.def.ghi',
+    'sid=123',
+    'dXNlcjpwYXNz',
+    'hunter2',
+    'sekrit',
+  ]) {
+    assert.ok(!all.includes(secret), `a line contains ${secret}:\n${all}`);
+  }
+  // What is not secret stays readable: the host, the user and the messages.
+  assert.match(all, /db\.internal:5432/);
+  assert.match(all, /music:\*\*\*@db\.internal/);
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
+});

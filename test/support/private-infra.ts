@@ -1,0 +1,139 @@
+// A private Kafka broker or PostgreSQL cluster for one test, on ports and in folders of its own,
+// started and stopped with the project's own provisioning code (infra/): fault tests stop these,
+// never the shared servers.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { kafkaLibsDir, startLocalKafka, stopLocalKafka } from '../../infra/kafka.ts';
+import {
+  ensureRoleAndDatabase,
+  startLocalPostgres,
+  stopLocalPostgres,
+} from '../../infra/postgres.ts';
+import { createSql } from '../../src/adapters/db/client.ts';
+import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
+import type { Defer } from './cleanup.ts';
+import { config, uniqueName } from './stack.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Whether nothing listens on the port (and we may bind it). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** A port nothing listens on; with `pair`, its successor is free too. */
+export async function freePort(pair = false): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((done, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port > 0 && port < 65535 && (!pair || (await isFree(port + 1)))) return port;
+  }
+  throw new Error('no free port');
+}
+
+/** A server that a test may stop and start again. */
+export interface PrivateServer {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface PrivateKafka extends PrivateServer {
+  readonly brokers: readonly string[];
+  readonly port: number;
+}
+
+/**
+ * A single-node broker on free ports (its controller listens on port + 1), reusing the shared
+ * broker's jars so that nothing is downloaded. Stopped and removed at cleanup, after the clients
+ * deferred later.
+ */
+export async function privateKafka(defer: Defer, label: string): Promise<PrivateKafka> {
+  const port = await freePort(true);
+  const dataDir = join(ROOT, '.data', `test-kafka-${uniqueName(label)}`);
+  const lines: string[] = [];
+  const o = {
+    projectRoot: ROOT,
+    dataDir,
+    host: '127.0.0.1',
+    port,
+    report: (l: string) => void lines.push(l),
+  };
+  const libs = kafkaLibsDir(resolve(ROOT, config.MUSIC_DATA_DIR));
+  assert.ok(existsSync(join(libs, '.pom.sha256')), `Kafka jars resolved in ${libs}`);
+  await mkdir(join(dataDir, 'kafka'), { recursive: true });
+  await symlink(libs, kafkaLibsDir(dataDir));
+  // Registered before the start, so that a start that fails half-way is cleaned up too.
+  defer(async () => {
+    await stopLocalKafka(o);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const kafka: PrivateKafka = {
+    brokers: [`127.0.0.1:${port}`],
+    port,
+    start: async () => void (await startLocalKafka(o)),
+    stop: () => stopLocalKafka(o),
+  };
+  await kafka.start();
+  return kafka;
+}
+
+export interface PrivatePostgres extends PrivateServer {
+  /** The superuser's URL, as provisioning uses it. */
+  readonly adminUrl: string;
+  /** The application's URL: its own role (no superuser) and database, migrated. */
+  readonly appUrl: string;
+  readonly role: string;
+  readonly password: string;
+}
+
+/**
+ * A PostgreSQL cluster created by infra/postgres.ts (initdb, as the `postgres` user when run as
+ * root) on a free port, with the application's role and database provisioned as `npm start`
+ * does and the migrations applied. Stopped and removed at cleanup.
+ */
+export async function privatePostgres(defer: Defer, label: string): Promise<PrivatePostgres> {
+  const port = await freePort();
+  const dataDir = join(ROOT, '.data', `test-pg-${uniqueName(label)}`);
+  const report = () => {};
+  defer(async () => {
+    try {
+      stopLocalPostgres(dataDir);
+    } catch {
+      // Not running (a test that failed while it was stopped).
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const adminUrl = await startLocalPostgres({ dataDir, port, report });
+  const role = 'music';
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const appUrl = `postgres://${role}:${password}@127.0.0.1:${port}/music`;
+  await ensureRoleAndDatabase(adminUrl, appUrl);
+  const sql = createSql({ url: appUrl, max: 1, applicationName: 'music-test-migrate' });
+  try {
+    await migrate(sql, await readMigrations());
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return {
+    adminUrl,
+    appUrl,
+    role,
+    password,
+    start: async () => void (await startLocalPostgres({ dataDir, port, report })),
+    stop: async () => stopLocalPostgres(dataDir),
+  };
+}
