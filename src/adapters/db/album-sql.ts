@@ -211,9 +211,14 @@ export async function* streamAlbums(
   try {
     for (;;) {
       fetching = true;
-      const next = await cursor.next().finally(() => {
+      let next: IteratorResult<Album[]>;
+      try {
+        // Not always a promise: once the portal has completed, postgres.js answers a plain
+        // { done: true }, which happens when the last rows and the end arrive together.
+        next = await cursor.next();
+      } finally {
         fetching = false;
-      });
+      }
       signal.throwIfAborted();
       if (next.done) return;
       yield next.value;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { streamAlbums, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
 import type { AlbumChange } from '../../../src/domain/batch.ts';
 import { idBlock, testSql } from '../../support/stack.ts';
@@ -37,4 +38,26 @@ test('an older or repeated event changes nothing; a newer one wins', async () =>
   const [row] = await sql<{ title: string; event_offset: string }[]>`
     select title, event_offset from music.albums where id = ${id}`;
   assert.deepEqual({ ...row }, { title: 'v3', event_offset: '6' });
+});
+
+test('streamAlbums ends cleanly when the last rows and the end of the result arrive together', async () => {
+  // When the last rows and the portal's completion came in one reply, postgres.js answers the
+  // next fetch with a plain object rather than a promise.
+  const ids = idBlock(3);
+  const artist = `Stream end ${ids[0]}`;
+  await sql`
+    insert into music.albums (id, title, artist, price)
+    select g, 'Streamed ' || g, ${artist}, 1.5
+    from unnest(${ids}::int4[]) as g`;
+  for (const chunkRows of [1000, 3, 2]) {
+    const seen: number[] = [];
+    const chunks = streamAlbums(sql, { artist }, chunkRows, new AbortController().signal);
+    for await (const chunk of chunks) {
+      seen.push(...chunk.map((a) => a.id));
+      // A reader slower than the database, as a gRPC client is: the end has arrived by now.
+      await sleep(50);
+    }
+    assert.deepEqual(seen, ids, `chunks of ${chunkRows}`);
+  }
+  await sql`delete from music.albums where id = any(${ids}::int4[])`;
 });
