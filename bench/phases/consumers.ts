@@ -1,0 +1,85 @@
+import { performance } from 'node:perf_hooks';
+import type { Sql } from '../../src/adapters/db/client.ts';
+import { createPublisher } from '../../src/adapters/kafka/publisher.ts';
+import { albumMessage } from '../albums.ts';
+import { perSecond } from '../percentiles.ts';
+import { type BenchScope, consumerSpec, startServices } from '../stack.ts';
+import type { StoredWatcher } from '../visibility.ts';
+
+/** Ids of the backlog: far above those the REST API allocates from music.album_id_seq. */
+export const BACKLOG_FIRST_ID = 1_000_000_000;
+
+const CHUNK = 5000;
+const CHUNKS_IN_FLIGHT = 4;
+
+/** Publishes `count` albums as the REST API would, with our own producer; returns msgs/s. */
+export async function produceBacklog(
+  brokers: readonly string[],
+  topic: string,
+  count: number,
+): Promise<number> {
+  const publisher = createPublisher({
+    brokers,
+    clientId: 'music-bench-backlog',
+    timeoutMs: 30_000,
+  });
+  const started = performance.now();
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const first = next;
+        next = Math.min(count, next + CHUNK);
+        const messages = [];
+        for (let i = first; i < next; i++) messages.push(albumMessage(BACKLOG_FIRST_ID + i));
+        await publisher.publish(topic, messages);
+      }
+    };
+    await Promise.all(Array.from({ length: CHUNKS_IN_FLIGHT }, worker));
+  } finally {
+    await publisher.close();
+  }
+  return perSecond(count, performance.now() - started);
+}
+
+export interface ConsumerAlone {
+  readonly albumsPerSecond: number;
+  readonly albums: number;
+  readonly seconds: number;
+}
+
+/**
+ * One consumer process on `client`, alone in a fresh group, drains the backlog into
+ * PostgreSQL. The rate runs from its first stored batch to its last, so process start-up and
+ * the group join are not counted; the albums of that first batch are not counted either.
+ * Afterwards the table is emptied so that the next client inserts the same rows.
+ */
+export async function measureConsumerAlone(o: {
+  readonly client: 'platformatic' | 'confluent';
+  readonly scope: BenchScope;
+  readonly sql: Sql;
+  readonly watcher: StoredWatcher;
+  readonly count: number;
+}): Promise<ConsumerAlone> {
+  o.watcher.reset();
+  const spec = consumerSpec(o.client);
+  const services = await startServices(o.scope, [{ ...spec, name: `${spec.name}-alone` }], {
+    KAFKA_TOPIC: o.scope.backlogTopic,
+    KAFKA_DLQ_TOPIC: `${o.scope.backlogTopic}.dlq`,
+    KAFKA_GROUP_ID: `${o.scope.prefix}-alone-${o.client}`,
+  });
+  try {
+    // Generous: a tenth of the slowest rate worth measuring, plus start-up.
+    await o.watcher.waitFor(o.count, 60_000 + o.count);
+  } finally {
+    await services.stop();
+  }
+  const albums = o.count - o.watcher.firstCount();
+  const ms = o.watcher.lastAt() - o.watcher.firstAt();
+  const [row] = await o.sql<{ n: number }[]>`
+    select count(*)::int as n from music.albums where id >= ${BACKLOG_FIRST_ID}`;
+  if (row?.n !== o.count)
+    throw new Error(`${o.client} stored ${row?.n ?? 0} rows of a backlog of ${o.count}`);
+  await o.sql`truncate music.albums`;
+  return { albumsPerSecond: perSecond(albums, ms), albums, seconds: ms / 1000 };
+}

@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { albumBody } from '../albums.ts';
+import { pacedPosts } from '../load/paced-posts.ts';
+import { type LatencySummary, latencyRecorder } from '../percentiles.ts';
+import type { StoredWatcher } from '../visibility.ts';
+
+export interface EndToEnd {
+  readonly latency: LatencySummary;
+  /** Albums per second actually posted and accepted. */
+  readonly acceptedPerSecond: number;
+  readonly failed: number;
+}
+
+/**
+ * Posts single albums at a steady `perSecond` (open loop) and times each from its 202 to the
+ * notification that its row was stored. A row stored before its 202 arrived counts as 0 ms.
+ */
+export async function measureEndToEnd(o: {
+  readonly restUrl: string;
+  readonly watcher: StoredWatcher;
+  readonly perSecond: number;
+  readonly seconds: number;
+}): Promise<EndToEnd> {
+  const latencies = latencyRecorder();
+  const acceptedAt = new Map<number, number>();
+  const storedFirst = new Map<number, number>();
+  o.watcher.reset((ids, at) => {
+    for (const id of ids) {
+      const t = acceptedAt.get(id);
+      if (t === undefined) storedFirst.set(id, at);
+      else {
+        latencies.record(at - t);
+        acceptedAt.delete(id);
+      }
+    }
+  });
+  const sent = await pacedPosts({
+    url: `${o.restUrl}/api/v1/album`,
+    body: (i) => JSON.stringify(albumBody(i)),
+    perSecond: o.perSecond,
+    seconds: o.seconds,
+    onAccepted: (id, at) => {
+      if (storedFirst.delete(id)) latencies.record(0);
+      else acceptedAt.set(id, at);
+    },
+  });
+  const deadline = performance.now() + 60_000;
+  while (acceptedAt.size > 0 && performance.now() < deadline) await sleep(10);
+  o.watcher.reset();
+  if (acceptedAt.size > 0)
+    throw new Error(`${acceptedAt.size} accepted albums were not stored within 60 s`);
+  return {
+    latency: latencies.summary(),
+    acceptedPerSecond: sent.accepted / sent.seconds,
+    failed: sent.failed,
+  };
+}

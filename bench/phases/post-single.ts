@@ -1,0 +1,39 @@
+import { albumBody } from '../albums.ts';
+import { httpLoad } from '../load/http-load.ts';
+import type { LatencySummary } from '../percentiles.ts';
+import type { StoredWatcher } from '../visibility.ts';
+
+export interface PostSingle {
+  readonly rps: number;
+  readonly latency: LatencySummary;
+  readonly failed: number;
+}
+
+/**
+ * Single-album POSTs from `connections` clients (closed loop) for `seconds` after a warm-up;
+ * only 202s count, and their latencies go to the histogram. Waits until the albums are stored,
+ * so that the next measurement starts on an idle pipeline.
+ */
+export async function measurePostSingle(o: {
+  readonly restUrl: string;
+  readonly watcher: StoredWatcher;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+}): Promise<PostSingle> {
+  const options = {
+    url: `${o.restUrl}/api/v1/album`,
+    method: 'POST',
+    body: JSON.stringify(albumBody(7)),
+    connections: o.connections,
+    okStatus: 202,
+  } as const;
+  o.watcher.reset();
+  let accepted = 0;
+  if (o.warmupSeconds > 0)
+    accepted += (await httpLoad({ ...options, seconds: o.warmupSeconds })).ok;
+  const load = await httpLoad({ ...options, seconds: o.seconds });
+  accepted += load.ok;
+  await o.watcher.waitFor(accepted, 120_000);
+  return { rps: load.okPerSecond, latency: load.latency, failed: load.failed };
+}
