@@ -90,14 +90,14 @@ export function logScale(values: readonly number[]): Scale {
   };
 }
 
-/** From 0 to a round number above every value. */
+/** From 0 to a round number above every value, with 4 to 10 ticks of 1, 2 or 5 × 10^k. */
 export function linearScale(values: readonly number[]): Scale {
-  const max = Math.max(...values, 1);
-  const step = 10 ** Math.floor(Math.log10(max));
-  const hi = Math.ceil((max * 1.05) / step) * step;
-  const tickStep = hi / step > 5 ? step * 2 : step;
+  const max = Math.max(...values, 1) * 1.05;
+  const magnitude = 10 ** Math.floor(Math.log10(max / 4));
+  const step = [1, 2, 5, 10].map((f) => f * magnitude).find((s) => max / s <= 10) ?? magnitude * 10;
+  const hi = Math.ceil(max / step) * step;
   const ticks: number[] = [];
-  for (let t = 0; t <= hi + 1e-9; t += tickStep) ticks.push(Math.round(t * 1000) / 1000);
+  for (let i = 0; i * step <= hi + step / 1e6; i++) ticks.push(Math.round(i * step * 1e6) / 1e6);
   return { x: (v) => BAR_X + (BAR_W * Math.min(v, hi)) / hi, ticks };
 }
 
