@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** What the figures were measured on. */
@@ -23,4 +24,29 @@ export function describeMachine(): Machine {
 /** The 1-minute load average, as `uptime` shows it: other work competing for the cores. */
 export function loadAverage(): number {
   return Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+}
+
+// Linux reports process times in USER_HZ ticks, which is 100 on every mainstream platform.
+const TICK_MS = 10;
+
+/**
+ * CPU time (user + system) a process has used so far, in milliseconds, from /proc; undefined
+ * where there is no procfs or the process is gone. On a shared machine, CPU per unit of work
+ * varies far less than wall-clock rates do.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; fields 14 and 15 follow its closing paren.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's own CPU time so far, in milliseconds. */
+export function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }

@@ -11,7 +11,7 @@ import { createSql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { renderChart } from './chart.ts';
-import { describeMachine, loadAverage } from './machine.ts';
+import { describeMachine, loadAverage, ownCpuMs } from './machine.ts';
 import { MODES, type ModeName } from './modes.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
 import { measureDbCeiling } from './phases/db-ceiling.ts';
@@ -129,6 +129,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
   const loads: Record<string, Load> = {};
+  const cpu: Record<string, Record<string, number>> = {};
+  const cpuNow = (): Record<string, number> => ({ ...pipeline?.cpuMs(), bench: ownCpuMs() });
   async function measure<T>(
     phase: Phase,
     work: () => Promise<T>,
@@ -136,12 +138,17 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   ): Promise<T | undefined> {
     if (!wanted.has(phase)) return undefined;
     const before = loadAverage();
+    const cpuBefore = cpuNow();
     const t = performance.now();
     const value = await work();
     const after = loadAverage();
+    const cpuAfter = cpuNow();
     loads[phase] = { before, after };
+    cpu[phase] = Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, ms]) => [name, Math.round(ms - (cpuBefore[name] ?? 0))]),
+    );
     say(
-      `${phase}: ${describe(value)} (${((performance.now() - t) / 1000).toFixed(1)} s, load ${before} → ${after})`,
+      `${phase}: ${describe(value)} (${((performance.now() - t) / 1000).toFixed(1)} s, load ${before} → ${after}, CPU ms ${JSON.stringify(cpu[phase])})`,
     );
     return value;
   }
@@ -176,6 +183,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         (v) =>
           `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s)`,
       );
+      if (value) cpu[`consumer_${client}`] = { [`consumer-${client}`]: Math.round(value.cpuMs) };
       if (client === 'platformatic') m.consumerPlatformatic = value;
       else m.consumerConfluent = value;
     }
@@ -262,6 +270,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     seconds: (performance.now() - started) / 1000,
     machine,
     loads,
+    cpu,
   });
   await writeReport(options.outDir, result);
   if (scope.profileDir) say(`CPU profiles of the services in ${scope.profileDir}`);

@@ -82,6 +82,11 @@ export interface BenchResult extends Figures {
   readonly machine: Machine;
   /** 1-minute load average [before, after] each measurement. */
   readonly load_1m: Readonly<Record<string, readonly [number, number]>>;
+  /**
+   * CPU milliseconds each process used during each measurement (the consumers alone: from
+   * their first stored batch to their last). Less noisy than rates on a shared machine.
+   */
+  readonly cpu_ms: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Whether each measured figure with a target met it. */
   readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;
 }
@@ -150,6 +155,7 @@ export function shapeResult(
     readonly seconds: number;
     readonly machine: Machine;
     readonly loads: Readonly<Record<string, Load>>;
+    readonly cpu?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   },
 ): BenchResult {
   const figures = toFigures(m);
@@ -162,6 +168,7 @@ export function shapeResult(
     load_1m: Object.fromEntries(
       Object.entries(context.loads).map(([k, l]) => [k, [l.before, l.after] as const]),
     ),
+    cpu_ms: context.cpu ?? {},
     targets_met: targetsMet(figures),
   };
 }

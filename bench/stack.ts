@@ -17,6 +17,7 @@ import {
 } from '../infra/services.ts';
 import { albumTopics, ensureTopics, type TopicSpec } from '../src/adapters/kafka/topics.ts';
 import type { Config } from '../src/shared/config.ts';
+import { processCpuMs } from './machine.ts';
 
 /** The bench run's own database, topics and groups: it never touches a running `npm start`. */
 export interface BenchScope {
@@ -105,11 +106,17 @@ export async function openScope(
   }
 }
 
-/** Services of the run, started as `npm start` starts them. */
-export interface BenchServices {
+/** Running services of the run. */
+export interface Started {
+  /** CPU milliseconds each service has used so far, by service name. */
+  cpuMs(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/** REST, gRPC and the consumers, started as `npm start` starts them. */
+export interface BenchServices extends Started {
   readonly restUrl: string;
   readonly grpcUrl: string;
-  stop(): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -119,10 +126,18 @@ export async function startServices(
   scope: BenchScope,
   specs: readonly ServiceSpec[],
   extraEnv: NodeJS.ProcessEnv = {},
-): Promise<{ stop(): Promise<void> }> {
-  const nodeArgs = scope.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${scope.profileDir}`] : [];
+): Promise<Started> {
+  const profile = (name: string) =>
+    scope.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${scope.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
   const running: RunningService[] = specs.map((spec) =>
-    spawnService(PROJECT_ROOT, scope.logsDir, { ...spec, nodeArgs }, { ...scope.env, ...extraEnv }),
+    spawnService(
+      PROJECT_ROOT,
+      scope.logsDir,
+      { ...spec, nodeArgs: profile(spec.name) },
+      { ...scope.env, ...extraEnv },
+    ),
   );
   const stop = async () => {
     await Promise.all(running.map((s) => stopService(s, 30_000)));
@@ -133,7 +148,15 @@ export async function startServices(
     await stop();
     throw err;
   }
-  return { stop };
+  const cpuMs = () => {
+    const used: Record<string, number> = {};
+    for (const s of running) {
+      const ms = s.child.pid === undefined ? undefined : processCpuMs(s.child.pid);
+      if (ms !== undefined) used[s.spec.name] = ms;
+    }
+    return used;
+  };
+  return { cpuMs, stop };
 }
 
 /** REST, gRPC and both consumers in one group, as `npm start` runs them. */
@@ -160,6 +183,7 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
   return {
     restUrl: `http://${host}:${restPort}`,
     grpcUrl: `http://${host}:${grpcPort}`,
+    cpuMs: services.cpuMs,
     stop: services.stop,
   };
 }

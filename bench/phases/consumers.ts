@@ -3,7 +3,7 @@ import type { Sql } from '../../src/adapters/db/client.ts';
 import { createPublisher } from '../../src/adapters/kafka/publisher.ts';
 import { albumMessage } from '../albums.ts';
 import { perSecond } from '../percentiles.ts';
-import { type BenchScope, consumerSpec, startServices } from '../stack.ts';
+import { type BenchScope, consumerSpec, type Started, startServices } from '../stack.ts';
 import type { StoredWatcher } from '../visibility.ts';
 
 /** Ids of the backlog: far above those the REST API allocates from music.album_id_seq. */
@@ -46,6 +46,8 @@ export interface ConsumerAlone {
   readonly albumsPerSecond: number;
   readonly albums: number;
   readonly seconds: number;
+  /** CPU milliseconds the consumer used from its first stored batch to its last. */
+  readonly cpuMs: number;
 }
 
 /**
@@ -61,17 +63,26 @@ export async function measureConsumerAlone(o: {
   readonly watcher: StoredWatcher;
   readonly count: number;
 }): Promise<ConsumerAlone> {
-  o.watcher.reset();
   const spec = consumerSpec(o.client);
-  const services = await startServices(o.scope, [{ ...spec, name: `${spec.name}-alone` }], {
+  const name = `${spec.name}-alone`;
+  let services: Started | undefined;
+  let cpuAtFirst: number | undefined;
+  const cpu = () => services?.cpuMs()[name] ?? 0;
+  o.watcher.reset(() => {
+    cpuAtFirst ??= cpu();
+  });
+  services = await startServices(o.scope, [{ ...spec, name }], {
     KAFKA_TOPIC: o.scope.backlogTopic,
     KAFKA_DLQ_TOPIC: `${o.scope.backlogTopic}.dlq`,
     KAFKA_GROUP_ID: `${o.scope.prefix}-alone-${o.client}`,
   });
+  let cpuMs = 0;
   try {
     // Generous: a tenth of the slowest rate worth measuring, plus start-up.
     await o.watcher.waitFor(o.count, 60_000 + o.count);
+    cpuMs = cpu() - (cpuAtFirst ?? 0);
   } finally {
+    o.watcher.reset();
     await services.stop();
   }
   const albums = o.count - o.watcher.firstCount();
@@ -81,5 +92,5 @@ export async function measureConsumerAlone(o: {
   if (row?.n !== o.count)
     throw new Error(`${o.client} stored ${row?.n ?? 0} rows of a backlog of ${o.count}`);
   await o.sql`truncate music.albums`;
-  return { albumsPerSecond: perSecond(albums, ms), albums, seconds: ms / 1000 };
+  return { albumsPerSecond: perSecond(albums, ms), albums, seconds: ms / 1000, cpuMs };
 }
