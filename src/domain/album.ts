@@ -76,8 +76,11 @@ const MAX_CENTS = BigInt(Math.round(AlbumLimits.maxPrice * 100));
 
 /** Why an album record breaks the rules, or null when it keeps them. */
 export function albumRecordProblem(album: AlbumRecord): string | null {
-  const first = RecordCheck.Errors(album).First();
-  if (first) return `${first.path.slice(1)}: ${first.message}`;
+  // Check is compiled and allocates nothing; Errors walks the schema, so only a bad album pays.
+  if (!RecordCheck.Check(album)) {
+    const first = RecordCheck.Errors(album).First();
+    return first ? `${first.path.slice(1)}: ${first.message}` : 'does not match the album schema';
+  }
   if (album.priceCents < 0n || album.priceCents > MAX_CENTS) {
     return `price: must be between 0 and ${AlbumLimits.maxPrice}`;
   }
