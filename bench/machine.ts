@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** What the figures were measured on. */
@@ -49,4 +49,44 @@ export function processCpuMs(pid: number): number | undefined {
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/**
+ * CPU milliseconds used so far by the Kafka broker (the JVM running kafka.Kafka) and by
+ * PostgreSQL (every process named postgres: the server is shared, so this includes other
+ * clients' work). Empty where there is no procfs.
+ */
+export function serverCpuMs(): Record<string, number> {
+  const used: Record<string, number> = {};
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return used;
+  }
+  for (const pid of pids) {
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const server =
+      comm === 'postgres'
+        ? 'postgres'
+        : comm === 'java' && readCmdline(pid).includes('kafka.Kafka')
+          ? 'kafka'
+          : undefined;
+    const ms = server === undefined ? undefined : processCpuMs(Number(pid));
+    if (server !== undefined && ms !== undefined) used[server] = (used[server] ?? 0) + ms;
+  }
+  return used;
+}
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }

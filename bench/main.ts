@@ -11,7 +11,7 @@ import { createSql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { renderChart } from './chart.ts';
-import { describeMachine, loadAverage, ownCpuMs } from './machine.ts';
+import { describeMachine, loadAverage, ownCpuMs, serverCpuMs } from './machine.ts';
 import { MODES, type ModeName } from './modes.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
 import { measureDbCeiling } from './phases/db-ceiling.ts';
@@ -130,7 +130,11 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
   const loads: Record<string, Load> = {};
   const cpu: Record<string, Record<string, number>> = {};
-  const cpuNow = (): Record<string, number> => ({ ...pipeline?.cpuMs(), bench: ownCpuMs() });
+  const cpuNow = (): Record<string, number> => ({
+    ...pipeline?.cpuMs(),
+    bench: ownCpuMs(),
+    ...serverCpuMs(),
+  });
   async function measure<T>(
     phase: Phase,
     work: () => Promise<T>,
@@ -183,7 +187,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         (v) =>
           `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s)`,
       );
-      if (value) cpu[`consumer_${client}`] = { [`consumer-${client}`]: Math.round(value.cpuMs) };
+      const phaseCpu = cpu[`consumer_${client}`];
+      if (value && phaseCpu) phaseCpu[`consumer-${client}`] = Math.round(value.cpuMs);
       if (client === 'platformatic') m.consumerPlatformatic = value;
       else m.consumerConfluent = value;
     }

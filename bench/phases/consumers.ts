@@ -77,16 +77,18 @@ export async function measureConsumerAlone(o: {
     KAFKA_GROUP_ID: `${o.scope.prefix}-alone-${o.client}`,
   });
   let cpuMs = 0;
+  let albums = 0;
+  let ms = 0;
   try {
     // Generous: a tenth of the slowest rate worth measuring, plus start-up.
     await o.watcher.waitFor(o.count, 60_000 + o.count);
     cpuMs = cpu() - (cpuAtFirst ?? 0);
+    albums = o.count - o.watcher.firstCount();
+    ms = o.watcher.lastAt() - o.watcher.firstAt();
   } finally {
     o.watcher.reset();
     await services.stop();
   }
-  const albums = o.count - o.watcher.firstCount();
-  const ms = o.watcher.lastAt() - o.watcher.firstAt();
   const [row] = await o.sql<{ n: number }[]>`
     select count(*)::int as n from music.albums where id >= ${BACKLOG_FIRST_ID}`;
   if (row?.n !== o.count)
