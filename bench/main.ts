@@ -185,7 +185,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         `consumer_${client}`,
         () => measureConsumerAlone({ client, scope, sql, watcher, count: mode.backlog }),
         (v) =>
-          `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s)`,
+          `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s, consumer ${Math.round(v.cpuMs)} CPU ms while draining)`,
       );
       const phaseCpu = cpu[`consumer_${client}`];
       if (value && phaseCpu) phaseCpu[`consumer-${client}`] = Math.round(value.cpuMs);
