@@ -51,42 +51,92 @@ export function ownCpuMs(): number {
   return (user + system) / 1000;
 }
 
-/**
- * CPU milliseconds used so far by the Kafka broker (the JVM running kafka.Kafka) and by
- * PostgreSQL (every process named postgres: the server is shared, so this includes other
- * clients' work). Empty where there is no procfs.
- */
-export function serverCpuMs(): Record<string, number> {
-  const used: Record<string, number> = {};
-  let pids: string[];
+/** The processes of the servers the run uses, found by the ports they listen on. */
+export interface ServerPorts {
+  readonly kafka: number;
+  readonly postgres: number;
+}
+
+/** CPU milliseconds used so far per process of each server: server name → pid → ms. */
+export type ServerCpu = Record<string, Map<number, number>>;
+
+interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  readonly cmdline: string[];
+}
+
+function readProc(pid: number): ProcInfo | undefined {
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return { pid, ppid, comm, cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The port in a broker's server.properties (the last argument of kafka.Kafka). */
+function brokerPort(cmdline: readonly string[]): number | undefined {
+  const props = cmdline[cmdline.indexOf('kafka.Kafka') + 1];
+  if (!props) return undefined;
+  try {
+    const m = /^listeners=PLAINTEXT:\/\/[^:\s]+:(\d+)/m.exec(readFileSync(props, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU used so far by the Kafka broker on `ports.kafka` (the JVM running kafka.Kafka) and the
+ * PostgreSQL server on `ports.postgres` (its postmaster and every backend), per process. Other
+ * brokers and clusters on the machine are left out; the database server is shared, so other
+ * clients' queries count. Empty where there is no procfs.
+ */
+export function serverCpu(ports: ServerPorts): ServerCpu {
+  const used: ServerCpu = { kafka: new Map(), postgres: new Map() };
+  let procs: ProcInfo[];
+  try {
+    procs = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map((name) => readProc(Number(name)))
+      .filter((p): p is ProcInfo => p !== undefined);
   } catch {
     return used;
   }
-  for (const pid of pids) {
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
+  const postmasters = new Set(
+    procs
+      .filter((p) => p.comm === 'postgres' && p.cmdline.includes('-p'))
+      .filter((p) => Number(p.cmdline[p.cmdline.indexOf('-p') + 1]) === ports.postgres)
+      .map((p) => p.pid),
+  );
+  for (const p of procs) {
     const server =
-      comm === 'postgres'
+      postmasters.has(p.pid) || postmasters.has(p.ppid)
         ? 'postgres'
-        : comm === 'java' && readCmdline(pid).includes('kafka.Kafka')
+        : p.cmdline.includes('kafka.Kafka') && brokerPort(p.cmdline) === ports.kafka
           ? 'kafka'
           : undefined;
-    const ms = server === undefined ? undefined : processCpuMs(Number(pid));
-    if (server !== undefined && ms !== undefined) used[server] = (used[server] ?? 0) + ms;
+    const ms = server === undefined ? undefined : processCpuMs(p.pid);
+    if (server !== undefined && ms !== undefined) used[server]?.set(p.pid, ms);
   }
   return used;
 }
 
-function readCmdline(pid: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
+/**
+ * CPU milliseconds each server used between two samples: processes that started in between
+ * count in full, processes that ended in between are lost (short-lived backends are rare here).
+ */
+export function serverCpuBetween(before: ServerCpu, after: ServerCpu): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const [server, pids] of Object.entries(after)) {
+    let ms = 0;
+    for (const [pid, now] of pids) ms += now - (before[server]?.get(pid) ?? 0);
+    used[server] = ms;
   }
+  return used;
 }

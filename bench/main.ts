@@ -11,7 +11,7 @@ import { createSql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { renderChart } from './chart.ts';
-import { describeMachine, loadAverage, ownCpuMs, serverCpuMs } from './machine.ts';
+import { describeMachine, loadAverage, ownCpuMs, serverCpu, serverCpuBetween } from './machine.ts';
 import { MODES, type ModeName } from './modes.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
 import { measureDbCeiling } from './phases/db-ceiling.ts';
@@ -130,10 +130,13 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
   const loads: Record<string, Load> = {};
   const cpu: Record<string, Record<string, number>> = {};
-  const cpuNow = (): Record<string, number> => ({
-    ...pipeline?.cpuMs(),
-    bench: ownCpuMs(),
-    ...serverCpuMs(),
+  const servers = {
+    kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
+    postgres: Number(new URL(config.DATABASE_URL).port || 5432),
+  };
+  const cpuNow = () => ({
+    own: { ...pipeline?.cpuMs(), bench: ownCpuMs() } as Record<string, number>,
+    servers: serverCpu(servers),
   });
   async function measure<T>(
     phase: Phase,
@@ -148,8 +151,12 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const after = loadAverage();
     const cpuAfter = cpuNow();
     loads[phase] = { before, after };
+    const ownCpu = Object.entries(cpuAfter.own).map(
+      ([name, ms]) => [name, ms - (cpuBefore.own[name] ?? 0)] as const,
+    );
+    const serversCpu = Object.entries(serverCpuBetween(cpuBefore.servers, cpuAfter.servers));
     cpu[phase] = Object.fromEntries(
-      Object.entries(cpuAfter).map(([name, ms]) => [name, Math.round(ms - (cpuBefore[name] ?? 0))]),
+      [...ownCpu, ...serversCpu].map(([name, ms]) => [name, Math.round(ms)]),
     );
     say(
       `${phase}: ${describe(value)} (${((performance.now() - t) / 1000).toFixed(1)} s, load ${before} → ${after}, CPU ms ${JSON.stringify(cpu[phase])})`,
