@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import { gunzipSync } from 'node:zlib';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   ListAlbumsRequestSchema,
@@ -29,10 +30,11 @@ export function grpcFrame(message: Uint8Array): Buffer {
 }
 
 /** The message inside a gRPC response body, or null when it is not one whole frame. */
-export function unframe(body: Buffer): Buffer | null {
-  if (body.length < 5 || body[0] !== 0) return null;
+export function unframe(body: Buffer): { compressed: boolean; message: Buffer } | null {
+  if (body.length < 5 || (body[0] !== 0 && body[0] !== 1)) return null;
   const length = body.readUInt32BE(1);
-  return body.length === 5 + length ? body.subarray(5) : null;
+  if (body.length !== 5 + length) return null;
+  return { compressed: body[0] === 1, message: body.subarray(5) };
 }
 
 /**
@@ -65,6 +67,9 @@ export async function grpcListLoad(o: {
         ':path': PATH,
         'content-type': 'application/grpc',
         te: 'trailers',
+        // What grpc-js sends: the server may compress its answer (it then says so in
+        // grpc-encoding and in the frame's flag).
+        'grpc-accept-encoding': 'identity,deflate,gzip',
       });
       const chunks: Buffer[] = [];
       let status: string | undefined;
@@ -74,9 +79,10 @@ export async function grpcListLoad(o: {
       });
       stream.on('error', () => resolve(false));
       stream.on('close', () => {
-        const message = unframe(Buffer.concat(chunks));
-        if (status !== '0' || message === null || message.length === 0) return resolve(false);
+        const frame = unframe(Buffer.concat(chunks));
+        if (status !== '0' || frame === null || frame.message.length === 0) return resolve(false);
         if (!check) return resolve(true);
+        const message = frame.compressed ? gunzipSync(frame.message) : frame.message;
         const page = fromBinary(ListAlbumsResponseSchema, message);
         resolve(page.albums.length === o.pageSize);
       });
