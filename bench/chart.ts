@@ -181,7 +181,8 @@ export function renderChart(result: BenchResult): string {
   ];
   const height = footTop + foot.length * 16 + 8;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" role="img" aria-labelledby="title">`,
+    `<title id="title">music-service benchmark: throughput and latency, ${escapeXml(result.mode)} mode, ${escapeXml(result.started_at)}</title>`,
     '<style>.h{font-size:14px;font-weight:bold}.l{font-size:12px}.v{font-size:12px}.t{font-size:10px;fill:#666}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="${LABEL_X}" y="26" style="font-size:17px;font-weight:bold">music-service benchmark</text>`,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { grpcFrame, unframe } from '../../bench/load/grpc-load.ts';
 import { parseProducerPerformance } from '../../bench/phases/kafka-ceiling.ts';
 import { shapeResult } from '../../bench/result.ts';
-import { renderTable, replaceFigures } from '../../bench/table.ts';
+import { markdownTable, renderTable, replaceFigures } from '../../bench/table.ts';
 import { complete, machine } from './fixtures.ts';
 
 test('the figures table lists each figure with its target, ratio and load', () => {
@@ -16,13 +16,49 @@ test('the figures table lists each figure with its target, ratio and load', () =
       loads: { ingest: { before: 1.5, after: 2.25 } },
     }),
   );
-  const ingest = table.split('\n').find((l) => l.startsWith('| Ingest'));
-  assert.equal(
-    ingest,
-    '| Ingest, batch POSTs to rows visible | 50,000 albums/s | ≥ 20,000 | 0.5 of PostgreSQL ceiling | 1.5 → 2.25 |',
-  );
-  assert.ok(table.includes('| Single POST p99 | 18.46 ms | ≤ 20 |'));
+  const cells = (line: string | undefined) =>
+    line
+      ?.split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const lines = table.split('\n');
+  assert.deepEqual(cells(lines.find((l) => l.startsWith('| Ingest'))), [
+    'Ingest, batch POSTs to rows visible',
+    '50,000 albums/s',
+    '≥ 20,000',
+    '0.5 of PostgreSQL ceiling',
+    '1.5 → 2.25',
+  ]);
+  assert.deepEqual(cells(lines.find((l) => l.startsWith('| Single POST p99'))), [
+    'Single POST p99',
+    '18.46 ms',
+    '≤ 20',
+    '',
+    '',
+  ]);
+  // Every row of the table is padded to the same width, as the formatter writes it.
+  const rowLengths = new Set(lines.filter((l) => l.startsWith('|')).map((l) => l.length));
+  assert.equal(rowLengths.size, 1, [...rowLengths].join(' '));
   assert.ok(table.includes('quick mode (150 s) on 2 cores'));
+});
+
+test('a Markdown table is padded as Biome formats it: left columns after, right ones before', () => {
+  assert.equal(
+    markdownTable(
+      ['name', 'n'],
+      ['left', 'right'],
+      [
+        ['a', '1'],
+        ['long name', '12345'],
+      ],
+    ),
+    [
+      '| name      |     n |',
+      '| --------- | ----: |',
+      '| a         |     1 |',
+      '| long name | 12345 |',
+    ].join('\n'),
+  );
 });
 
 test('the table replaces what lies between the markers, and nothing without them', () => {
