@@ -65,3 +65,13 @@ export function httpLoad(o: HttpLoadOptions): Promise<HttpLoadResult> {
     });
   });
 }
+
+/** A warm-up of `warmupSeconds` (not counted: the JIT and the pools settle), then the load. */
+export async function httpLoadAfterWarmup(
+  o: Omit<HttpLoadOptions, 'seconds'>,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<{ readonly warmup: HttpLoadResult | undefined; readonly load: HttpLoadResult }> {
+  const warmup = warmupSeconds > 0 ? await httpLoad({ ...o, seconds: warmupSeconds }) : undefined;
+  return { warmup, load: await httpLoad({ ...o, seconds }) };
+}

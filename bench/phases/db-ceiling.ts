@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { newerEventWins } from '../../src/adapters/db/album-sql.ts';
 import type { Sql } from '../../src/adapters/db/client.ts';
 import { perSecond } from '../percentiles.ts';
 
@@ -34,16 +35,7 @@ export async function measureDbCeiling(
                ((g::int8 * 7919) % 1000000) / 100.0,
                timestamptz 'epoch' + (1700000000000 + g) * interval '1 millisecond', g % 6, g
         from generate_series(1, ${rows}::int4) as g
-        on conflict (id) do update set
-          title = excluded.title,
-          artist = excluded.artist,
-          price = excluded.price,
-          event_time = excluded.event_time,
-          event_partition = excluded.event_partition,
-          event_offset = excluded.event_offset,
-          updated_at = now()
-        where (a.event_time, a.event_partition, a.event_offset)
-            < (excluded.event_time, excluded.event_partition, excluded.event_offset)`;
+        ${newerEventWins(sql)}`;
       best = Math.min(best, performance.now() - started);
     }
     return { rowsPerSecond: perSecond(rows, best), rows, seconds: best / 1000 };

@@ -1,5 +1,5 @@
 import { albumBody } from '../albums.ts';
-import { httpLoad } from '../load/http-load.ts';
+import { httpLoadAfterWarmup } from '../load/http-load.ts';
 import type { LatencySummary } from '../percentiles.ts';
 import type { StoredWatcher } from '../visibility.ts';
 
@@ -21,19 +21,19 @@ export async function measurePostSingle(o: {
   readonly warmupSeconds: number;
   readonly connections: number;
 }): Promise<PostSingle> {
-  const options = {
-    url: `${o.restUrl}/api/v1/album`,
-    method: 'POST',
-    body: JSON.stringify(albumBody(7)),
-    connections: o.connections,
-    okStatus: 202,
-  } as const;
   o.watcher.reset();
-  let accepted = 0;
-  if (o.warmupSeconds > 0)
-    accepted += (await httpLoad({ ...options, seconds: o.warmupSeconds })).ok;
-  const load = await httpLoad({ ...options, seconds: o.seconds });
-  accepted += load.ok;
+  const { warmup, load } = await httpLoadAfterWarmup(
+    {
+      url: `${o.restUrl}/api/v1/album`,
+      method: 'POST',
+      body: JSON.stringify(albumBody(7)),
+      connections: o.connections,
+      okStatus: 202,
+    },
+    o.seconds,
+    o.warmupSeconds,
+  );
+  const accepted = (warmup?.ok ?? 0) + load.ok;
   await o.watcher.waitFor(accepted, 120_000);
   return { rps: load.okPerSecond, latency: load.latency, failed: load.failed };
 }

@@ -1,5 +1,5 @@
 import { grpcListLoad } from '../load/grpc-load.ts';
-import { httpLoad } from '../load/http-load.ts';
+import { httpLoadAfterWarmup } from '../load/http-load.ts';
 import type { LatencySummary } from '../percentiles.ts';
 
 export interface Reads {
@@ -17,14 +17,16 @@ export async function measureRestList(o: {
   readonly warmupSeconds: number;
   readonly connections: number;
 }): Promise<Reads> {
-  const options = {
-    url: `${o.restUrl}/api/v1/albums?limit=${PAGE_SIZE}`,
-    method: 'GET',
-    connections: o.connections,
-    okStatus: 200,
-  } as const;
-  if (o.warmupSeconds > 0) await httpLoad({ ...options, seconds: o.warmupSeconds });
-  const load = await httpLoad({ ...options, seconds: o.seconds });
+  const { load } = await httpLoadAfterWarmup(
+    {
+      url: `${o.restUrl}/api/v1/albums?limit=${PAGE_SIZE}`,
+      method: 'GET',
+      connections: o.connections,
+      okStatus: 200,
+    },
+    o.seconds,
+    o.warmupSeconds,
+  );
   return { rps: load.okPerSecond, latency: load.latency, failed: load.failed };
 }
 
