@@ -1,18 +1,15 @@
 // `npm run bench`: measures the pipeline and the ceilings of Kafka and PostgreSQL in one run, on
 // a database, topics and services of its own, and prints one JSON object as the last line.
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { ensureKafkaJars } from '../infra/kafka.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT } from '../infra/provision.ts';
-import { createSql } from '../src/adapters/db/client.ts';
+import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
-import { renderChart } from './chart.ts';
-import { describeMachine, loadAverage, ownCpuMs, serverCpu, serverCpuBetween } from './machine.ts';
-import { MODES, type ModeName } from './modes.ts';
+import { createLedger } from './ledger.ts';
+import { describeMachine, loadAverage } from './machine.ts';
+import { MODES } from './modes.ts';
+import { type BenchOptions, PHASES, type Phase, parseOptions } from './options.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
 import { measureDbCeiling } from './phases/db-ceiling.ts';
 import { measureEndToEnd } from './phases/e2e.ts';
@@ -20,64 +17,16 @@ import { measureIngest } from './phases/ingest.ts';
 import { measureKafkaCeiling } from './phases/kafka-ceiling.ts';
 import { measurePostSingle } from './phases/post-single.ts';
 import { measureGrpcList, measureRestList, PAGE_SIZE } from './phases/reads.ts';
-import { type Load, type Measurements, missingFigures, shapeResult } from './result.ts';
+import { writeReport } from './report.ts';
+import { type Measurements, missingFigures, shapeResult } from './result.ts';
 import { type BenchServices, openScope, startPipeline } from './stack.ts';
-import { renderTable, replaceFigures } from './table.ts';
 import { watchStored } from './visibility.ts';
-
-/** The measurements in the order they run: ceilings, consumers alone, then the whole pipeline. */
-export const PHASES = [
-  'db_ceiling',
-  'kafka_ceiling',
-  'consumer_platformatic',
-  'consumer_confluent',
-  'ingest',
-  'post_single',
-  'e2e',
-  'rest_list',
-  'grpc_list',
-] as const;
-export type Phase = (typeof PHASES)[number];
 
 const say = (line: string) => process.stdout.write(`music: bench: ${line}\n`);
 
-interface Options {
-  readonly mode: ModeName;
-  readonly phases: readonly Phase[];
-  readonly profile: boolean;
-  readonly outDir: string;
-}
-
-function parseOptions(argv: readonly string[]): Options {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      quick: { type: 'boolean', default: false },
-      smoke: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'docs' },
-    },
-  });
-  const phases =
-    values.only === undefined
-      ? PHASES
-      : values.only.split(',').map((name) => {
-          const phase = PHASES.find((p) => p === name.trim());
-          if (!phase) throw new ConfigError(`--only takes ${PHASES.join(', ')} (got ${name})`);
-          return phase;
-        });
-  return {
-    mode: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full',
-    phases,
-    profile: values.profile,
-    outDir: resolve(PROJECT_ROOT, values.out),
-  };
-}
-
 /** Runs the bench; resolves with the exit code. */
 export async function runBench(argv: readonly string[]): Promise<number> {
-  let options: Options;
+  let options: BenchOptions;
   let config: Config;
   try {
     options = parseOptions(argv);
@@ -128,41 +77,16 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
-  const loads: Record<string, Load> = {};
-  const cpu: Record<string, Record<string, number>> = {};
-  const servers = {
-    kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
-    postgres: Number(new URL(config.DATABASE_URL).port || 5432),
-  };
-  const cpuNow = () => ({
-    own: { ...pipeline?.cpuMs(), bench: ownCpuMs() } as Record<string, number>,
-    servers: serverCpu(servers),
+  const ledger = createLedger({
+    servers: {
+      kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
+      postgres: Number(new URL(config.DATABASE_URL).port || 5432),
+    },
+    servicesCpu: () => pipeline?.cpuMs() ?? {},
+    say,
   });
-  async function measure<T>(
-    phase: Phase,
-    work: () => Promise<T>,
-    describe: (value: T) => string,
-  ): Promise<T | undefined> {
-    if (!wanted.has(phase)) return undefined;
-    const before = loadAverage();
-    const cpuBefore = cpuNow();
-    const t = performance.now();
-    const value = await work();
-    const after = loadAverage();
-    const cpuAfter = cpuNow();
-    loads[phase] = { before, after };
-    const ownCpu = Object.entries(cpuAfter.own).map(
-      ([name, ms]) => [name, ms - (cpuBefore.own[name] ?? 0)] as const,
-    );
-    const serversCpu = Object.entries(serverCpuBetween(cpuBefore.servers, cpuAfter.servers));
-    cpu[phase] = Object.fromEntries(
-      [...ownCpu, ...serversCpu].map(([name, ms]) => [name, Math.round(ms)]),
-    );
-    say(
-      `${phase}: ${describe(value)} (${((performance.now() - t) / 1000).toFixed(1)} s, load ${before} → ${after}, CPU ms ${JSON.stringify(cpu[phase])})`,
-    );
-    return value;
-  }
+  const measure = <T>(phase: Phase, work: () => Promise<T>, describe: (value: T) => string) =>
+    wanted.has(phase) ? ledger.measure(phase, work, describe) : Promise.resolve(undefined);
 
   try {
     m.dbCeiling = await measure(
@@ -194,8 +118,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         (v) =>
           `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s, consumer ${Math.round(v.cpuMs)} CPU ms while draining)`,
       );
-      const phaseCpu = cpu[`consumer_${client}`];
-      if (value && phaseCpu) phaseCpu[`consumer-${client}`] = Math.round(value.cpuMs);
+      if (value) ledger.addCpu(`consumer_${client}`, `consumer-${client}`, value.cpuMs);
       if (client === 'platformatic') m.consumerPlatformatic = value;
       else m.consumerConfluent = value;
     }
@@ -282,10 +205,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     startedAt,
     seconds: (performance.now() - started) / 1000,
     machine,
-    loads,
-    cpu,
+    loads: ledger.loads,
+    cpu: ledger.cpu,
   });
-  await writeReport(options.outDir, result);
+  for (const file of await writeReport(options.outDir, result)) say(`wrote ${file}`);
   if (scope.profileDir) say(`CPU profiles of the services in ${scope.profileDir}`);
   const missing = options.phases.length === PHASES.length ? missingFigures(result) : [];
   if (missing.length > 0) say(`missing figures: ${missing.join(', ')}`);
@@ -294,26 +217,9 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 /** Reads need a full page: earlier phases may have been left out. */
-async function ensureRows(sql: ReturnType<typeof createSql>, rows: number): Promise<void> {
+async function ensureRows(sql: Sql, rows: number): Promise<void> {
   await sql`
     insert into music.albums (id, title, artist, price)
     select g, 'Bench album ' || g, 'Artist ' || (g % 97), 9.99 from generate_series(1, ${rows}::int4) g
     on conflict (id) do nothing`;
-}
-
-/** The chart, and the figures table of benchmarks.md when the output folder holds one. */
-async function writeReport(outDir: string, result: ReturnType<typeof shapeResult>): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  const chart = join(outDir, 'benchmarks.svg');
-  await writeFile(chart, renderChart(result));
-  say(`chart written to ${chart}`);
-  const doc = join(outDir, 'benchmarks.md');
-  if (existsSync(doc)) {
-    const text = await readFile(doc, 'utf8');
-    const updated = replaceFigures(text, renderTable(result));
-    if (updated !== text) {
-      await writeFile(doc, updated);
-      say(`figures table updated in ${doc}`);
-    }
-  }
 }
