@@ -10,8 +10,14 @@ import type { Load } from './result.ts';
 export interface Ledger {
   readonly loads: Readonly<Record<string, Load>>;
   readonly cpu: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The work each measurement did (albums, requests, rows…), which its CPU figures cover. */
+  readonly units: Readonly<Record<string, number>>;
   /** Runs one measurement, books its cost and reports it in one line. */
-  measure<T>(phase: Phase, work: () => Promise<T>, describe: (value: T) => string): Promise<T>;
+  measure<T extends { readonly units: number }>(
+    phase: Phase,
+    work: () => Promise<T>,
+    describe: (value: T) => string,
+  ): Promise<T>;
   /** Books CPU a measurement counted itself (a process it started and stopped). */
   addCpu(phase: Phase, process: string, ms: number): void;
 }
@@ -24,6 +30,7 @@ export function createLedger(o: {
 }): Ledger {
   const loads: Record<string, Load> = {};
   const cpu: Record<string, Record<string, number>> = {};
+  const units: Record<string, number> = {};
   const sample = () => ({
     own: { ...o.servicesCpu(), bench: ownCpuMs() } as Record<string, number>,
     servers: serverCpu(o.servers),
@@ -31,6 +38,7 @@ export function createLedger(o: {
   return {
     loads,
     cpu,
+    units,
     async measure(phase, work, describe) {
       const before = loadAverage();
       const cpuBefore = sample();
@@ -39,6 +47,7 @@ export function createLedger(o: {
       const cpuAfter = sample();
       const after = loadAverage();
       loads[phase] = { before, after };
+      units[phase] = value.units;
       const own = Object.entries(cpuAfter.own).map(
         ([name, ms]) => [name, ms - (cpuBefore.own[name] ?? 0)] as const,
       );

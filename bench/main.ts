@@ -85,8 +85,11 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     servicesCpu: () => pipeline?.cpuMs() ?? {},
     say,
   });
-  const measure = <T>(phase: Phase, work: () => Promise<T>, describe: (value: T) => string) =>
-    wanted.has(phase) ? ledger.measure(phase, work, describe) : Promise.resolve(undefined);
+  const measure = <T extends { readonly units: number }>(
+    phase: Phase,
+    work: () => Promise<T>,
+    describe: (value: T) => string,
+  ) => (wanted.has(phase) ? ledger.measure(phase, work, describe) : Promise.resolve(undefined));
 
   try {
     m.dbCeiling = await measure(
@@ -207,6 +210,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     machine,
     loads: ledger.loads,
     cpu: ledger.cpu,
+    units: ledger.units,
   });
   for (const file of await writeReport(options.outDir, result)) say(`wrote ${file}`);
   if (scope.profileDir) say(`CPU profiles of the services in ${scope.profileDir}`);

@@ -20,7 +20,11 @@ export interface Measurements {
     readonly batchSize: number;
   };
   readonly postSingle?: { readonly rps: number; readonly latency: LatencySummary };
-  readonly e2e?: { readonly latency: LatencySummary; readonly acceptedPerSecond: number };
+  readonly e2e?: {
+    readonly latency: LatencySummary;
+    readonly acceptedPerSecond: number;
+    readonly recordToUpsert?: { readonly p50_ms: number; readonly p99_ms: number };
+  };
   readonly restList?: { readonly rps: number; readonly latency: LatencySummary };
   readonly grpcList?: { readonly rps: number; readonly latency: LatencySummary };
 }
@@ -51,6 +55,7 @@ const OTHER_FIGURES = [
   'post_single_p50_ms',
   'e2e_rate_albums_per_s',
   'e2e_max_ms',
+  'e2e_record_to_upsert_p99_ms',
   'rest_list_p99_ms',
   'grpc_list_p99_ms',
   'kafka_record_bytes',
@@ -87,6 +92,10 @@ export interface BenchResult extends Figures {
    * their first stored batch to their last). Less noisy than rates on a shared machine.
    */
   readonly cpu_ms: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The work each measurement did (albums, requests, calls, rows, records). */
+  readonly units: Readonly<Record<string, number>>;
+  /** `cpu_ms` per unit of work, in microseconds: what each process spent on one album or call. */
+  readonly cpu_us_per_unit: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Whether each measured figure with a target met it. */
   readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;
 }
@@ -111,6 +120,7 @@ export function toFigures(m: Measurements): Figures {
     e2e_p50_ms: m.e2e && ms(m.e2e.latency.p50_ms),
     e2e_p99_ms: m.e2e && ms(m.e2e.latency.p99_ms),
     e2e_max_ms: m.e2e && ms(m.e2e.latency.max_ms),
+    e2e_record_to_upsert_p99_ms: m.e2e?.recordToUpsert && ms(m.e2e.recordToUpsert.p99_ms),
     consumer_platformatic_albums_per_s:
       m.consumerPlatformatic && rate(m.consumerPlatformatic.albumsPerSecond),
     consumer_confluent_albums_per_s:
@@ -156,6 +166,7 @@ export function shapeResult(
     readonly machine: Machine;
     readonly loads: Readonly<Record<string, Load>>;
     readonly cpu?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+    readonly units?: Readonly<Record<string, number>>;
   },
 ): BenchResult {
   const figures = toFigures(m);
@@ -169,8 +180,26 @@ export function shapeResult(
       Object.entries(context.loads).map(([k, l]) => [k, [l.before, l.after] as const]),
     ),
     cpu_ms: context.cpu ?? {},
+    units: context.units ?? {},
+    cpu_us_per_unit: cpuPerUnit(context.cpu ?? {}, context.units ?? {}),
     targets_met: targetsMet(figures),
   };
+}
+
+/** CPU microseconds per unit of work, by measurement and process, to one decimal. */
+export function cpuPerUnit(
+  cpu: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  units: Readonly<Record<string, number>>,
+): Record<string, Record<string, number>> {
+  const per: Record<string, Record<string, number>> = {};
+  for (const [phase, byProcess] of Object.entries(cpu)) {
+    const n = units[phase];
+    if (!n) continue;
+    per[phase] = Object.fromEntries(
+      Object.entries(byProcess).map(([name, ms]) => [name, Math.round((ms * 10_000) / n) / 10]),
+    );
+  }
+  return per;
 }
 
 /** Required figures that are missing or not a positive number. */

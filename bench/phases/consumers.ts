@@ -48,6 +48,8 @@ export interface ConsumerAlone {
   readonly seconds: number;
   /** CPU milliseconds the consumer used from its first stored batch to its last. */
   readonly cpuMs: number;
+  /** Albums counted, the same window as the CPU. */
+  readonly units: number;
 }
 
 /**
@@ -94,5 +96,11 @@ export async function measureConsumerAlone(o: {
   if (row?.n !== o.count)
     throw new Error(`${o.client} stored ${row?.n ?? 0} rows of a backlog of ${o.count}`);
   await o.sql`truncate music.albums`;
-  return { albumsPerSecond: perSecond(albums, ms), albums, seconds: ms / 1000, cpuMs };
+  return {
+    albumsPerSecond: perSecond(albums, ms),
+    albums,
+    seconds: ms / 1000,
+    cpuMs,
+    units: albums,
+  };
 }

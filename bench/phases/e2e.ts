@@ -16,6 +16,8 @@ export interface EndToEnd {
   /** Albums per second actually posted and accepted. */
   readonly acceptedPerSecond: number;
   readonly failed: number;
+  /** Albums accepted: the work the CPU figures cover. */
+  readonly units: number;
 }
 
 /**
@@ -69,5 +71,6 @@ export async function measureEndToEnd(o: {
     recordToUpsert: { p50_ms: Number(inside?.p50 ?? 0), p99_ms: Number(inside?.p99 ?? 0) },
     acceptedPerSecond: sent.accepted / sent.seconds,
     failed: sent.failed,
+    units: sent.accepted,
   };
 }

@@ -14,6 +14,8 @@ export interface Ingest {
   readonly batchSize: number;
   /** Seconds from the end of the load until the last accepted album was stored. */
   readonly drainSeconds: number;
+  /** Albums accepted and stored: the work the CPU figures cover. */
+  readonly units: number;
 }
 
 async function albumCount(sql: Sql): Promise<number> {
@@ -58,5 +60,6 @@ export async function measureIngest(o: {
     albums,
     batchSize: o.batchSize,
     drainSeconds: Math.max(0, stored - loadEnded) / 1000,
+    units: albums,
   };
 }

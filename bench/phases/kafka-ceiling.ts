@@ -8,6 +8,8 @@ export interface KafkaCeiling {
   readonly recordBytes: number;
   readonly avgLatencyMs: number;
   readonly p99LatencyMs: number;
+  /** Records sent: the work the CPU figures cover. */
+  readonly units: number;
 }
 
 /** The tool's closing line: "N records sent, R records/sec (M MB/sec), A ms avg latency, …". */
@@ -26,6 +28,7 @@ export function parseProducerPerformance(output: string, recordBytes: number): K
     avgLatencyMs: Number(m[4]),
     p99LatencyMs: Number(m[8] ?? m[5]),
     recordBytes,
+    units: Number(m[1]),
   };
 }
 

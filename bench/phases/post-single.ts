@@ -7,6 +7,8 @@ export interface PostSingle {
   readonly rps: number;
   readonly latency: LatencySummary;
   readonly failed: number;
+  /** Requests answered 202, warm-up included: the work the CPU figures cover. */
+  readonly units: number;
 }
 
 /**
@@ -35,5 +37,5 @@ export async function measurePostSingle(o: {
   );
   const accepted = (warmup?.ok ?? 0) + load.ok;
   await o.watcher.waitFor(accepted, 120_000);
-  return { rps: load.okPerSecond, latency: load.latency, failed: load.failed };
+  return { rps: load.okPerSecond, latency: load.latency, failed: load.failed, units: accepted };
 }

@@ -6,6 +6,8 @@ export interface Reads {
   readonly rps: number;
   readonly latency: LatencySummary;
   readonly failed: number;
+  /** Answers counted, warm-up included: the work the CPU figures cover. */
+  readonly units: number;
 }
 
 export const PAGE_SIZE = 50;
@@ -17,7 +19,7 @@ export async function measureRestList(o: {
   readonly warmupSeconds: number;
   readonly connections: number;
 }): Promise<Reads> {
-  const { load } = await httpLoadAfterWarmup(
+  const { warmup, load } = await httpLoadAfterWarmup(
     {
       url: `${o.restUrl}/api/v1/albums?limit=${PAGE_SIZE}`,
       method: 'GET',
@@ -27,7 +29,12 @@ export async function measureRestList(o: {
     o.seconds,
     o.warmupSeconds,
   );
-  return { rps: load.okPerSecond, latency: load.latency, failed: load.failed };
+  return {
+    rps: load.okPerSecond,
+    latency: load.latency,
+    failed: load.failed,
+    units: (warmup?.ok ?? 0) + load.ok,
+  };
 }
 
 /** gRPC ListAlbums with page_size 50 (raw SQL), closed loop, after a warm-up. */
@@ -38,7 +45,13 @@ export async function measureGrpcList(o: {
   readonly concurrency: number;
 }): Promise<Reads> {
   const options = { baseUrl: o.grpcUrl, concurrency: o.concurrency, pageSize: PAGE_SIZE };
-  if (o.warmupSeconds > 0) await grpcListLoad({ ...options, seconds: o.warmupSeconds });
+  const warmup =
+    o.warmupSeconds > 0 ? await grpcListLoad({ ...options, seconds: o.warmupSeconds }) : undefined;
   const load = await grpcListLoad({ ...options, seconds: o.seconds });
-  return { rps: load.okPerSecond, latency: load.latency, failed: load.failed };
+  return {
+    rps: load.okPerSecond,
+    latency: load.latency,
+    failed: load.failed,
+    units: (warmup?.ok ?? 0) + load.ok,
+  };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Machine } from '../../bench/machine.ts';
 import {
+  cpuPerUnit,
   missingFigures,
   REQUIRED_FIGURES,
   shapeResult,
@@ -43,6 +44,16 @@ test('a phase left out leaves its figures and ratios out, and they are named as 
 test('a zero figure counts as missing: every figure must be positive', () => {
   const figures = toFigures({ ...complete, restList: { rps: 0, latency: latency(0, 0) } });
   assert.deepEqual(missingFigures(figures), ['rest_list_rps']);
+});
+
+test('CPU per unit of work is in microseconds per album, request or row, by process', () => {
+  assert.deepEqual(
+    cpuPerUnit(
+      { ingest: { rest: 8000, postgres: 6543 }, rest_list: { rest: 1500 }, kafka_ceiling: {} },
+      { ingest: 1_000_000, rest_list: 10_000 },
+    ),
+    { ingest: { rest: 8, postgres: 6.5 }, rest_list: { rest: 150 } },
+  );
 });
 
 test('targets: rates at least, latencies at most', () => {
