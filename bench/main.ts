@@ -7,7 +7,7 @@ import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { createLedger } from './ledger.ts';
-import { describeMachine, loadAverage } from './machine.ts';
+import { describeMachine, loadAverage, serverCpu } from './machine.ts';
 import { MODES } from './modes.ts';
 import { type BenchOptions, PHASES, type Phase, parseOptions } from './options.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
@@ -77,11 +77,12 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
+  const servers = {
+    kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
+    postgres: Number(new URL(config.DATABASE_URL).port || 5432),
+  };
   const ledger = createLedger({
-    servers: {
-      kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
-      postgres: Number(new URL(config.DATABASE_URL).port || 5432),
-    },
+    servers,
     servicesCpu: () => pipeline?.cpuMs() ?? {},
     say,
   });
@@ -117,11 +118,21 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     for (const client of ['platformatic', 'confluent'] as const) {
       const value = await measure(
         `consumer_${client}`,
-        () => measureConsumerAlone({ client, scope, sql, watcher, count: mode.backlog }),
+        () =>
+          measureConsumerAlone({
+            client,
+            scope,
+            sql,
+            watcher,
+            count: mode.backlog,
+            serverCpu: () => serverCpu(servers),
+          }),
         (v) =>
-          `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s, consumer ${Math.round(v.cpuMs)} CPU ms while draining)`,
+          `${Math.round(v.albumsPerSecond)} albums/s (${v.albums} in ${v.seconds.toFixed(2)} s, CPU ms while draining ${JSON.stringify(v.cpuMs)})`,
       );
-      if (value) ledger.addCpu(`consumer_${client}`, `consumer-${client}`, value.cpuMs);
+      // The drain's own CPU figures: the ledger's would count start-up and miss the backends.
+      for (const [name, ms] of Object.entries(value?.cpuMs ?? {}))
+        ledger.addCpu(`consumer_${client}`, name, ms);
       if (client === 'platformatic') m.consumerPlatformatic = value;
       else m.consumerConfluent = value;
     }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Sql } from '../../src/adapters/db/client.ts';
 import { createPublisher } from '../../src/adapters/kafka/publisher.ts';
 import { albumMessage } from '../albums.ts';
+import { type ServerCpu, serverCpuBetween } from '../machine.ts';
 import { perSecond } from '../percentiles.ts';
 import { type BenchScope, consumerSpec, type Started, startServices } from '../stack.ts';
 import type { StoredWatcher } from '../visibility.ts';
@@ -46,8 +47,11 @@ export interface ConsumerAlone {
   readonly albumsPerSecond: number;
   readonly albums: number;
   readonly seconds: number;
-  /** CPU milliseconds the consumer used from its first stored batch to its last. */
-  readonly cpuMs: number;
+  /**
+   * CPU milliseconds from the first stored batch to the last, of the consumer and of the servers
+   * (sampled before the consumer stops: its database backends end with it).
+   */
+  readonly cpuMs: Readonly<Record<string, number>>;
   /** Albums counted, the same window as the CPU. */
   readonly units: number;
 }
@@ -64,27 +68,33 @@ export async function measureConsumerAlone(o: {
   readonly sql: Sql;
   readonly watcher: StoredWatcher;
   readonly count: number;
+  /** CPU milliseconds so far of the broker and PostgreSQL, per process. */
+  readonly serverCpu: () => ServerCpu;
 }): Promise<ConsumerAlone> {
   const spec = consumerSpec(o.client);
   const name = `${spec.name}-alone`;
   let services: Started | undefined;
-  let cpuAtFirst: number | undefined;
-  const cpu = () => services?.cpuMs()[name] ?? 0;
+  let atFirst: { consumer: number; servers: ServerCpu } | undefined;
+  const sample = () => ({ consumer: services?.cpuMs()[name] ?? 0, servers: o.serverCpu() });
   o.watcher.reset(() => {
-    cpuAtFirst ??= cpu();
+    atFirst ??= sample();
   });
   services = await startServices(o.scope, [{ ...spec, name }], {
     KAFKA_TOPIC: o.scope.backlogTopic,
     KAFKA_DLQ_TOPIC: `${o.scope.backlogTopic}.dlq`,
     KAFKA_GROUP_ID: `${o.scope.prefix}-alone-${o.client}`,
   });
-  let cpuMs = 0;
+  let cpuMs: Record<string, number> = {};
   let albums = 0;
   let ms = 0;
   try {
     // Generous: a tenth of the slowest rate worth measuring, plus start-up.
     await o.watcher.waitFor(o.count, 60_000 + o.count);
-    cpuMs = cpu() - (cpuAtFirst ?? 0);
+    const atLast = sample();
+    cpuMs = {
+      [name]: atLast.consumer - (atFirst?.consumer ?? 0),
+      ...serverCpuBetween(atFirst?.servers ?? {}, atLast.servers),
+    };
     albums = o.count - o.watcher.firstCount();
     ms = o.watcher.lastAt() - o.watcher.firstAt();
   } finally {
