@@ -14,6 +14,7 @@ test("ProducerPerformance's closing line gives the ceiling; progress lines are n
     avgLatencyMs: 95.12,
     p99LatencyMs: 250,
     recordBytes: 100,
+    units: 1_000_000,
   });
   assert.equal(parseProducerPerformance('Exception in thread "main"', 100), null);
 });
