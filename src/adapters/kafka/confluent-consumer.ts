@@ -6,13 +6,8 @@ import type {
 } from '@confluentinc/kafka-javascript';
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
-import {
-  type BatchConsumer,
-  type BatchHandler,
-  type ConsumedMessage,
-  type ConsumerOptions,
-  FETCH,
-} from './types.ts';
+import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
+import { FETCH } from './types.ts';
 
 /** Methods the JS wrapper has (lib/kafka-consumer.js) but types/rdkafka.d.ts does not declare. */
 interface RdConsumerExtras {

@@ -6,13 +6,8 @@ import {
   type MessagesStream,
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import {
-  type BatchConsumer,
-  type BatchHandler,
-  type ConsumedMessage,
-  type ConsumerOptions,
-  FETCH,
-} from './types.ts';
+import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
+import { FETCH } from './types.ts';
 
 /**
  * Group protocol shared with the librdkafka consumer (see confluent-consumer.ts).
