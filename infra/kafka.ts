@@ -93,7 +93,10 @@ function tail(file: string, lines: number): string {
   }
 }
 
-export async function ensureKafkaJars(o: LocalKafkaOptions): Promise<string> {
+/** Resolves the Kafka jars (broker and tools) into <dataDir>/kafka/libs once per pom version. */
+export async function ensureKafkaJars(
+  o: Pick<LocalKafkaOptions, 'projectRoot' | 'dataDir' | 'report'>,
+): Promise<string> {
   const pom = join(o.projectRoot, 'infra', 'kafka', 'pom.xml');
   const libs = kafkaLibsDir(o.dataDir);
   const marker = join(libs, '.pom.sha256');

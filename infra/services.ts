@@ -7,6 +7,8 @@ export interface ServiceSpec {
   readonly name: string;
   readonly script: string;
   readonly args?: readonly string[];
+  /** Options for Node itself, such as --cpu-prof. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface RunningService {
@@ -44,7 +46,7 @@ export function spawnService(
   const child = fork(join(root, spec.script), [...(spec.args ?? [])], {
     cwd: root,
     env,
-    execArgv: ['--disable-warning=ExperimentalWarning'],
+    execArgv: ['--disable-warning=ExperimentalWarning', ...(spec.nodeArgs ?? [])],
     stdio: ['ignore', out, out, 'ipc'],
   });
   // The child has its own copy of the descriptor; ours would leak on every restart.

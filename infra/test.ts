@@ -3,11 +3,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Admin } from '@platformatic/kafka';
-import { createSql } from '../src/adapters/db/client.ts';
-import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+import { createScratchDatabase, deleteTopicsWithPrefix, dropScratchDatabase } from './scratch.ts';
 import { ensureChromium, ensureUiBuilt } from './ui.ts';
 
 const say = (line: string) => process.stdout.write(`music: ${line}\n`);
@@ -57,19 +55,13 @@ async function main(): Promise<number> {
   if (files.length === 0 || files.some((f) => f.includes('test/ui'))) ensureChromium(say);
   const runId = randomBytes(4).toString('hex');
   const database = `music_test_${runId}`;
-  const admin = createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-test' });
-  const testUrl = new URL(config.DATABASE_URL);
-  testUrl.pathname = `/${database}`;
   const prefix = `test-${runId}`;
   try {
-    await admin`create database ${admin(database)}`;
-    const sql = createSql({ url: testUrl.href, max: 1, applicationName: 'music-test' });
-    await migrate(sql, await readMigrations());
-    await sql.end();
+    const testUrl = await createScratchDatabase(config.DATABASE_URL, database);
     say(`test run ${runId}: database ${database}, topics and groups prefixed ${prefix}`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      DATABASE_URL: testUrl.href,
+      DATABASE_URL: testUrl,
       KAFKA_TOPIC: `${prefix}.music.albums`,
       KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
       KAFKA_GROUP_ID: `${prefix}-music-albums`,
@@ -88,22 +80,10 @@ async function main(): Promise<number> {
       env,
     );
   } finally {
-    await admin`drop database if exists ${admin(database)} with (force)`.catch(() => {});
-    await admin.end();
-    await deleteTopics(config.KAFKA_BROKERS, prefix);
-  }
-}
-
-/** Removes the run's topics, so that repeated runs do not fill the broker. */
-async function deleteTopics(brokers: readonly string[], prefix: string): Promise<void> {
-  const admin = new Admin({ clientId: 'music-test-cleanup', bootstrapBrokers: [...brokers] });
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } catch (err) {
-    say(`could not delete test topics: ${(err as Error).message}`);
-  } finally {
-    await admin.close();
+    await dropScratchDatabase(config.DATABASE_URL, database).catch(() => {});
+    await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+      say(`could not delete test topics: ${(err as Error).message}`),
+    );
   }
 }
 

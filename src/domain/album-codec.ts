@@ -1,16 +1,25 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { AlbumSchema as AlbumMessage } from '../gen/service/music_pb.js';
 import { type AlbumRecord, albumRecordProblem, toCents } from './album.ts';
+import { type AlbumWireFields, readAlbum, writeAlbum } from './album-wire.ts';
 
 /** Encodes an album as `service.Album`, with the float price for old readers and exact cents. */
 export function encodeAlbum(album: AlbumRecord): Uint8Array {
+  const price = Number(album.priceCents) / 100;
+  return (
+    writeAlbum(album.id, album.title, album.artist, price, album.priceCents) ??
+    encodeWithProtobufEs(album, price)
+  );
+}
+
+function encodeWithProtobufEs(album: AlbumRecord, price: number): Uint8Array {
   return toBinary(
     AlbumMessage,
     create(AlbumMessage, {
       id: album.id,
       title: album.title,
       artist: album.artist,
-      price: Number(album.priceCents) / 100,
+      price,
       priceCents: album.priceCents,
     }),
   );
@@ -26,11 +35,13 @@ export type DecodeResult =
  */
 export function decodeAlbum(bytes: Uint8Array | null): DecodeResult {
   if (bytes === null || bytes.length === 0) return { ok: false, reason: 'empty message value' };
-  let message: ReturnType<typeof fromBinary<typeof AlbumMessage>>;
-  try {
-    message = fromBinary(AlbumMessage, bytes);
-  } catch (err) {
-    return { ok: false, reason: `not a service.Album: ${(err as Error).message}` };
+  let message: AlbumWireFields | null = readAlbum(bytes);
+  if (message === null) {
+    try {
+      message = fromBinary(AlbumMessage, bytes);
+    } catch (err) {
+      return { ok: false, reason: `not a service.Album: ${(err as Error).message}` };
+    }
   }
   if (message.priceCents === undefined && !Number.isFinite(message.price)) {
     return { ok: false, reason: 'price: not a finite number' };

@@ -7,6 +7,7 @@ import type {
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
+import { FETCH } from './types.ts';
 
 /** Methods the JS wrapper has (lib/kafka-consumer.js) but types/rdkafka.d.ts does not declare. */
 interface RdConsumerExtras {
@@ -78,7 +79,8 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       'session.timeout.ms': o.sessionTimeoutMs,
       'heartbeat.interval.ms': 3_000,
       'max.poll.interval.ms': 300_000,
-      'fetch.wait.max.ms': 100,
+      'fetch.wait.max.ms': FETCH.maxWaitMs,
+      'fetch.min.bytes': FETCH.minBytes,
       rebalance_cb: onRebalance,
     },
     // A group without committed offsets starts from the beginning of the topic.

@@ -7,6 +7,7 @@ import {
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
+import { FETCH } from './types.ts';
 
 /**
  * Group protocol shared with the librdkafka consumer (see confluent-consumer.ts).
@@ -75,8 +76,9 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     sessionTimeout: o.sessionTimeoutMs,
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
-    // Long-poll of an idle fetch; bounds how long close() waits for an in-flight fetch.
-    maxWaitTime: 500,
+    // Also bounds how long close() waits for an in-flight fetch.
+    maxWaitTime: FETCH.maxWaitMs,
+    minBytes: FETCH.minBytes,
     // Up to 10 MB per fetch, all partitions of a leader in one request.
     maxBytes: 10 * 1024 * 1024,
   });

@@ -80,17 +80,7 @@ export function createPublisher(o: PublisherOptions): Publisher {
         taken.push(next);
         count += next.messages.length;
       }
-      const messages = taken.flatMap((p) =>
-        p.messages.map((m) => ({
-          topic: p.topic,
-          key: m.key === null ? undefined : Buffer.from(m.key),
-          value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-          // Header keys go through the Buffer serializer too, so they must be Buffers.
-          headers: m.headers
-            ? new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
-            : undefined,
-        })),
-      );
+      const messages = toRecords(taken);
       let failure: AppError | null = null;
       try {
         await withDeadline(producer.send({ messages }), o.timeoutMs);
@@ -126,6 +116,41 @@ export function createPublisher(o: PublisherOptions): Publisher {
       await producer.close();
     },
   };
+}
+
+type ProducerRecord = Parameters<Producer['send']>[0]['messages'][number];
+type Headers = NonNullable<OutgoingMessage['headers']>;
+
+/**
+ * The records of a produce request. Allocation per record is kept to the record itself: values
+ * that are Buffers already are sent as they are, and the messages of one publish, which share
+ * one headers object, share one header map too.
+ */
+function toRecords(taken: readonly Pending[]): ProducerRecord[] {
+  const records: ProducerRecord[] = [];
+  const headerMaps = new Map<Headers, Map<Buffer, Buffer>>();
+  const headersOf = (headers: Headers) => {
+    let map = headerMaps.get(headers);
+    if (map === undefined) {
+      // Header keys go through the Buffer serializer too, so they must be Buffers.
+      map = new Map(Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]));
+      headerMaps.set(headers, map);
+    }
+    return map;
+  };
+  for (const p of taken) {
+    for (const m of p.messages) {
+      records.push({
+        topic: p.topic,
+        key: m.key === null ? undefined : Buffer.from(m.key),
+        value: Buffer.isBuffer(m.value)
+          ? m.value
+          : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+        headers: m.headers ? headersOf(m.headers) : undefined,
+      });
+    }
+  }
+  return records;
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {

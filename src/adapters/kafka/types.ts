@@ -38,6 +38,14 @@ export interface BatchConsumer {
   isJoined(): boolean;
 }
 
+/**
+ * How both consumers fetch: the broker holds a fetch until 256 KiB of records are there or 20 ms
+ * passed. Batching at the broker spares it a request per handful of records: answering every
+ * fetch at once cost it ~40% of a core at 1,000 albums/s (single writes), and twice its CPU per
+ * single write at full load. It adds at most 20 ms to a write's way to the table.
+ */
+export const FETCH = { maxWaitMs: 20, minBytes: 256 * 1024 } as const;
+
 export interface ConsumerOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Album } from '../../../domain/album.ts';
 import type { Sql } from '../client.ts';
@@ -24,26 +24,57 @@ const toAlbum = (r: { id: number; title: string; artist: string; price: string }
 // The user's text is matched literally, wildcards included.
 const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** Which filters a listing uses: each combination is one prepared statement. */
+function shapeOf(query: AlbumQuery): string {
+  return `${query.afterId === undefined ? '' : 'a'}${query.artist ? 'r' : ''}${query.q ? 'q' : ''}`;
+}
+
 /** The REST API's reads and the CLI's ORM commands, through Drizzle. */
 export function createAlbumRepository(client: Sql) {
   const db = drizzle(client);
+  // Prepared once per filter combination: Drizzle then builds no SQL per call, and PostgreSQL
+  // parses and plans the statement once per connection instead of once per request.
+  const listings = new Map<string, ReturnType<typeof prepareListing>>();
+  function prepareListing(shape: string) {
+    const where: SQL[] = [];
+    if (shape.includes('a')) where.push(gt(albums.id, sql.placeholder('afterId')));
+    if (shape.includes('r')) where.push(ilike(albums.artist, sql.placeholder('artist')));
+    if (shape.includes('q')) {
+      const either = or(
+        ilike(albums.title, sql.placeholder('pattern')),
+        ilike(albums.artist, sql.placeholder('pattern')),
+      );
+      if (either) where.push(either);
+    }
+    return db
+      .select(columns)
+      .from(albums)
+      .where(and(...where))
+      .orderBy(asc(albums.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(`albums_list_${shape || 'all'}`);
+  }
+  const byId = db
+    .select(columns)
+    .from(albums)
+    .where(eq(albums.id, sql.placeholder('id')))
+    .prepare('albums_by_id');
+
   return {
     /** One page sorted by id, plus whether another page follows. */
     async list(query: AlbumQuery): Promise<{ albums: Album[]; hasMore: boolean }> {
-      const where: SQL[] = [];
-      if (query.afterId !== undefined) where.push(gt(albums.id, query.afterId));
-      if (query.artist) where.push(ilike(albums.artist, literal(query.artist)));
-      if (query.q) {
-        const pattern = `%${literal(query.q)}%`;
-        const either = or(ilike(albums.title, pattern), ilike(albums.artist, pattern));
-        if (either) where.push(either);
+      const shape = shapeOf(query);
+      let listing = listings.get(shape);
+      if (listing === undefined) {
+        listing = prepareListing(shape);
+        listings.set(shape, listing);
       }
-      const rows = await db
-        .select(columns)
-        .from(albums)
-        .where(and(...where))
-        .orderBy(asc(albums.id))
-        .limit(query.limit + 1);
+      const rows = await listing.execute({
+        afterId: query.afterId,
+        artist: query.artist ? literal(query.artist) : undefined,
+        pattern: query.q ? `%${literal(query.q)}%` : undefined,
+        limit: query.limit + 1,
+      });
       return {
         albums: rows.slice(0, query.limit).map(toAlbum),
         hasMore: rows.length > query.limit,
@@ -51,7 +82,7 @@ export function createAlbumRepository(client: Sql) {
     },
 
     async get(id: number): Promise<Album | null> {
-      const [row] = await db.select(columns).from(albums).where(eq(albums.id, id));
+      const [row] = await byId.execute({ id });
       return row ? toAlbum(row) : null;
     },
 

@@ -1,0 +1,116 @@
+import http2 from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { gunzipSync } from 'node:zlib';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  ListAlbumsRequestSchema,
+  ListAlbumsResponseSchema,
+} from '../../src/gen/service/music_pb.js';
+import { type LatencySummary, latencyRecorder, perSecond } from '../percentiles.ts';
+
+export interface GrpcLoadResult {
+  readonly ok: number;
+  readonly failed: number;
+  readonly seconds: number;
+  readonly okPerSecond: number;
+  readonly latency: LatencySummary;
+}
+
+const PATH = '/service.MusicService/ListAlbums';
+// Every hundredth answer is decoded in full and its page checked; the others are checked by
+// status and size, so that the client spends its CPU on sending rather than decoding.
+const CHECK_EVERY = 100;
+
+/** A gRPC length-prefixed message: uncompressed flag, 4-byte big-endian length, bytes. */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
+}
+
+/** The message inside a gRPC response body, or null when it is not one whole frame. */
+export function unframe(body: Buffer): { compressed: boolean; message: Buffer } | null {
+  if (body.length < 5 || (body[0] !== 0 && body[0] !== 1)) return null;
+  const length = body.readUInt32BE(1);
+  if (body.length !== 5 + length) return null;
+  return { compressed: body[0] === 1, message: body.subarray(5) };
+}
+
+/**
+ * Calls ListAlbums from `concurrency` loops over one HTTP/2 connection for `seconds`: a closed
+ * loop with at most `concurrency` calls in flight, like autocannon's connections. The client is
+ * raw HTTP/2 with a pre-encoded request (as h2load would be), not a generated client, so that
+ * on a small machine the load generator takes as little CPU from the server as it can.
+ */
+export async function grpcListLoad(o: {
+  readonly baseUrl: string;
+  readonly concurrency: number;
+  readonly seconds: number;
+  readonly pageSize: number;
+}): Promise<GrpcLoadResult> {
+  const request = grpcFrame(
+    toBinary(ListAlbumsRequestSchema, create(ListAlbumsRequestSchema, { pageSize: o.pageSize })),
+  );
+  const session = http2.connect(o.baseUrl);
+  session.on('error', () => {});
+  const latencies = latencyRecorder();
+  let ok = 0;
+  let failed = 0;
+  let calls = 0;
+
+  const call = () =>
+    new Promise<boolean>((resolve) => {
+      const check = calls++ % CHECK_EVERY === 0;
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': PATH,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        // What grpc-js sends: the server may compress its answer (it then says so in
+        // grpc-encoding and in the frame's flag).
+        'grpc-accept-encoding': 'identity,deflate,gzip',
+      });
+      const chunks: Buffer[] = [];
+      let status: string | undefined;
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('trailers', (t) => {
+        status = String(t['grpc-status']);
+      });
+      stream.on('error', () => resolve(false));
+      stream.on('close', () => {
+        const frame = unframe(Buffer.concat(chunks));
+        if (status !== '0' || frame === null || frame.message.length === 0) return resolve(false);
+        if (!check) return resolve(true);
+        const message = frame.compressed ? gunzipSync(frame.message) : frame.message;
+        const page = fromBinary(ListAlbumsResponseSchema, message);
+        resolve(page.albums.length === o.pageSize);
+      });
+      stream.end(request);
+    });
+
+  const started = performance.now();
+  const end = started + o.seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      if (await call()) {
+        ok++;
+        latencies.record(performance.now() - t);
+      } else failed++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: o.concurrency }, loop));
+  } finally {
+    session.close();
+  }
+  const ms = performance.now() - started;
+  return {
+    ok,
+    failed,
+    seconds: ms / 1000,
+    okPerSecond: perSecond(ok, ms),
+    latency: latencies.summary(),
+  };
+}

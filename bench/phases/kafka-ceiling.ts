@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface KafkaCeiling {
+  readonly msgsPerSecond: number;
+  readonly mbPerSecond: number;
+  readonly records: number;
+  readonly recordBytes: number;
+  readonly avgLatencyMs: number;
+  readonly p99LatencyMs: number;
+  /** Records sent: the work the CPU figures cover. */
+  readonly units: number;
+}
+
+/** The tool's closing line: "N records sent, R records/sec (M MB/sec), A ms avg latency, …". */
+const SUMMARY =
+  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency(?:, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th)?/;
+
+/** Reads the figures from ProducerPerformance's output (its last summary line). */
+export function parseProducerPerformance(output: string, recordBytes: number): KafkaCeiling | null {
+  const lines = output.split('\n').filter((l) => SUMMARY.test(l));
+  const m = SUMMARY.exec(lines.at(-1) ?? '');
+  if (m === null) return null;
+  return {
+    records: Number(m[1]),
+    msgsPerSecond: Number(m[2]),
+    mbPerSecond: Number(m[3]),
+    avgLatencyMs: Number(m[4]),
+    p99LatencyMs: Number(m[8] ?? m[5]),
+    recordBytes,
+    units: Number(m[1]),
+  };
+}
+
+/**
+ * The broker's own produce ceiling, from Kafka's kafka-producer-perf-test
+ * (org.apache.kafka.tools.ProducerPerformance, from the jars the broker runs on): as many records
+ * as it can send of our records' size, with acks=all like our producer, otherwise the Java
+ * producer's defaults.
+ */
+export function measureKafkaCeiling(o: {
+  readonly libs: string;
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly records: number;
+  readonly recordBytes: number;
+}): Promise<KafkaCeiling> {
+  const args = [
+    '-Xms256m',
+    '-Xmx512m',
+    '-cp',
+    join(o.libs, '*'),
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    o.topic,
+    '--num-records',
+    String(o.records),
+    '--record-size',
+    String(o.recordBytes),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${o.brokers.join(',')}`,
+    'acks=all',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const parsed = code === 0 ? parseProducerPerformance(out, o.recordBytes) : null;
+      if (parsed) resolve(parsed);
+      else
+        reject(
+          new Error(
+            `ProducerPerformance failed (exit ${code}): ${`${out}\n${err}`.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
+    });
+  });
+}

@@ -1,0 +1,211 @@
+import type { Machine } from './machine.ts';
+import type { ModeName } from './modes.ts';
+import type { LatencySummary } from './percentiles.ts';
+
+/** The 1-minute load average before and after a measurement: how busy the machine was. */
+export interface Load {
+  readonly before: number;
+  readonly after: number;
+}
+
+/** What each phase measured; a phase left out (`--only`) leaves its figures out. */
+export interface Measurements {
+  readonly dbCeiling?: { readonly rowsPerSecond: number };
+  readonly kafkaCeiling?: { readonly msgsPerSecond: number; readonly recordBytes: number };
+  readonly consumerPlatformatic?: { readonly albumsPerSecond: number };
+  readonly consumerConfluent?: { readonly albumsPerSecond: number };
+  readonly ingest?: {
+    readonly albumsPerSecond: number;
+    readonly acceptedPerSecond: number;
+    readonly batchSize: number;
+  };
+  readonly postSingle?: { readonly rps: number; readonly latency: LatencySummary };
+  readonly e2e?: {
+    readonly latency: LatencySummary;
+    readonly acceptedPerSecond: number;
+    readonly recordToUpsert?: { readonly p50_ms: number; readonly p99_ms: number };
+  };
+  readonly restList?: { readonly rps: number; readonly latency: LatencySummary };
+  readonly grpcList?: { readonly rps: number; readonly latency: LatencySummary };
+}
+
+/** The figures the issue asks for: each must be a positive number in a complete run. */
+export const REQUIRED_FIGURES = [
+  'ingest_batch_albums_per_s',
+  'post_single_rps',
+  'post_single_p99_ms',
+  'e2e_p50_ms',
+  'e2e_p99_ms',
+  'consumer_platformatic_albums_per_s',
+  'consumer_confluent_albums_per_s',
+  'rest_list_rps',
+  'grpc_list_rps',
+  'db_upsert_ceiling_rows_per_s',
+  'kafka_produce_ceiling_msgs_per_s',
+  'ratio_ingest_to_db_ceiling',
+  'ratio_ingest_to_kafka_ceiling',
+  'ratio_consumer_platformatic_to_db_ceiling',
+  'ratio_consumer_confluent_to_db_ceiling',
+  'ratio_post_single_to_kafka_ceiling',
+] as const;
+
+const OTHER_FIGURES = [
+  'ingest_accepted_albums_per_s',
+  'ingest_batch_size',
+  'post_single_p50_ms',
+  'e2e_rate_albums_per_s',
+  'e2e_max_ms',
+  'e2e_record_to_upsert_p99_ms',
+  'rest_list_p99_ms',
+  'grpc_list_p99_ms',
+  'kafka_record_bytes',
+] as const;
+
+export type FigureName = (typeof REQUIRED_FIGURES)[number] | (typeof OTHER_FIGURES)[number];
+export type Figures = Partial<Record<FigureName, number>>;
+
+/** The targets on a 2-core machine in quick mode: at least (rates) or at most (latencies). */
+export const TARGETS = {
+  ingest_batch_albums_per_s: { atLeast: 20_000 },
+  post_single_rps: { atLeast: 5_000 },
+  post_single_p99_ms: { atMost: 20 },
+  e2e_p99_ms: { atMost: 100 },
+  consumer_platformatic_albums_per_s: { atLeast: 10_000 },
+  consumer_confluent_albums_per_s: { atLeast: 10_000 },
+  rest_list_rps: { atLeast: 3_000 },
+  grpc_list_rps: { atLeast: 3_000 },
+  ratio_ingest_to_db_ceiling: { atLeast: 0.5 },
+} as const satisfies Partial<Record<FigureName, { atLeast: number } | { atMost: number }>>;
+
+export type TargetName = keyof typeof TARGETS;
+
+/** The one JSON object a run prints last. */
+export interface BenchResult extends Figures {
+  readonly mode: ModeName;
+  readonly started_at: string;
+  readonly seconds: number;
+  readonly machine: Machine;
+  /** 1-minute load average [before, after] each measurement. */
+  readonly load_1m: Readonly<Record<string, readonly [number, number]>>;
+  /**
+   * CPU milliseconds each process used during each measurement (the consumers alone: from
+   * their first stored batch to their last). Less noisy than rates on a shared machine.
+   */
+  readonly cpu_ms: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The work each measurement did (albums, requests, calls, rows, records). */
+  readonly units: Readonly<Record<string, number>>;
+  /** `cpu_ms` per unit of work, in microseconds: what each process spent on one album or call. */
+  readonly cpu_us_per_unit: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Whether each measured figure with a target met it. */
+  readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;
+}
+
+const rate = (n: number) => Math.round(n);
+const ms = (n: number) => Math.round(n * 100) / 100;
+const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined || b <= 0 ? undefined : Math.round((a / b) * 1000) / 1000;
+
+/** Rounds the measurements into the figures and computes the ratios to the ceilings. */
+export function toFigures(m: Measurements): Figures {
+  const db = m.dbCeiling?.rowsPerSecond;
+  const kafka = m.kafkaCeiling?.msgsPerSecond;
+  const figures: Figures = {
+    ingest_batch_albums_per_s: m.ingest && rate(m.ingest.albumsPerSecond),
+    ingest_accepted_albums_per_s: m.ingest && rate(m.ingest.acceptedPerSecond),
+    ingest_batch_size: m.ingest?.batchSize,
+    post_single_rps: m.postSingle && rate(m.postSingle.rps),
+    post_single_p50_ms: m.postSingle && ms(m.postSingle.latency.p50_ms),
+    post_single_p99_ms: m.postSingle && ms(m.postSingle.latency.p99_ms),
+    e2e_rate_albums_per_s: m.e2e && rate(m.e2e.acceptedPerSecond),
+    e2e_p50_ms: m.e2e && ms(m.e2e.latency.p50_ms),
+    e2e_p99_ms: m.e2e && ms(m.e2e.latency.p99_ms),
+    e2e_max_ms: m.e2e && ms(m.e2e.latency.max_ms),
+    e2e_record_to_upsert_p99_ms: m.e2e?.recordToUpsert && ms(m.e2e.recordToUpsert.p99_ms),
+    consumer_platformatic_albums_per_s:
+      m.consumerPlatformatic && rate(m.consumerPlatformatic.albumsPerSecond),
+    consumer_confluent_albums_per_s:
+      m.consumerConfluent && rate(m.consumerConfluent.albumsPerSecond),
+    rest_list_rps: m.restList && rate(m.restList.rps),
+    rest_list_p99_ms: m.restList && ms(m.restList.latency.p99_ms),
+    grpc_list_rps: m.grpcList && rate(m.grpcList.rps),
+    grpc_list_p99_ms: m.grpcList && ms(m.grpcList.latency.p99_ms),
+    db_upsert_ceiling_rows_per_s: db === undefined ? undefined : rate(db),
+    kafka_produce_ceiling_msgs_per_s: kafka === undefined ? undefined : rate(kafka),
+    kafka_record_bytes: m.kafkaCeiling?.recordBytes,
+    ratio_ingest_to_db_ceiling: ratio(m.ingest?.albumsPerSecond, db),
+    ratio_ingest_to_kafka_ceiling: ratio(m.ingest?.albumsPerSecond, kafka),
+    ratio_consumer_platformatic_to_db_ceiling: ratio(m.consumerPlatformatic?.albumsPerSecond, db),
+    ratio_consumer_confluent_to_db_ceiling: ratio(m.consumerConfluent?.albumsPerSecond, db),
+    ratio_post_single_to_kafka_ceiling: ratio(m.postSingle?.rps, kafka),
+  };
+  return Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined)) as Figures;
+}
+
+/** Which measured figures meet their targets. */
+export function targetsMet(figures: Figures): Partial<Record<TargetName, boolean>> {
+  const met: Partial<Record<TargetName, boolean>> = {};
+  for (const [name, target] of Object.entries(TARGETS) as [
+    TargetName,
+    { atLeast?: number; atMost?: number },
+  ][]) {
+    const value = figures[name];
+    if (value === undefined) continue;
+    met[name] =
+      target.atLeast !== undefined ? value >= target.atLeast : value <= (target.atMost ?? 0);
+  }
+  return met;
+}
+
+/** The run's JSON object: context first, then the figures, loads and targets. */
+export function shapeResult(
+  m: Measurements,
+  context: {
+    readonly mode: ModeName;
+    readonly startedAt: Date;
+    readonly seconds: number;
+    readonly machine: Machine;
+    readonly loads: Readonly<Record<string, Load>>;
+    readonly cpu?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+    readonly units?: Readonly<Record<string, number>>;
+  },
+): BenchResult {
+  const figures = toFigures(m);
+  return {
+    mode: context.mode,
+    started_at: context.startedAt.toISOString(),
+    seconds: Math.round(context.seconds),
+    ...figures,
+    machine: context.machine,
+    load_1m: Object.fromEntries(
+      Object.entries(context.loads).map(([k, l]) => [k, [l.before, l.after] as const]),
+    ),
+    cpu_ms: context.cpu ?? {},
+    units: context.units ?? {},
+    cpu_us_per_unit: cpuPerUnit(context.cpu ?? {}, context.units ?? {}),
+    targets_met: targetsMet(figures),
+  };
+}
+
+/** CPU microseconds per unit of work, by measurement and process, to one decimal. */
+export function cpuPerUnit(
+  cpu: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  units: Readonly<Record<string, number>>,
+): Record<string, Record<string, number>> {
+  const per: Record<string, Record<string, number>> = {};
+  for (const [phase, byProcess] of Object.entries(cpu)) {
+    const n = units[phase];
+    if (!n) continue;
+    per[phase] = Object.fromEntries(
+      Object.entries(byProcess).map(([name, ms]) => [name, Math.round((ms * 10_000) / n) / 10]),
+    );
+  }
+  return per;
+}
+
+/** Required figures that are missing or not a positive number. */
+export function missingFigures(result: Figures): string[] {
+  return REQUIRED_FIGURES.filter((name) => {
+    const v = result[name];
+    return !(typeof v === 'number' && Number.isFinite(v) && v > 0);
+  });
+}

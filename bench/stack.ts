@@ -1,0 +1,197 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataDir, PROJECT_ROOT } from '../infra/provision.ts';
+import {
+  createScratchDatabase,
+  deleteTopicsWithPrefix,
+  dropScratchDatabase,
+} from '../infra/scratch.ts';
+import {
+  freePort,
+  type RunningService,
+  type ServiceSpec,
+  spawnService,
+  stopService,
+  whenReady,
+} from '../infra/services.ts';
+import { albumTopics, ensureTopics, type TopicSpec } from '../src/adapters/kafka/topics.ts';
+import type { Config } from '../src/shared/config.ts';
+import { processCpuMs } from './machine.ts';
+
+/** The bench run's own database, topics and groups: it never touches a running `npm start`. */
+export interface BenchScope {
+  readonly runId: string;
+  readonly database: string;
+  readonly databaseUrl: string;
+  /** Prefix of every topic and group of the run. */
+  readonly prefix: string;
+  /** The environment of the run's services (its database, topics, group, ports to be added). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly logsDir: string;
+  /** Where services write CPU profiles, when profiling. */
+  readonly profileDir: string | undefined;
+  readonly topic: string;
+  /** The backlog the consumers drain alone, and the topic of the produce ceiling. */
+  readonly backlogTopic: string;
+  readonly ceilingTopic: string;
+  close(): Promise<void>;
+}
+
+/** Creates the run's database (migrated) and topics. */
+export async function openScope(
+  config: Config,
+  o: { readonly profile: boolean; readonly report: (line: string) => void },
+): Promise<BenchScope> {
+  const runId = randomBytes(4).toString('hex');
+  const database = `music_bench_${runId}`;
+  const prefix = `bench-${runId}`;
+  const databaseUrl = await createScratchDatabase(config.DATABASE_URL, database);
+  const close = async () => {
+    await dropScratchDatabase(config.DATABASE_URL, database).catch((err: unknown) =>
+      o.report(`could not drop ${database}: ${(err as Error).message}`),
+    );
+    await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+      o.report(`could not delete topics ${prefix}*: ${(err as Error).message}`),
+    );
+  };
+  try {
+    const topic = `${prefix}.music.albums`;
+    const backlogTopic = `${prefix}.backlog`;
+    const ceilingTopic = `${prefix}.ceiling`;
+    const topics: TopicSpec[] = [
+      ...albumTopics({
+        KAFKA_TOPIC: topic,
+        KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+        KAFKA_PARTITIONS: config.KAFKA_PARTITIONS,
+      }),
+      ...albumTopics({
+        KAFKA_TOPIC: backlogTopic,
+        KAFKA_DLQ_TOPIC: `${backlogTopic}.dlq`,
+        KAFKA_PARTITIONS: config.KAFKA_PARTITIONS,
+      }),
+      { name: ceilingTopic, partitions: config.KAFKA_PARTITIONS },
+    ];
+    await ensureTopics(config.KAFKA_BROKERS, topics);
+    // One folder for the last run's logs (and profiles): a run writes a lot at info level.
+    const logsDir = join(dataDir(config), 'logs', 'bench');
+    rmSync(logsDir, { recursive: true, force: true });
+    mkdirSync(logsDir, { recursive: true });
+    const profileDir = o.profile ? join(dataDir(config), 'profiles', runId) : undefined;
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    return {
+      runId,
+      database,
+      databaseUrl,
+      prefix,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        KAFKA_TOPIC: topic,
+        KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+        KAFKA_GROUP_ID: `${prefix}-music-albums`,
+        // Another limiter must not throttle the load: 0 turns it off.
+        RATE_LIMIT_MAX: '0',
+      },
+      logsDir,
+      profileDir,
+      topic,
+      backlogTopic,
+      ceilingTopic,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Running services of the run. */
+export interface Started {
+  /** CPU milliseconds each service has used so far, by service name. */
+  cpuMs(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/** REST, gRPC and the consumers, started as `npm start` starts them. */
+export interface BenchServices extends Started {
+  readonly restUrl: string;
+  readonly grpcUrl: string;
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+/** Starts services on the run's environment; resolves once every one reported ready. */
+export async function startServices(
+  scope: BenchScope,
+  specs: readonly ServiceSpec[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Started> {
+  const profile = (name: string) =>
+    scope.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${scope.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
+  const running: RunningService[] = specs.map((spec) =>
+    spawnService(
+      PROJECT_ROOT,
+      scope.logsDir,
+      { ...spec, nodeArgs: profile(spec.name) },
+      { ...scope.env, ...extraEnv },
+    ),
+  );
+  const stop = async () => {
+    await Promise.all(running.map((s) => stopService(s, 30_000)));
+  };
+  try {
+    await Promise.all(running.map((s) => whenReady(s, START_TIMEOUT_MS)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const cpuMs = () => {
+    const used: Record<string, number> = {};
+    for (const s of running) {
+      const ms = s.child.pid === undefined ? undefined : processCpuMs(s.child.pid);
+      if (ms !== undefined) used[s.spec.name] = ms;
+    }
+    return used;
+  };
+  return { cpuMs, stop };
+}
+
+/** REST, gRPC and both consumers in one group, as `npm start` runs them. */
+export async function startPipeline(scope: BenchScope, config: Config): Promise<BenchServices> {
+  const host = '127.0.0.1';
+  // A random start: parallel runs (and a running `npm start`) rarely probe the same ports.
+  const restPort = await freePort(host, randomInt(20_000, 40_000));
+  const grpcPort = await freePort(host, randomInt(40_000, 60_000));
+  const services = await startServices(
+    scope,
+    [
+      { name: 'rest', script: 'src/apps/rest/main.ts' },
+      { name: 'grpc', script: 'src/apps/grpc/main.ts' },
+      ...(['platformatic', 'confluent'] as const).map((client) => consumerSpec(client)),
+    ],
+    {
+      REST_HOST: host,
+      REST_PORT: String(restPort),
+      GRPC_HOST: host,
+      GRPC_PORT: String(grpcPort),
+      KAFKA_PARTITIONS: String(config.KAFKA_PARTITIONS),
+    },
+  );
+  return {
+    restUrl: `http://${host}:${restPort}`,
+    grpcUrl: `http://${host}:${grpcPort}`,
+    cpuMs: services.cpuMs,
+    stop: services.stop,
+  };
+}
+
+export function consumerSpec(client: 'platformatic' | 'confluent'): ServiceSpec {
+  return {
+    name: `consumer-${client}`,
+    script: 'src/apps/consumer/main.ts',
+    args: ['--client', client],
+  };
+}

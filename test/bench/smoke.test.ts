@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { REQUIRED_FIGURES } from '../../bench/result.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+test('a tiny bench run ends with one JSON line holding every figure as a positive number', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'music-bench-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', 'infra/bench.ts', '--smoke', '--out', out],
+    { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, `bench exited ${code}:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
+
+  const lines = stdout.trimEnd().split('\n');
+  const result = JSON.parse(lines.at(-1) ?? '') as Record<string, unknown>;
+  assert.equal(result.mode, 'smoke');
+  for (const name of REQUIRED_FIGURES) {
+    const value = result[name];
+    assert.ok(typeof value === 'number' && value > 0, `${name} is ${JSON.stringify(value)}`);
+  }
+  assert.equal((result.machine as { cores: number }).cores > 0, true);
+  const chart = readFileSync(join(out, 'benchmarks.svg'), 'utf8');
+  assert.ok(chart.startsWith('<svg') && chart.trimEnd().endsWith('</svg>'));
+  assert.ok(!existsSync(join(out, 'benchmarks.md')), 'the smoke run writes no document');
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import fc from 'fast-check';
+import { decodeAlbum, encodeAlbum } from '../../src/domain/album-codec.ts';
+import { readAlbum, writeAlbum } from '../../src/domain/album-wire.ts';
+import { AlbumSchema } from '../../src/gen/service/music_pb.js';
+
+// protobuf-es is the reference: the hand-written codec must give exactly its bytes and fields.
+const reference = (id: number, title: string, artist: string, price: number, priceCents: bigint) =>
+  Buffer.from(toBinary(AlbumSchema, create(AlbumSchema, { id, title, artist, price, priceCents })));
+
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.constantFrom('', ' ', '\u{1F3B7} Bird', 'a\uD800b', '\uDFFF'),
+);
+const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+const cents = fc.oneof(fc.bigInt({ min: 0n, max: 9_999_999_999n }), int64, fc.constant(0n));
+
+test('encoding writes the bytes protobuf-es writes, for any album', () => {
+  fc.assert(
+    fc.property(fc.oneof(int32, fc.constant(0)), text, text, cents, (id, title, artist, c) => {
+      const album = { id, title, artist, priceCents: c };
+      const want = reference(id, title, artist, Number(c) / 100, c);
+      assert.deepEqual(Buffer.from(encodeAlbum(album)), want);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('writeAlbum leaves to protobuf-es only what it does not handle itself', () => {
+  assert.notEqual(writeAlbum(2 ** 31 - 1, 't', 'a', 1, 100n), null);
+  assert.notEqual(writeAlbum(0, '', '', 0, 0n), null);
+  assert.equal(writeAlbum(-1, 't', 'a', 1, 100n), null);
+  assert.equal(writeAlbum(1.5, 't', 'a', 1, 100n), null);
+  assert.equal(writeAlbum(1, 't', 'a', 1, -1n), null);
+  assert.equal(writeAlbum(1, 't', 'a', 1, 2n ** 53n), null);
+});
+
+/** protobuf-es's reading of the bytes, or null when it refuses them. */
+function referenceRead(bytes: Uint8Array) {
+  try {
+    const m = fromBinary(AlbumSchema, bytes);
+    return { id: m.id, title: m.title, artist: m.artist, price: m.price, priceCents: m.priceCents };
+  } catch {
+    return null;
+  }
+}
+
+const encode = (
+  id: number,
+  title: string,
+  artist: string,
+  price: number,
+  priceCents: bigint | undefined,
+) => toBinary(AlbumSchema, create(AlbumSchema, { id, title, artist, price, priceCents }));
+// Albums as this service writes them, and anything else the contract allows.
+const encoded = fc.oneof(
+  fc
+    .tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.string(), fc.string(), cents)
+    .map(([id, title, artist, c]) => encode(id, title, artist, Number(c) / 100, c)),
+  fc
+    .tuple(int32, text, text, fc.float(), fc.option(int64, { nil: undefined }))
+    .map(([id, title, artist, price, priceCents]) => encode(id, title, artist, price, priceCents)),
+);
+// Valid messages, damaged ones (cut short, bytes changed, unknown fields added) and noise.
+const wire = fc.oneof(
+  encoded,
+  fc.tuple(encoded, fc.nat()).map(([b, n]) => b.subarray(0, n % (b.length + 1))),
+  fc.tuple(encoded, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([b, at, v]) => {
+    const copy = Uint8Array.from(b);
+    if (copy.length > 0) copy[at % copy.length] = v;
+    return copy;
+  }),
+  fc
+    .tuple(encoded, fc.uint8Array({ maxLength: 20 }))
+    .map(([b, extra]) => Buffer.concat([b, extra])),
+  fc.uint8Array({ maxLength: 64 }),
+);
+
+test('reading gives the fields protobuf-es gives, or hands the bytes over to it', () => {
+  fc.assert(
+    fc.property(wire, (bytes) => {
+      const fast = readAlbum(bytes);
+      if (fast === null) return;
+      const want = referenceRead(bytes);
+      assert.notEqual(want, null, 'protobuf-es refuses what the fast path accepted');
+      assert.deepEqual({ ...fast, priceCents: fast.priceCents }, want);
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('albums as this service writes them take the fast path', () => {
+  // U+FFFD itself is left to protobuf-es: it is what invalid UTF-8 decodes to.
+  const title = fc
+    .string({ unit: 'grapheme', maxLength: 200 })
+    .filter((t) => !t.includes('\uFFFD'));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      title,
+      title,
+      fc.bigInt({ min: 0n, max: 9_999_999_999n }),
+      (id, title, artist, priceCents) => {
+        const bytes = encodeAlbum({ id, title, artist, priceCents });
+        assert.deepEqual(readAlbum(bytes), referenceRead(bytes));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+test('decoding through either path gives the same result as decoding through protobuf-es', () => {
+  const viaProtobufEs = (bytes: Uint8Array) => {
+    const m = referenceRead(bytes);
+    return m === null ? 'refused' : m;
+  };
+  fc.assert(
+    fc.property(wire, (bytes) => {
+      const decoded = decodeAlbum(bytes);
+      const m = viaProtobufEs(bytes);
+      if (m === 'refused') {
+        assert.equal(decoded.ok, false);
+        return;
+      }
+      if (decoded.ok) {
+        assert.equal(decoded.album.id, m.id);
+        assert.equal(decoded.album.title, m.title.trim());
+        assert.equal(decoded.album.artist, m.artist.trim());
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
