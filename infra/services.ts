@@ -11,6 +11,22 @@ export interface ServiceSpec {
   readonly nodeArgs?: readonly string[];
 }
 
+/** The processes of music-service, as `npm start` runs them. */
+export const SERVICES: readonly ServiceSpec[] = [
+  { name: 'rest', script: 'src/apps/rest/main.ts' },
+  { name: 'grpc', script: 'src/apps/grpc/main.ts' },
+  {
+    name: 'consumer-platformatic',
+    script: 'src/apps/consumer/main.ts',
+    args: ['--client', 'platformatic'],
+  },
+  {
+    name: 'consumer-confluent',
+    script: 'src/apps/consumer/main.ts',
+    args: ['--client', 'confluent'],
+  },
+];
+
 export interface RunningService {
   readonly spec: ServiceSpec;
   child: ChildProcess;

@@ -10,27 +10,12 @@ import { dataDir, ensureInfrastructure, PROJECT_ROOT, type Provisioned } from '.
 import {
   freePort,
   type RunningService,
-  type ServiceSpec,
+  SERVICES,
   spawnService,
   stopService,
   whenReady,
 } from './services.ts';
 import { ensureUiBuilt } from './ui.ts';
-
-const SERVICES: readonly ServiceSpec[] = [
-  { name: 'rest', script: 'src/apps/rest/main.ts' },
-  { name: 'grpc', script: 'src/apps/grpc/main.ts' },
-  {
-    name: 'consumer-platformatic',
-    script: 'src/apps/consumer/main.ts',
-    args: ['--client', 'platformatic'],
-  },
-  {
-    name: 'consumer-confluent',
-    script: 'src/apps/consumer/main.ts',
-    args: ['--client', 'confluent'],
-  },
-];
 
 const say = (line: string) => process.stdout.write(`music: ${line}\n`);
 

@@ -4,17 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IdAllocator } from '../../src/adapters/db/album-sql.ts';
-import { createAlbumRepository } from '../../src/adapters/db/orm/album-repository.ts';
-import { createPublisher } from '../../src/adapters/kafka/publisher.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
-import { buildRestApp } from '../../src/apps/rest/app.ts';
 import type { Album } from '../../src/domain/album.ts';
 import { newTracker, type Running, recordCount, startConsumer } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { privateKafka } from '../support/private-infra.ts';
+import { restStack } from '../support/rest-stack.ts';
 import { idBlock, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
-import { lagOf, postAlbums, restStack, steadyLoad, storedAlbums } from './support.ts';
+import { lagOf, postAlbums, steadyLoad, storedAlbums } from './support.ts';
 
 test('REST answers 503 while Kafka is down and 202 again once it is back, without a restart', async (t) => {
   const defer = cleanupStack(t);
@@ -22,25 +19,10 @@ test('REST answers 503 while Kafka is down and 202 again once it is back, withou
   const kafka = await privateKafka(defer, 'outage');
   t.diagnostic(`private broker on port ${kafka.port} ready in ${Date.now() - started} ms`);
   const sql = testSql(2);
-  const publisher = createPublisher({
-    brokers: kafka.brokers,
-    clientId: uniqueName('outage-rest'),
-    timeoutMs: 3000,
-  });
-  const ids = new IdAllocator(sql);
-  const topic = uniqueName('outage');
-  const app = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: (count) => ids.take(count),
-      publish: (messages) => publisher.publish(topic, messages),
-    },
-    albums: createAlbumRepository(sql),
-    readiness: async () => ({ ready: true, checks: {} }),
-  });
   defer(() => sql.end({ timeout: 5 }));
-  defer(() => publisher.close());
-  defer(() => app.close());
+  const topic = uniqueName('outage');
+  const { app, close } = await restStack({ sql, brokers: kafka.brokers, topic, log });
+  defer(close);
 
   const post = async (n: number) => {
     const res = await app.inject({

@@ -7,14 +7,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { createGroupProbe } from '../../src/adapters/kafka/group-probe.ts';
 import { encodeAlbum } from '../../src/domain/album-codec.ts';
 import { AlbumSchema } from '../../src/gen/service/music_pb.js';
-import {
-  albumOf,
-  assertRowsEqual,
-  countBetween,
-  newTracker,
-  recordCount,
-  startConsumer,
-} from '../apps/consumer/support.ts';
+import { albumOf, assertRowsEqual, countBetween, recordCount } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import {
   config,
@@ -27,6 +20,7 @@ import {
   uniqueName,
   waitFor,
 } from '../support/stack.ts';
+import { startBothConsumers } from './support.ts';
 
 const album = (
   fields: Partial<{ id: number; title: string; artist: string; price: number; priceCents: bigint }>,
@@ -106,11 +100,12 @@ test('poison of every kind amid 2,000 good albums: each dead-lettered with its r
   defer(() => sql.end({ timeout: 5 }));
   const { topic, dlq } = await freshTopics('poison-mix');
   const groupId = uniqueName('poison-mix');
-  const tracker = newTracker();
-  const members = (['platformatic', 'confluent'] as const).map((client) => {
-    const member = startConsumer(t, { client, topic, dlq, groupId, sql, batchSize: 100, tracker });
-    defer(() => member.stop());
-    return member;
+  const { members, tracker } = startBothConsumers(t, defer, {
+    topic,
+    dlq,
+    groupId,
+    sql,
+    batchSize: 100,
   });
   const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('poison-probe'));
   defer(() => probe.close());

@@ -12,11 +12,11 @@ import type { Readiness } from '../../src/apps/rest/routes/health.ts';
 import type { Album } from '../../src/domain/album.ts';
 import { secretsOf } from '../../src/shared/config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { newTracker, startConsumer } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { privatePostgres } from '../support/private-infra.ts';
+import { restStack } from '../support/rest-stack.ts';
 import { config, freshTopics, idBlock, uniqueName, waitFor } from '../support/stack.ts';
-import { lagOf, postAlbums, restStack, steadyLoad, storedAlbums } from './support.ts';
+import { lagOf, postAlbums, startBothConsumers, steadyLoad, storedAlbums } from './support.ts';
 
 const OUTAGE_MS = 20_000;
 const BATCH = 20;
@@ -65,19 +65,12 @@ test('PostgreSQL down for 20 s under load: consumers pause and resume, nothing i
     log: restLog,
   });
   defer(() => rest.close());
-  const tracker = newTracker();
-  const members = (['platformatic', 'confluent'] as const).map((client) => {
-    const member = startConsumer(t, {
-      client,
-      topic,
-      dlq,
-      groupId,
-      sql: consumerSql,
-      batchSize: 200,
-      tracker,
-    });
-    defer(() => member.stop());
-    return member;
+  const { members, tracker } = startBothConsumers(t, defer, {
+    topic,
+    dlq,
+    groupId,
+    sql: consumerSql,
+    batchSize: 200,
   });
 
   const readyz = async () => {

@@ -1,16 +1,14 @@
-// Helpers of the fault tests: a steady trickle of requests that records what each one got, and
-// the REST app wired as src/apps/rest/main.ts wires it, on any broker and database.
+// Helpers of the fault tests: a steady trickle of requests that records what each one got, both
+// consumers in one group, and reads of what landed.
+
+import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IdAllocator } from '../../src/adapters/db/album-sql.ts';
 import type { Sql } from '../../src/adapters/db/client.ts';
-import { createAlbumRepository } from '../../src/adapters/db/orm/album-repository.ts';
-import { createGroupProbe, type GroupProbe } from '../../src/adapters/kafka/group-probe.ts';
-import { createPublisher, type Publisher } from '../../src/adapters/kafka/publisher.ts';
-import { buildRestApp } from '../../src/apps/rest/app.ts';
-import { createReadiness } from '../../src/apps/rest/readiness.ts';
+import type { GroupProbe } from '../../src/adapters/kafka/group-probe.ts';
 import type { Album } from '../../src/domain/album.ts';
-import type { Logger } from '../../src/shared/logger.ts';
-import { uniqueName } from '../support/stack.ts';
+import { newTracker, type Running, startConsumer, type Tracker } from '../apps/consumer/support.ts';
+import type { Defer } from '../support/cleanup.ts';
+import type { RestStack } from '../support/rest-stack.ts';
 
 export interface Sent<T> {
   /** When the request was sent and answered (ms since epoch). */
@@ -55,48 +53,6 @@ export function steadyLoad<T>(
   };
 }
 
-export interface RestStack {
-  readonly app: Awaited<ReturnType<typeof buildRestApp>>;
-  readonly probe: GroupProbe;
-  close(): Promise<void>;
-}
-
-/** The REST app as src/apps/rest/main.ts builds it, with real readiness, on the given servers. */
-export async function restStack(o: {
-  readonly sql: Sql;
-  readonly brokers: readonly string[];
-  readonly topic: string;
-  readonly groupId: string;
-  readonly log: Logger;
-  readonly produceTimeoutMs?: number;
-}): Promise<RestStack> {
-  const publisher: Publisher = createPublisher({
-    brokers: o.brokers,
-    clientId: uniqueName('fault-rest'),
-    timeoutMs: o.produceTimeoutMs ?? 3000,
-  });
-  const probe = createGroupProbe(o.brokers, uniqueName('fault-probe'));
-  const ids = new IdAllocator(o.sql);
-  const app = await buildRestApp({
-    log: o.log,
-    intake: {
-      allocateIds: (count) => ids.take(count),
-      publish: (messages) => publisher.publish(o.topic, messages),
-    },
-    albums: createAlbumRepository(o.sql),
-    readiness: createReadiness(o.sql, probe, o.groupId, 0),
-  });
-  return {
-    app,
-    probe,
-    async close() {
-      await app.close();
-      await publisher.close();
-      await probe.close();
-    },
-  };
-}
-
 /** POSTs albums as one batch; the albums the API accepted (with their ids), or none. */
 export async function postAlbums(
   app: RestStack['app'],
@@ -128,4 +84,22 @@ export async function storedAlbums(sql: Sql, ids: readonly number[]): Promise<Ma
 export async function lagOf(probe: GroupProbe, groupId: string, topic: string): Promise<number> {
   const progress = await probe.progress(groupId, topic);
   return progress.reduce((sum, p) => sum + Number(p.end - (p.committed ?? p.start)), 0);
+}
+
+/**
+ * Both consumers in one group, each stopped at cleanup before the servers deferred earlier
+ * (startConsumer's own hook would come after them).
+ */
+export function startBothConsumers(
+  t: TestContext,
+  defer: Defer,
+  o: Omit<Parameters<typeof startConsumer>[1], 'client' | 'tracker'>,
+): { members: Running[]; tracker: Tracker } {
+  const tracker = newTracker();
+  const members = (['platformatic', 'confluent'] as const).map((client) => {
+    const member = startConsumer(t, { ...o, client, tracker });
+    defer(() => member.stop());
+    return member;
+  });
+  return { members, tracker };
 }

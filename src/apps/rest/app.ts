@@ -12,6 +12,7 @@ import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import {
   corsOptions,
+  docsCsp,
   type HttpSecurity,
   helmetOptions,
   rateLimitOptions,
@@ -109,7 +110,7 @@ export async function buildRestApp(deps: RestDeps) {
   }
 
   await app.register(fastifySwagger, swaggerOptions);
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformStaticCSP: docsCsp });
 
   await app.register(albumWriteRoutes, { intake: deps.intake });
   await app.register(albumReadRoutes, { albums: deps.albums });

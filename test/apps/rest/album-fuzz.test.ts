@@ -4,11 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { IdAllocator } from '../../../src/adapters/db/album-sql.ts';
-import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
-import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
-import { config, freshTopics, log, testSql, uniqueName } from '../../support/stack.ts';
+import { restStack } from '../../support/rest-stack.ts';
+import { config, freshTopics, log, testSql } from '../../support/stack.ts';
 import { recordCount } from '../consumer/support.ts';
 
 /** Runs per property; FUZZ_RUNS raises it for a longer hunt. */
@@ -133,24 +130,9 @@ const urlOf = (e: Endpoint) => (e.batch ? '/api/v1/albums' : '/api/v1/album');
 test('fuzzed write bodies: never a 5xx, and 202 exactly when the body keeps the rules', async (t) => {
   const { topic } = await freshTopics('fuzz', 1);
   const sql = testSql(2);
-  const publisher = createPublisher({
-    brokers: config.KAFKA_BROKERS,
-    clientId: uniqueName('fuzz-rest'),
-    timeoutMs: 10_000,
-  });
-  const ids = new IdAllocator(sql);
-  const app = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: (count) => ids.take(count),
-      publish: (messages) => publisher.publish(topic, messages),
-    },
-    albums: createAlbumRepository(sql),
-    readiness: async () => ({ ready: true, checks: {} }),
-  });
+  const { app, close } = await restStack({ sql, brokers: config.KAFKA_BROKERS, topic, log });
   t.after(async () => {
-    await app.close();
-    await publisher.close();
+    await close();
     await sql.end({ timeout: 5 });
   });
 
