@@ -89,10 +89,14 @@ function ensureDependencies() {
   step('installing the pinned Node 24 runtime', 'npm', ['rebuild', 'node', '--loglevel=error']);
   if (!existsSync(node24)) fail('the Node 24 runtime did not install (node_modules/.bin/node)');
   if (!nativeClientLoads()) {
-    requireTools(
-      ['make', 'g++', 'python3', 'pkg-config'],
-      'Debian: apt-get install build-essential python3 pkg-config libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev',
-    );
+    const hint =
+      'Debian: apt-get install build-essential python3 pkg-config libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev';
+    requireTools(['make', 'g++', 'python3', 'pkg-config'], hint);
+    // librdkafka's configure leaves out what it cannot find, silently: without zstd headers the
+    // client would build, then stall on the first zstd-compressed record another producer sent.
+    const libraries = ['libssl', 'zlib', 'libzstd', 'liblz4', 'libsasl2', 'libcurl'];
+    const absent = libraries.filter((l) => spawnSync('pkg-config', ['--exists', l]).status !== 0);
+    if (absent.length > 0) fail(`missing development files of ${absent.join(', ')} (${hint})`);
     const nodeDir = join(
       modules,
       'node',
