@@ -80,17 +80,9 @@ export function textProblem(text: string): string | null {
   return null;
 }
 
-/**
- * Whether a price has at most two decimals: it must be the double nearest to some amount in
- * cents. Exact, unlike a tolerance on price / 0.01 (which lets 56.9900000000001 through).
- */
-export function isWholeCents(price: number): boolean {
-  return Number.isFinite(price) && Math.round(price * 100) / 100 === price;
-}
-
 /** One broken rule of a submitted album, by field name. */
 export interface FieldRule {
-  readonly field: 'title' | 'artist' | 'price';
+  readonly field: 'title' | 'artist';
   readonly detail: string;
 }
 
@@ -98,14 +90,12 @@ export interface FieldRule {
  * The rules of a submitted album that a JSON schema cannot state; its shape, types and ranges
  * are the schema's to check first.
  */
-export function albumRuleProblems(album: Pick<Album, 'title' | 'artist' | 'price'>): FieldRule[] {
+export function albumRuleProblems(album: Pick<Album, 'title' | 'artist'>): FieldRule[] {
   const problems: FieldRule[] = [];
   for (const field of ['title', 'artist'] as const) {
     const detail = textProblem(album[field]);
     if (detail !== null) problems.push({ field, detail });
   }
-  if (!isWholeCents(album.price))
-    problems.push({ field: 'price', detail: 'must have at most two decimals' });
   return problems;
 }
 

@@ -35,9 +35,13 @@ const TICK_MS = 100;
 const MAX_IN_FLIGHT = 64;
 /** The first seconds are warm-up (JIT, pools, client buffers filling) and not judged for memory. */
 const WARM_UP_MS = 20_000;
-/** Growth allowed between the first and last third of a run, per process (see the report). */
+/**
+ * Growth allowed between the first and last third of a run, per process (see
+ * docs/reliability.md). The REST heap is sampled between collections, so it swings by about
+ * ±35 MiB from one sample to the next at these rates: its bound is as wide as the RSS one.
+ */
 const MAX_RSS_GROWTH = 96 * 1024 * 1024;
-const MAX_HEAP_GROWTH = 32 * 1024 * 1024;
+const MAX_HEAP_GROWTH = 96 * 1024 * 1024;
 
 interface Sample {
   readonly at: number;
