@@ -2,7 +2,6 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
-const Positive = Type.Integer({ minimum: 1 });
 
 /** Every setting of every process, read from the environment; the defaults suit a laptop. */
 const ConfigSchema = Type.Object({
@@ -37,7 +36,7 @@ const ConfigSchema = Type.Object({
   ),
   MUSIC_DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   PRODUCE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120000, default: 10000 }),
-  // Far above what a person's browsing needs (the UI reloads a page at most ~7 times a second
+  // Far above what a person's browsing needs (the UI reloads a page at most once a second
   // while albums are being stored); 0 turns the limit off, as for the benchmark.
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 1000 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 60000 }),
@@ -46,7 +45,6 @@ const ConfigSchema = Type.Object({
     pattern: '^(https?://[^,\\s/]+(,https?://[^,\\s/]+)*)?$',
     default: '',
   }),
-  ID_BLOCK_SIZE: Positive,
 });
 
 type Env = Static<typeof ConfigSchema>;
@@ -60,7 +58,7 @@ export interface Config extends Omit<Env, 'KAFKA_BROKERS' | 'CORS_ORIGINS'> {
   readonly CORS_ORIGINS: readonly string[];
 }
 
-const DEFAULTS = { REST_PORT: 3000, GRPC_PORT: 50051, ID_BLOCK_SIZE: 100 } as const;
+const DEFAULTS = { REST_PORT: 3000, GRPC_PORT: 50051 } as const;
 
 /** A setting that cannot be used; its message is the one line to print before exiting. */
 export class ConfigError extends Error {
