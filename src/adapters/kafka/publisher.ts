@@ -80,10 +80,10 @@ export function createPublisher(o: PublisherOptions): Publisher {
         taken.push(next);
         count += next.messages.length;
       }
-      const messages = toRecords(taken);
       let failure: AppError | null = null;
       try {
-        await withDeadline(producer.send({ messages }), o.timeoutMs);
+        // Inside the try: whatever fails, these callers hear of it and the queue goes on.
+        await withDeadline(producer.send({ messages: toRecords(taken) }), o.timeoutMs);
       } catch (err) {
         failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
           cause: err,
