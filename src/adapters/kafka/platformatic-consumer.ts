@@ -233,6 +233,12 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
 
   function fail(e: Error): void {
     if (settled) return;
+    // close() cut short a rejoin (another member left, the group is rebalancing): that error is
+    // part of closing, not a failure of the consumer.
+    if (closing !== null) {
+      log.debug({ err: e }, 'kafka consumer error while closing');
+      return;
+    }
     log.error({ err: e }, 'kafka consumer stopped');
     stopping = true;
     clearTimer();
