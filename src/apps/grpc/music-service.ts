@@ -8,9 +8,13 @@ import {
 } from '../../adapters/db/album-sql.ts';
 import type { Sql } from '../../adapters/db/client.ts';
 import {
+  type GetAlbumRequest,
+  type GetAlbumsRequest,
   GetAlbumsResponseSchema,
+  type ListAlbumsRequest,
   ListAlbumsResponseSchema,
   type MusicService,
+  type StreamAlbumsRequest,
   StreamAlbumsResponseSchema,
 } from '../../gen/service/music_pb.js';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
@@ -18,6 +22,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { toMessage } from './album-message.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import { toConnectError } from './status.ts';
+import type { CallContext } from './unary-fast-path.ts';
 
 /** ListAlbums page sizes: the default and the most a request may ask for. */
 export const PageSize = { default: 50, max: 500 } as const;
@@ -44,8 +49,12 @@ function artistOf(artist: string): string {
   return artist;
 }
 
-/** service.MusicService on raw SQL; every query is cancelled when its call's deadline passes. */
-export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicService> {
+/**
+ * service.MusicService on raw SQL; every query is cancelled when its call's deadline passes.
+ * Handlers take only what they use of a call (its signal), so that both Connect and the unary
+ * fast path can call them.
+ */
+export function musicService(sql: Sql, log: Logger) {
   /**
    * Our gRPC status of anything a call threw. What a client would only see as INTERNAL is
    * logged, unless the call was already over for it (cancelled, or past its deadline).
@@ -78,13 +87,13 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
      * 200 four-byte characters each. Clients usually accept less: grpc-go and grpc-js take 4 MiB
      * by default, about 79,000 typical albums. Larger catalogues need ListAlbums or StreamAlbums.
      */
-    getAlbumList: (_request, context) =>
+    getAlbumList: (_request: GetAlbumsRequest, context: CallContext) =>
       atEdge(context.signal, async () => {
         const albums = await readAllAlbums(sql, context.signal);
         return create(GetAlbumsResponseSchema, { albums: albums.map(toMessage) });
       }),
 
-    getAlbum: (request, context) =>
+    getAlbum: (request: GetAlbumRequest, context: CallContext) =>
       atEdge(context.signal, async () => {
         if (request.id <= 0) {
           throw new AppError(ErrorCode.InvalidArgument, 'id must be a positive integer');
@@ -94,7 +103,7 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
         return toMessage(album);
       }),
 
-    listAlbums: (request, context) =>
+    listAlbums: (request: ListAlbumsRequest, context: CallContext) =>
       atEdge(context.signal, async () => {
         const pageSize = pageSizeOf(request.pageSize);
         const afterId = decodePageToken(request.pageToken);
@@ -112,7 +121,7 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
         });
       }),
 
-    async *streamAlbums(request, context) {
+    async *streamAlbums(request: StreamAlbumsRequest, context: CallContext) {
       if (streams >= maxStreams) {
         throw toConnectError(
           new AppError(ErrorCode.Unavailable, 'Too many StreamAlbums calls at once; retry later'),
@@ -135,5 +144,5 @@ export function musicService(sql: Sql, log: Logger): ServiceImpl<typeof MusicSer
         streams -= 1;
       }
     },
-  };
+  } satisfies ServiceImpl<typeof MusicService>;
 }

@@ -10,6 +10,7 @@ import { healthService } from './health-service.ts';
 import { musicService } from './music-service.ts';
 import { serverReflection } from './reflection.ts';
 import { reflectionV1, reflectionV1alpha } from './reflection-service.ts';
+import { fastRoute, withUnaryFastPath } from './unary-fast-path.ts';
 
 /** The largest request or response message, in bytes; a larger request is RESOURCE_EXHAUSTED. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -39,15 +40,16 @@ export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
     }
     return lastCheck.ok;
   };
-  const handler = connectNodeAdapter({
+  const music = musicService(sql, log);
+  const limits = { readMaxBytes: MAX_MESSAGE_BYTES, writeMaxBytes: MAX_MESSAGE_BYTES };
+  const connect = connectNodeAdapter({
     grpc: true,
     grpcWeb: false,
     connect: true,
-    readMaxBytes: MAX_MESSAGE_BYTES,
-    writeMaxBytes: MAX_MESSAGE_BYTES,
+    ...limits,
     compressMinBytes: COMPRESS_MIN_BYTES,
     routes(router) {
-      router.service(MusicService, musicService(sql, log));
+      router.service(MusicService, music);
       router.service(Health, healthService(databaseAnswers));
       // Reflection describes exactly what the router serves, itself included.
       const session = serverReflection(() => router.handlers.map((h) => h.service));
@@ -55,5 +57,14 @@ export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
       router.service(ReflectionV1alpha, reflectionV1alpha(session));
     },
   });
+  // The hot unary reads skip Connect's pipeline when called over plain gRPC (see the fast path).
+  const handler = withUnaryFastPath(
+    [
+      fastRoute(MusicService.method.listAlbums, music.listAlbums, limits),
+      fastRoute(MusicService.method.getAlbum, music.getAlbum, limits),
+    ],
+    { ...limits, compressMinBytes: COMPRESS_MIN_BYTES },
+    connect,
+  );
   return http2.createServer(handler);
 }

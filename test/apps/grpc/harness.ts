@@ -62,6 +62,10 @@ export interface RawResult {
   readonly status: number | undefined;
   readonly message: string;
   readonly ms: number;
+  /** The response body as sent (envelopes included). */
+  readonly body: Buffer;
+  /** Response headers and trailers, merged. */
+  readonly metadata: http2.IncomingHttpHeaders;
 }
 
 /** A gRPC length-prefixed message: flag byte 0 (uncompressed), 4-byte big-endian length. */
@@ -89,25 +93,26 @@ export async function rawCall(
       te: 'trailers',
       ...headers,
     });
-    const status = new Promise<{ status: number | undefined; message: string }>(
-      (resolve, reject) => {
-        let last: http2.IncomingHttpHeaders = {};
-        const read = (h: http2.IncomingHttpHeaders) => {
-          last = { ...last, ...h };
-        };
-        stream.on('response', read);
-        stream.on('trailers', read);
-        stream.on('error', reject);
-        stream.on('close', () => {
-          const code = last['grpc-status'];
-          resolve({
-            status: code === undefined ? undefined : Number(code),
-            message: decodeURIComponent(String(last['grpc-message'] ?? '')),
-          });
+    const status = new Promise<Omit<RawResult, 'ms'>>((resolve, reject) => {
+      let last: http2.IncomingHttpHeaders = {};
+      const chunks: Buffer[] = [];
+      const read = (h: http2.IncomingHttpHeaders) => {
+        last = { ...last, ...h };
+      };
+      stream.on('response', read);
+      stream.on('trailers', read);
+      stream.on('error', reject);
+      stream.on('close', () => {
+        const code = last['grpc-status'];
+        resolve({
+          status: code === undefined ? undefined : Number(code),
+          message: decodeURIComponent(String(last['grpc-message'] ?? '')),
+          body: Buffer.concat(chunks),
+          metadata: last,
         });
-        stream.resume(); // responses are not read, only their trailers
-      },
-    );
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    });
     stream.end(body);
     const result = await status;
     return { ...result, ms: performance.now() - started };
