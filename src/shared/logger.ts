@@ -46,9 +46,14 @@ function scrubbing(secrets: readonly string[], target: DestinationStream): Desti
   };
 }
 
-/** The one logger of every process: JSON lines on stdout, secrets redacted. */
+/**
+ * The one logger of every process: JSON lines on stdout, secrets redacted. Lines are written
+ * asynchronously: those logged while a write is under way leave together in the next, so that a
+ * busy process makes one write per burst rather than one per line; pino flushes what is left
+ * when the process exits.
+ */
 export function createLogger(name: string, level: string, o: LoggerOptions = {}): Logger {
-  const target = o.destination ?? pino.destination({ dest: 1, sync: true });
+  const target = o.destination ?? pino.destination({ dest: 1, sync: false, minLength: 0 });
   return pino(
     { name, level, redact: { paths: REDACTED_PATHS, censor: '***' } },
     scrubbing(o.secrets ?? [], target),

@@ -62,6 +62,9 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export async function buildRestApp(deps: RestDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
+    // One access line per request (below) rather than Fastify's two: each line is a write, and
+    // at a thousand POSTs a second the second line cost the API a twentieth of its CPU.
+    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     // A client's request id is kept when it is sane, so it can follow the album into Kafka.
     genReqId: (req) => {
@@ -96,6 +99,13 @@ export async function buildRestApp(deps: RestDeps) {
   );
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    request.log.debug({ req: request }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: request, res: reply, responseTime: reply.elapsedTime },
+      'request completed',
+    );
   });
   app.addHook('onResponse', httpMetrics(metrics));
 

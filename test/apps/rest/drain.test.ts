@@ -58,8 +58,9 @@ test('SIGTERM drains a request in flight: it is answered 202 and published, then
         REST_PORT: String(port),
         KAFKA_TOPIC: topic,
         KAFKA_DLQ_TOPIC: `${topic}.dlq`,
-        // Its request log tells when the server has the request in hand.
-        LOG_LEVEL: 'info',
+        // Its request log (incoming requests are logged at debug) tells when the server has the
+        // request in hand.
+        LOG_LEVEL: 'debug',
       },
       stdio: ['ignore', 'pipe', 'ignore'],
     },

@@ -14,7 +14,7 @@ type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
 function capturingLogger() {
   const lines: LogLine[] = [];
   const logger = pino(
-    { level: 'info' },
+    { level: 'debug' },
     { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
   );
   return { logger, lines };
@@ -90,6 +90,14 @@ test('every log line of a request carries its id, which also reaches the Kafka r
   for (const id of ids) {
     const msgs = lines.filter((l) => l.reqId === id).map((l) => l.msg);
     assert.ok(msgs.includes('incoming request') && msgs.includes('request completed'), id);
+  }
+  // At the default level (info) a request is one access line, with its status and duration.
+  for (const line of lines.filter((l) => l.msg === 'incoming request'))
+    assert.equal(line.level, 20);
+  for (const line of lines.filter((l) => l.msg === 'request completed')) {
+    assert.equal(line.level, 30);
+    const res = line.res as { statusCode?: number };
+    assert.ok(typeof res.statusCode === 'number' && typeof line.responseTime === 'number');
   }
   // The problem answers are logged under their request too.
   assert.ok(lines.some((l) => l.reqId === 'abc-124' && l.code === 'not_found'));
