@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -14,8 +13,8 @@ import {
   corsOptions,
   docsCsp,
   type HttpSecurity,
-  helmetOptions,
   rateLimitOptions,
+  securityHeaders,
 } from './http-security.ts';
 import { strictUtf8Json } from './json-body.ts';
 import { httpMetrics } from './metrics/http-metrics.ts';
@@ -110,7 +109,7 @@ export async function buildRestApp(deps: RestDeps) {
   app.addHook('onResponse', httpMetrics(metrics));
 
   // Before any route, so that each route gets the headers and the limit.
-  await app.register(fastifyHelmet, helmetOptions);
+  app.addHook('onRequest', securityHeaders());
   const security = deps.security;
   if (security && security.corsOrigins.length > 0) {
     await app.register(fastifyCors, corsOptions(security.corsOrigins));

@@ -1,6 +1,7 @@
 import type { FastifyCorsOptions } from '@fastify/cors';
-import type { FastifyHelmetOptions } from '@fastify/helmet';
 import type { RateLimitPluginOptions } from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 
 /** How the REST API defends itself at the HTTP layer; every part has a config variable. */
@@ -18,7 +19,7 @@ export interface HttpSecurity {
  * nothing is inline. No `upgrade-insecure-requests`: the service speaks plain HTTP itself, and
  * browsers would otherwise ask for its assets over HTTPS when reached by a host name.
  */
-export const helmetOptions: FastifyHelmetOptions = {
+export const helmetOptions: HelmetOptions = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: {
@@ -36,6 +37,21 @@ export const helmetOptions: FastifyHelmetOptions = {
     },
   },
 };
+
+/**
+ * The `onRequest` hook that sets helmet's headers on every answer. Helmet's middleware is built
+ * once here: @fastify/helmet builds it anew for each request, parsing the policy every time,
+ * which cost a single-album POST about a twelfth of the API's CPU.
+ */
+export function securityHeaders(): (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => void {
+  const apply = helmet(helmetOptions);
+  return (request, reply, done) =>
+    apply(request.raw, reply.raw, (err) => done(err instanceof Error ? err : undefined));
+}
 
 /**
  * The policy of the Swagger UI at /docs: the same, but its bundle applies a few inline styles,
