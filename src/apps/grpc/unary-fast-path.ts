@@ -98,8 +98,10 @@ async function serve(
   const { signal } = controller;
   let timer: NodeJS.Timeout | undefined;
   let answered = false;
+  let gone = false;
   // A client that goes away cancels the call, and with it the call's SQL.
   res.once('close', () => {
+    gone = true;
     if (!answered) controller.abort(new ConnectError('the client cancelled', Code.Canceled));
   });
   try {
@@ -117,7 +119,7 @@ async function serve(
       answer.length >= o.compressMinBytes && accepts(header(req, 'grpc-accept-encoding'), 'gzip');
     const message = compress ? await gzip(answer) : answer;
     answered = true;
-    if (res.closed) return;
+    if (gone) return;
     res.writeHead(200, {
       'content-type': 'application/grpc+proto',
       'grpc-accept-encoding': 'gzip,br',
@@ -127,7 +129,7 @@ async function serve(
     res.end(envelope(message, compress));
   } catch (err: unknown) {
     answered = true;
-    if (res.closed) return;
+    if (gone) return;
     // Headers, no message, and the status in the trailers: what Connect sends for a failed call.
     const trailer = setTrailerStatus(new Headers(), toConnectError(err));
     res.writeHead(200, { 'content-type': 'application/grpc+proto' });

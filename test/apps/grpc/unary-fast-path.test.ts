@@ -203,3 +203,49 @@ test('a large answer is gzipped for a client that accepts gzip, one too large re
     await close();
   }
 });
+
+test('a client that goes away cancels its call, and a deadline answers while the handler hangs', async () => {
+  const reasons: unknown[] = [];
+  const route = fastRoute(
+    MusicService.method.getAlbum,
+    (_request, { signal }) =>
+      new Promise((_resolve, reject) => {
+        // Like a query: it ends only when its call is cancelled.
+        signal.addEventListener('abort', () => {
+          reasons.push(signal.reason);
+          reject(signal.reason);
+        });
+      }),
+    limits,
+  );
+  const { baseUrl, close } = await serveFastPath(route, () => assert.fail('not for Connect'));
+  try {
+    const session = http2.connect(baseUrl);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/service.MusicService/GetAlbum',
+      'content-type': 'application/grpc+proto',
+    });
+    stream.on('error', () => {});
+    stream.end(envelope(encoded(GetAlbumRequestSchema, { id: 1 })));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (let i = 0; i < 50 && reasons.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    session.close();
+    assert.equal(ConnectError.from(reasons[0]).code, Code.Canceled);
+
+    const timedOut = await rawCall(
+      baseUrl,
+      '/service.MusicService/GetAlbum',
+      envelope(encoded(GetAlbumRequestSchema, { id: 1 })),
+      { 'grpc-timeout': '50m' },
+    );
+    assert.equal(timedOut.status, Code.DeadlineExceeded, timedOut.message);
+    assert.ok(timedOut.ms < 2000, `${timedOut.ms} ms`);
+    assert.equal(ConnectError.from(reasons[1]).code, Code.DeadlineExceeded, 'the handler told');
+  } finally {
+    await close();
+  }
+});
