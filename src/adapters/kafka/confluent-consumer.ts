@@ -6,6 +6,8 @@ import type {
 } from '@confluentinc/kafka-javascript';
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
+import { offsetsToCommit, warnCommitFailed } from './commit-offsets.ts';
+import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
 import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
 import { FETCH } from './types.ts';
 
@@ -25,16 +27,6 @@ const ERR_ASSIGN = RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS;
 const ERR_REVOKE = RdKafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS;
 /** How long an idle consume(n) waits for a first record; bounds how long close() waits. */
 const IDLE_POLL_MS = 200;
-
-function errorOf(e: unknown): Error {
-  if (e instanceof Error) return e;
-  if (typeof e === 'object' && e !== null && 'message' in e) {
-    const err = new Error(String((e as { message: unknown }).message));
-    Object.assign(err, e);
-    return err;
-  }
-  return new Error(String(e));
-}
 
 function toConsumed(m: Message): ConsumedMessage {
   const headers = new Map<string, string>();
@@ -88,13 +80,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   ) as RdConsumer;
   consumer.setDefaultIsTimeoutOnlyForFirstMessage?.(true);
 
-  let started = false;
-  let stopping = false;
   let joined = false;
-  let settled = false;
-  let resolveRun: () => void = () => {};
-  let rejectRun: (e: Error) => void = () => {};
-  let closing: Promise<void> | null = null;
   let loopDone: Promise<void> | null = null;
   let connecting: Promise<void> | null = null;
 
@@ -105,8 +91,15 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   let deadline = 0;
   let inFlight: Promise<void> | null = null;
 
+  const life = createConsumerLifecycle(log, {
+    drop: () => {
+      pending = [];
+    },
+    teardown,
+  });
+
   consumer.on('event.error', (e: LibrdKafkaError) => {
-    if (e.isFatal === true) fail(errorOf(e));
+    if (e.isFatal === true) life.fail(errorOf(e));
     else log.warn({ err: errorOf(e) }, 'librdkafka error');
   });
 
@@ -121,7 +114,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
         joined = true;
         log.info({ groupId: o.groupId, partitions: [...assigned] }, 'kafka consumer joined group');
       } catch (e: unknown) {
-        fail(errorOf(e));
+        life.fail(errorOf(e));
       }
       return;
     }
@@ -144,7 +137,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
         try {
           consumer.unassign();
         } catch (e: unknown) {
-          if (!stopping) log.warn({ err: errorOf(e) }, 'kafka unassign failed');
+          if (!life.stopping) log.warn({ err: errorOf(e) }, 'kafka unassign failed');
         }
         log.info({ groupId: o.groupId, lost }, 'kafka consumer partitions revoked');
       })();
@@ -171,24 +164,13 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   }
 
   function commit(batch: readonly ConsumedMessage[]): Promise<void> {
-    const next = new Map<number, number>();
-    for (const m of batch) {
-      const off = Number(m.offset) + 1;
-      if ((next.get(m.partition) ?? -1) < off) next.set(m.partition, off);
-    }
     const toppars: TopicPartitionOffset[] = [];
-    for (const [partition, offset] of next) {
-      if (assigned.has(partition)) toppars.push({ topic: o.topic, partition, offset });
-    }
+    for (const [partition, offset] of offsetsToCommit(batch, assigned))
+      toppars.push({ topic: o.topic, partition, offset: Number(offset) });
     if (toppars.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       consumer.commitCb(toppars, (err) => {
-        // Not fatal: the records are re-delivered (at least once) or a later batch commits further.
-        if (err)
-          log.warn(
-            { err: errorOf(err), offsets: toppars.map((t) => `${t.partition}@${t.offset}`) },
-            'kafka commit failed',
-          );
+        if (err) warnCommitFailed(log, errorOf(err), toppars);
         resolve();
       });
     });
@@ -203,7 +185,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   }
 
   async function loop(handle: BatchHandler): Promise<void> {
-    while (!stopping) {
+    while (!life.stopping) {
       if (revoking !== null) {
         await revoking;
         continue;
@@ -215,13 +197,13 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
         messages = await consumeN(o.batchSize - pending.length, wait);
       } catch (e: unknown) {
         const err = errorOf(e) as Error & { isFatal?: boolean };
-        if (stopping) break;
+        if (life.stopping) break;
         if (err.isFatal === true) throw err;
         log.warn({ err }, 'kafka consume failed');
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
-      if (stopping) break;
+      if (life.stopping) break;
       for (const m of messages) {
         if (revoking !== null || m.topic !== o.topic || !assigned.has(m.partition)) continue;
         if (pending.length === 0) deadline = Date.now() + o.batchWaitMs;
@@ -257,73 +239,44 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     });
   }
 
-  function fail(e: Error): void {
-    if (settled) return;
-    log.error({ err: e }, 'kafka consumer stopped');
-    stopping = true;
-    pending = [];
-    void (async () => {
-      if (connecting !== null) await connecting;
-      if (loopDone !== null) await loopDone.catch(() => undefined);
-      await disconnect();
-    })().finally(() => {
-      if (settled) return;
-      settled = true;
-      rejectRun(e);
-    });
+  /** Close and failure alike: the loop ends after the batch in hand finished and committed. */
+  async function teardown(): Promise<void> {
+    if (connecting !== null) await connecting;
+    if (loopDone !== null) await loopDone.catch(() => undefined);
+    await disconnect();
   }
 
   return {
     client: 'confluent',
 
     run(handle: BatchHandler): Promise<void> {
-      if (started) return Promise.reject(new Error('run() was already called'));
-      started = true;
-      return new Promise<void>((resolve, reject) => {
-        resolveRun = resolve;
-        rejectRun = reject;
+      return life.run(() => {
         connecting = new Promise<void>((connected) => {
           consumer.connect({}, (err: LibrdKafkaError | null) => {
             connected();
             if (err) {
-              fail(errorOf(err));
+              life.fail(errorOf(err));
               return;
             }
-            if (stopping) return; // close() was called meanwhile: it disconnects
+            if (life.stopping) return; // close() was called meanwhile: it disconnects
             try {
               consumer.subscribe([o.topic]);
             } catch (e: unknown) {
-              fail(errorOf(e));
+              life.fail(errorOf(e));
               return;
             }
             const done = loop(handle);
             loopDone = done;
-            done.catch((e: unknown) => fail(errorOf(e)));
+            done.catch((e: unknown) => life.fail(errorOf(e)));
           });
         });
       });
     },
 
-    close(): Promise<void> {
-      if (closing !== null) return closing;
-      if (settled) return Promise.resolve();
-      stopping = true;
-      closing = (async () => {
-        if (connecting !== null) await connecting;
-        // The batch in hand finishes and commits; records gathered but not handed out are dropped.
-        if (loopDone !== null) await loopDone.catch(() => undefined);
-        pending = [];
-        await disconnect();
-      })().then(() => {
-        if (settled) return;
-        settled = true;
-        resolveRun();
-      });
-      return closing;
-    },
+    close: life.close,
 
     isJoined(): boolean {
-      return joined && !stopping;
+      return joined && !life.stopping;
     },
   };
 }

@@ -6,6 +6,8 @@ import {
   type MessagesStream,
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { offsetsToCommit, warnCommitFailed } from './commit-offsets.ts';
+import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
 import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
 import { FETCH } from './types.ts';
 
@@ -23,10 +25,6 @@ const GROUP_PROTOCOLS = [{ name: 'roundrobin', version: 0 }];
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
-function errorOf(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
-
 function toConsumed(m: RawMessage): ConsumedMessage {
   const headers = new Map<string, string>();
   for (const [k, v] of m.headers) headers.set(k.toString(), v === undefined ? '' : v.toString());
@@ -42,16 +40,6 @@ function toConsumed(m: RawMessage): ConsumedMessage {
     value,
     headers,
   };
-}
-
-/** Highest offset + 1 per partition of a batch. */
-function nextOffsets(batch: readonly ConsumedMessage[]): Map<number, bigint> {
-  const next = new Map<number, bigint>();
-  for (const m of batch) {
-    const prev = next.get(m.partition);
-    if (prev === undefined || m.offset + 1n > prev) next.set(m.partition, m.offset + 1n);
-  }
-  return next;
 }
 
 /**
@@ -84,13 +72,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   });
 
   let stream: RawStream | null = null;
-  let started = false;
-  let stopping = false;
   let joined = false;
-  let settled = false;
-  let resolveRun: () => void = () => {};
-  let rejectRun: (e: Error) => void = () => {};
-  let closing: Promise<void> | null = null;
   let consumeStarted: Promise<unknown> | null = null;
 
   /** Partitions of o.topic held since the last join. */
@@ -103,6 +85,14 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   let handler: BatchHandler | null = null;
   /** Offsets of the commit in flight; pruned in place when partitions are lost. */
   let committing: CommitOptionsPartition[] | null = null;
+
+  const life = createConsumerLifecycle(log, {
+    drop: () => {
+      clearTimer();
+      pending = [];
+    },
+    teardown,
+  });
 
   const onJoin = (p: ConsumerGroupJoinPayload): void => {
     const next = new Set<number>();
@@ -149,7 +139,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
 
   /** Keeps the stream flowing while the next batch has room (it is paused when that one is full). */
   function flow(): void {
-    if (!stopping && stream !== null && pending.length < o.batchSize && stream.isPaused())
+    if (!life.stopping && stream !== null && pending.length < o.batchSize && stream.isPaused())
       stream.resume();
   }
 
@@ -167,7 +157,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   }
 
   function onData(m: RawMessage): void {
-    if (stopping || m.topic !== o.topic || !assigned.has(m.partition)) return;
+    if (life.stopping || m.topic !== o.topic || !assigned.has(m.partition)) return;
     const expected = positions.get(m.partition);
     if (expected !== undefined && m.offset < expected) return;
     positions.set(m.partition, m.offset + 1n);
@@ -181,7 +171,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
 
   /** Starts the next batch if none is in flight and the pending one is full or timed out. */
   function dispatch(timedOut: boolean): void {
-    if (stopping || inFlight !== null || pending.length === 0) return;
+    if (life.stopping || inFlight !== null || pending.length === 0) return;
     if (!timedOut && timer !== null && pending.length < o.batchSize) return;
     const batch = pending.length > o.batchSize ? pending.slice(0, o.batchSize) : pending;
     pending = pending.length > o.batchSize ? pending.slice(o.batchSize) : [];
@@ -211,43 +201,27 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
 
   async function commit(batch: readonly ConsumedMessage[]): Promise<void> {
     const offsets: CommitOptionsPartition[] = [];
-    for (const [partition, offset] of nextOffsets(batch)) {
-      // A partition lost in a rebalance is not ours to commit: its new owner re-reads it.
-      if (assigned.has(partition))
-        offsets.push({ topic: o.topic, partition, offset, leaderEpoch: -1 });
-    }
+    for (const [partition, offset] of offsetsToCommit(batch, assigned))
+      offsets.push({ topic: o.topic, partition, offset, leaderEpoch: -1 });
     if (offsets.length === 0) return;
     committing = offsets;
     try {
       await consumer.commit({ offsets });
     } catch (e: unknown) {
-      // Not fatal: the records are re-delivered (at least once) or a later batch commits further.
-      log.warn(
-        { err: errorOf(e), offsets: offsets.map((x) => `${x.partition}@${x.offset}`) },
-        'kafka commit failed',
-      );
+      warnCommitFailed(log, errorOf(e), offsets);
     } finally {
       committing = null;
     }
   }
 
   function fail(e: Error): void {
-    if (settled) return;
     // close() cut short a rejoin (another member left, the group is rebalancing): that error is
     // part of closing, not a failure of the consumer.
-    if (closing !== null) {
+    if (life.closing) {
       log.debug({ err: e }, 'kafka consumer error while closing');
       return;
     }
-    log.error({ err: e }, 'kafka consumer stopped');
-    stopping = true;
-    clearTimer();
-    pending = [];
-    void teardown(false).finally(() => {
-      if (settled) return;
-      settled = true;
-      rejectRun(e);
-    });
+    life.fail(e);
   }
 
   async function teardown(graceful: boolean): Promise<void> {
@@ -271,12 +245,8 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     client: 'platformatic',
 
     run(handle: BatchHandler): Promise<void> {
-      if (started) return Promise.reject(new Error('run() was already called'));
-      started = true;
-      handler = handle;
-      return new Promise<void>((resolve, reject) => {
-        resolveRun = resolve;
-        rejectRun = reject;
+      return life.run(() => {
+        handler = handle;
         const starting = consumer.consume({
           topics: [o.topic],
           mode: 'committed',
@@ -292,7 +262,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
             stream = s;
             s.on('data', onData);
             s.on('error', (e: Error) => fail(e));
-            if (stopping) s.pause();
+            if (life.stopping) s.pause();
           },
           (e: unknown) => {
             consumeStarted = null;
@@ -302,23 +272,10 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
       });
     },
 
-    close(): Promise<void> {
-      if (closing !== null) return closing;
-      if (settled) return Promise.resolve();
-      stopping = true;
-      clearTimer();
-      // Records gathered but not handed out are not committed: they come again after a restart.
-      pending = [];
-      closing = teardown(true).then(() => {
-        if (settled) return;
-        settled = true;
-        resolveRun();
-      });
-      return closing;
-    },
+    close: life.close,
 
     isJoined(): boolean {
-      return joined && !stopping && consumer.isActive();
+      return joined && !life.stopping && consumer.isActive();
     },
   };
 }

@@ -1,10 +1,9 @@
 // The REST write path end to end: app.inject → real publisher → real topic → in-process consumer
 // → real PostgreSQL. Each test has its own topic and consumer group.
 import assert from 'node:assert/strict';
-import { after, type TestContext, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
-import { Admin } from '@platformatic/kafka';
 import { IdAllocator, isDataError, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
@@ -23,31 +22,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/stack.ts';
-
-const admin = new Admin({
-  clientId: uniqueName('writes-admin'),
-  bootstrapBrokers: [...config.KAFKA_BROKERS],
-});
-after(() => admin.close());
-
-/** How many records a topic holds: the sum of its partitions' end offsets. */
-async function recordCount(topic: string): Promise<number> {
-  const { topics } = await admin.metadata({ topics: [topic] });
-  const partitions = topics.get(topic)?.partitions.length ?? 0;
-  assert.ok(partitions > 0, `topic ${topic} has partitions`);
-  const listed = await admin.listOffsets({
-    topics: [
-      {
-        name: topic,
-        partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({
-          partitionIndex,
-          timestamp: -1n, // latest
-        })),
-      },
-    ],
-  });
-  return listed.flatMap((t) => t.partitions).reduce((sum, p) => sum + Number(p.offset), 0);
-}
+import { recordCount } from '../consumer/support.ts';
 
 interface Row {
   id: number;
