@@ -26,7 +26,8 @@ export interface LifecycleSteps {
 /**
  * The run/close contract of a BatchConsumer (see types.ts), the same on both clients: run() once;
  * it resolves after close() or rejects with the error that stopped the consumer, whichever
- * settles first. close() is idempotent and a no-op after a failure.
+ * settles first. close() is idempotent and a no-op after a failure; a failure during close() is
+ * logged and left to close().
  */
 export interface ConsumerLifecycle {
   /** Set by close() or a failure: take no more records and start no more batches. */
@@ -45,6 +46,7 @@ export function createConsumerLifecycle(log: Logger, steps: LifecycleSteps): Con
   let stopping = false;
   let settled = false;
   let closing: Promise<void> | null = null;
+  let failing: Promise<void> | null = null;
   let resolveRun: () => void = () => {};
   let rejectRun: (e: Error) => void = () => {};
 
@@ -74,6 +76,8 @@ export function createConsumerLifecycle(log: Logger, steps: LifecycleSteps): Con
 
     close(): Promise<void> {
       if (closing !== null) return closing;
+      // After a failure the client is already being torn down: once is enough.
+      if (failing !== null) return failing;
       if (settled) return Promise.resolve();
       stop();
       closing = steps.teardown(true).then(() => {
@@ -86,13 +90,22 @@ export function createConsumerLifecycle(log: Logger, steps: LifecycleSteps): Con
 
     fail(e: Error): void {
       if (settled) return;
+      // An error once close() began (say it cut short a rejoin while the group rebalanced) is
+      // part of closing, not a failure of the consumer: close() settles run().
+      if (closing !== null || failing !== null) {
+        log.debug({ err: e }, 'kafka consumer error while stopping');
+        return;
+      }
       log.error({ err: e }, 'kafka consumer stopped');
       stop();
-      void steps.teardown(false).finally(() => {
-        if (settled) return;
-        settled = true;
-        rejectRun(e);
-      });
+      failing = steps
+        .teardown(false)
+        .catch((err: unknown) => log.warn({ err }, 'kafka consumer teardown failed'))
+        .finally(() => {
+          if (settled) return;
+          settled = true;
+          rejectRun(e);
+        });
     },
   };
 }

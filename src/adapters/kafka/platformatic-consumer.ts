@@ -135,7 +135,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     log.warn({ err: p.error }, 'kafka consumer heartbeat failed');
   });
   // Emitted when rejoining the group failed for good; without a listener it would throw.
-  consumer.on('error', (e: Error) => fail(e));
+  consumer.on('error', (e: Error) => life.fail(e));
 
   /** Keeps the stream flowing while the next batch has room (it is paused when that one is full). */
   function flow(): void {
@@ -193,7 +193,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     try {
       await handle(batch);
     } catch (e: unknown) {
-      fail(errorOf(e));
+      life.fail(errorOf(e));
       return;
     }
     await commit(batch);
@@ -212,16 +212,6 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     } finally {
       committing = null;
     }
-  }
-
-  function fail(e: Error): void {
-    // close() cut short a rejoin (another member left, the group is rebalancing): that error is
-    // part of closing, not a failure of the consumer.
-    if (life.closing) {
-      log.debug({ err: e }, 'kafka consumer error while closing');
-      return;
-    }
-    life.fail(e);
   }
 
   async function teardown(graceful: boolean): Promise<void> {
@@ -261,12 +251,12 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
             consumeStarted = null;
             stream = s;
             s.on('data', onData);
-            s.on('error', (e: Error) => fail(e));
+            s.on('error', (e: Error) => life.fail(e));
             if (life.stopping) s.pause();
           },
           (e: unknown) => {
             consumeStarted = null;
-            fail(errorOf(e));
+            life.fail(errorOf(e));
           },
         );
       });
