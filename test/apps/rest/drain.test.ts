@@ -62,17 +62,24 @@ test('SIGTERM drains a request in flight: it is answered 202 and published, then
         // request in hand.
         LOG_LEVEL: 'debug',
       },
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let log = '';
   child.stdout?.on('data', (d: Buffer) => {
     log += d.toString();
   });
+  child.stderr?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  await waitFor('the REST API to answer', async () => ((await connects(port)) ? true : undefined));
+  await waitFor('the REST API to answer', async () => {
+    // A process that died will never answer: say why at once instead of waiting out the time.
+    if (child.exitCode !== null) assert.fail(`the REST API exited ${child.exitCode}:\n${log}`);
+    return (await connects(port)) ? true : undefined;
+  }).catch((err: unknown) => assert.fail(`${String(err)}\n${log.slice(-4000)}`));
 
   const title = `Drained ${uniqueName('album')}`;
   const post = slowPost(port, JSON.stringify({ title, artist: 'Drain', price: 7.5 }));
