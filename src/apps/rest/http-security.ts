@@ -19,7 +19,7 @@ export interface HttpSecurity {
  * nothing is inline. No `upgrade-insecure-requests`: the service speaks plain HTTP itself, and
  * browsers would otherwise ask for its assets over HTTPS when reached by a host name.
  */
-export const helmetOptions: HelmetOptions = {
+const helmetOptions: HelmetOptions = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: {
