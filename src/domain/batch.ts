@@ -30,7 +30,7 @@ export interface BatchPlan<E extends IncomingEvent> {
 }
 
 /** True when change `a` happened after change `b` (event time, then log position). */
-export function isNewer(a: AlbumChange, b: AlbumChange): boolean {
+function isNewer(a: AlbumChange, b: AlbumChange): boolean {
   if (a.eventTimeMs !== b.eventTimeMs) return a.eventTimeMs > b.eventTimeMs;
   if (a.partition !== b.partition) return a.partition > b.partition;
   return a.offset > b.offset;

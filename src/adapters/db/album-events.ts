@@ -1,7 +1,7 @@
 import type { Sql } from './client.ts';
 
 /** The PostgreSQL channel on which consumers announce the ids of albums they stored. */
-export const STORED_CHANNEL = 'music_albums_stored';
+const STORED_CHANNEL = 'music_albums_stored';
 
 // PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; ids are ASCII, so chars = bytes.
 const MAX_PAYLOAD = 7900;

@@ -21,7 +21,7 @@ export const countParser =
     integer(value, 1, max, 'an integer');
 
 /** A price with at most two decimals, within the album limits. */
-export function parsePrice(value: string): number {
+function parsePrice(value: string): number {
   const n = Number(value);
   if (!/^\d+(\.\d{1,2})?$/.test(value) || n > AlbumLimits.maxPrice) {
     throw new InvalidArgumentError(
@@ -32,7 +32,7 @@ export function parsePrice(value: string): number {
 }
 
 /** The most albums one command sends; more than this belongs in a benchmark. */
-export const MAX_COUNT = 10_000_000;
+const MAX_COUNT = 10_000_000;
 
 /** The options that describe the albums a command sends or stores. */
 export const albumOptions = {

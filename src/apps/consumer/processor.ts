@@ -22,11 +22,7 @@ export interface ProcessorOptions {
 }
 
 /** Headers that say why a record was dead-lettered and where it came from. */
-export function deadLetterOf(
-  message: ConsumedMessage,
-  reason: string,
-  client: string,
-): OutgoingMessage {
+function deadLetterOf(message: ConsumedMessage, reason: string, client: string): OutgoingMessage {
   return {
     key: message.key === null ? null : message.key.toString('utf8'),
     value: message.value ?? new Uint8Array(),

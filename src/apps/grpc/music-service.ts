@@ -25,7 +25,7 @@ import { toConnectError } from './status.ts';
 import type { CallContext } from './unary-fast-path.ts';
 
 /** ListAlbums page sizes: the default and the most a request may ask for. */
-export const PageSize = { default: 50, max: 500 } as const;
+const PageSize = { default: 50, max: 500 } as const;
 
 /** Albums per StreamAlbums message: about 50 KB to 1.6 MB encoded, depending on the text. */
 export const STREAM_CHUNK_ROWS = 1000;

@@ -3,7 +3,7 @@ import { problemOf } from './problem.ts';
 import { ProblemSchema } from './schemas.ts';
 
 /** The media type of every error answer (RFC 9457). */
-export const PROBLEM_JSON = 'application/problem+json';
+const PROBLEM_JSON = 'application/problem+json';
 
 /**
  * A route's error answer for the response schema: problem+json, with an example made by the

@@ -55,7 +55,7 @@ function fieldProblems(issues: readonly AjvIssue[]): FieldProblem[] {
 }
 
 /** Turns anything a route threw, including Fastify's own errors, into the one error type. */
-export function toAppError(err: unknown): AppError {
+function toAppError(err: unknown): AppError {
   const fastifyError = err as Partial<FastifyError> & { validation?: AjvIssue[] };
   if (fastifyError.validation) {
     const fields = fieldProblems(fastifyError.validation);
