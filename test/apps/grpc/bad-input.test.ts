@@ -2,7 +2,7 @@
 // refused with a status, and the server answers normally afterwards. (Bad ids, page sizes and
 // tokens are in read-api.test.ts; message sizes and deadlines in limits.test.ts.)
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
@@ -11,22 +11,13 @@ import {
   MusicService,
 } from '../../../src/gen/service/music_pb.js';
 import { testSql } from '../../support/stack.ts';
-import { envelope, rawCall, startServer, type TestServer } from './harness.ts';
+import { envelope, rawCall, serverForFile } from './harness.ts';
 
 /** gRPC status codes on the wire. */
 const Status = { OK: 0 } as const;
 
 const sql = testSql(2);
-let server: TestServer;
-
-before(async () => {
-  server = await startServer(sql);
-});
-
-after(async () => {
-  await server?.close();
-  await sql.end({ timeout: 5 });
-});
+const server = serverForFile(sql);
 
 async function codeOf(call: Promise<unknown>): Promise<Code> {
   try {
@@ -38,7 +29,7 @@ async function codeOf(call: Promise<unknown>): Promise<Code> {
 }
 
 test('an artist filter with a NUL character is INVALID_ARGUMENT for ListAlbums and StreamAlbums', async () => {
-  const music = server.client(MusicService);
+  const music = server().client(MusicService);
   assert.equal(await codeOf(music.listAlbums({ artist: 'a\u0000b' })), Code.InvalidArgument);
   const stream = async () => {
     for await (const _ of music.streamAlbums({ artist: '\u0000' })) {
@@ -77,16 +68,16 @@ test('bytes that are not a request message are refused with a status, and the se
   ];
   for (const [name, body] of cases) {
     for (const method of ['GetAlbum', 'ListAlbums'] as const) {
-      const result = await rawCall(server.baseUrl, `/service.MusicService/${method}`, body);
+      const result = await rawCall(server().baseUrl, `/service.MusicService/${method}`, body);
       assert.ok(result.status !== undefined, `${method}, ${name}: a gRPC status`);
       assert.notEqual(result.status, Status.OK, `${method}, ${name}: ${result.message}`);
     }
   }
   const ok = await rawCall(
-    server.baseUrl,
+    server().baseUrl,
     '/service.MusicService/GetAlbum',
     envelope(toBinary(GetAlbumRequestSchema, create(GetAlbumRequestSchema, { id: 1 }))),
   );
   assert.equal(ok.status, Status.OK, ok.message);
-  assert.equal((await server.client(MusicService).getAlbum({ id: 1 })).title, 'Blue Train');
+  assert.equal((await server().client(MusicService).getAlbum({ id: 1 })).title, 'Blue Train');
 });

@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import type { DescService } from '@bufbuild/protobuf';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -54,6 +55,25 @@ export async function startServer(sql: Sql): Promise<TestServer> {
       for (const session of sessions) session.destroy();
       await closed;
     },
+  };
+}
+
+/**
+ * A server for every test of the file: started before them, closed after them together with
+ * `sql`. The function returns it once started.
+ */
+export function serverForFile(sql: Sql): () => TestServer {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startServer(sql);
+  });
+  after(async () => {
+    await server?.close();
+    await sql.end({ timeout: 5 });
+  });
+  return () => {
+    if (server === undefined) throw new Error('the gRPC test server is not started');
+    return server;
   };
 }
 

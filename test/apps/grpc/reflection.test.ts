@@ -1,31 +1,22 @@
 // Server reflection, as grpcurl and Postman use it: list the services, then fetch the file that
 // defines one and every file it depends on, and read the methods out of the descriptors.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import * as v1 from '../../../src/gen/grpc/reflection/v1/reflection_pb.js';
 import * as v1alpha from '../../../src/gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { testSql } from '../../support/stack.ts';
-import { startServer, type TestServer } from './harness.ts';
+import { serverForFile } from './harness.ts';
 
 const sql = testSql();
-let server: TestServer;
-
-before(async () => {
-  server = await startServer(sql);
-});
-
-after(async () => {
-  await server?.close();
-  await sql.end({ timeout: 5 });
-});
+const server = serverForFile(sql);
 
 type Request = v1.ServerReflectionRequest['messageRequest'];
 
 /** Sends the requests on one v1 reflection stream and collects the answers in order. */
 async function ask(requests: readonly Request[]): Promise<v1.ServerReflectionResponse[]> {
-  const client = server.client(v1.ServerReflection);
+  const client = server().client(v1.ServerReflection);
   async function* send() {
     for (const messageRequest of requests) {
       yield create(v1.ServerReflectionRequestSchema, { host: 'localhost', messageRequest });
@@ -100,7 +91,7 @@ test('an unknown symbol is a NOT_FOUND error answer and the stream goes on', asy
 });
 
 test('the v1alpha name answers the same listing, for older tools', async () => {
-  const client = server.client(v1alpha.ServerReflection);
+  const client = server().client(v1alpha.ServerReflection);
   async function* send() {
     yield create(v1alpha.ServerReflectionRequestSchema, {
       messageRequest: { case: 'listServices', value: '' },
