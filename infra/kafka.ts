@@ -305,7 +305,10 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
     const idFile = join(kafkaDir, 'cluster.id');
     let clusterId = (await readFile(idFile, 'utf8').catch(() => '')).trim();
     if (clusterId === '') {
-      clusterId = randomBytes(16).toString('base64url'); // Kafka's Uuid text form: 22 chars base64url
+      // Kafka's Uuid text form (22 chars base64url); like Kafka's own random-uuid, never one that
+      // starts with '-', which the tool's argument parser would take for an option.
+      do clusterId = randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-'));
       await writeFile(idFile, clusterId);
     }
     o.report(`kafka: formatting storage (cluster ${clusterId})…`);
@@ -314,8 +317,7 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
       'kafka.tools.StorageTool',
       'format',
       '--standalone',
-      '-t',
-      clusterId,
+      `--cluster-id=${clusterId}`,
       '-c',
       propsFile,
     ]);
