@@ -6,11 +6,13 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
+import { clusterHome, prepareRelocatedHome, relocatedHome } from './postgres-location.ts';
 
 export interface LocalPostgresOptions {
   readonly dataDir: string;
@@ -73,11 +75,22 @@ function run(bin: string, args: readonly string[], user: string | null): void {
   execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Paths of the project's private cluster. */
+/**
+ * Paths of the project's private cluster. The cluster, its initdb password file and its log are
+ * in the data dir or, as root when the `postgres` user cannot reach the data dir, in a folder of
+ * this clone's under /var/lib/music-service (`relocated`). The admin password stays in the data
+ * dir: only we read it.
+ */
 export function clusterPaths(dataDir: string) {
+  return pathsIn(clusterHome(dataDir), dataDir);
+}
+
+function pathsIn(home: string, dataDir: string) {
   return {
-    cluster: join(dataDir, 'postgres'),
-    log: join(dataDir, 'logs', 'postgres.log'),
+    relocated: home !== resolve(dataDir),
+    cluster: join(home, 'postgres'),
+    initdbPassword: join(home, 'postgres-initdb.pw'),
+    log: join(home, 'logs', 'postgres.log'),
     adminPassword: join(dataDir, 'postgres-admin.password'),
   };
 }
@@ -89,8 +102,15 @@ export function clusterPaths(dataDir: string) {
 export async function startLocalPostgres(o: LocalPostgresOptions): Promise<string> {
   const bin = serverBinDir();
   const owner = asOwner();
+  mkdirSync(o.dataDir, { recursive: true });
   const paths = clusterPaths(o.dataDir);
-  mkdirSync(join(o.dataDir, 'logs'), { recursive: true });
+  if (paths.relocated) {
+    prepareRelocatedHome(dirname(paths.cluster));
+    o.report(
+      `postgres: the postgres user cannot enter ${resolve(o.dataDir)}; keeping the cluster in ${paths.cluster}`,
+    );
+  }
+  mkdirSync(dirname(paths.log), { recursive: true });
   const own = (path: string) => {
     if (owner.user !== null) chownSync(path, owner.uid, owner.gid);
   };
@@ -100,7 +120,7 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
     own(paths.cluster);
     const password = randomBytes(18).toString('base64url');
     writeFileSync(paths.adminPassword, password, { mode: 0o600 });
-    const pwfile = join(paths.cluster, '..', 'postgres-initdb.pw');
+    const pwfile = paths.initdbPassword;
     writeFileSync(pwfile, password, { mode: 0o600 });
     own(pwfile);
     try {
@@ -163,7 +183,8 @@ export function adminUrl(dataDir: string, port: number): string {
 }
 
 export function hasLocalCluster(dataDir: string): boolean {
-  return existsSync(clusterPaths(dataDir).adminPassword);
+  const { adminPassword, cluster } = clusterPaths(dataDir);
+  return existsSync(adminPassword) && existsSync(join(cluster, 'PG_VERSION'));
 }
 
 /** Stops the private cluster if it runs. */
@@ -174,6 +195,18 @@ export function stopLocalPostgres(dataDir: string): void {
     ['stop', '-D', clusterPaths(dataDir).cluster, '-m', 'fast', '-w'],
     asOwner().user,
   );
+}
+
+/**
+ * Removes the private cluster's files wherever they live (the data dir and, as root, the clone's
+ * folder under /var/lib/music-service); the rest of the data dir is left. Stop the cluster first.
+ */
+export function removeLocalPostgres(dataDir: string): void {
+  const moved = relocatedHome(dataDir);
+  if (existsSync(moved)) rmSync(moved, { recursive: true, force: true });
+  const local = pathsIn(resolve(dataDir), dataDir);
+  for (const path of [local.cluster, local.initdbPassword, local.log, local.adminPassword])
+    rmSync(path, { recursive: true, force: true });
 }
 
 /**

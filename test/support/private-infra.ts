@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { kafkaLibsDir, startLocalKafka, stopLocalKafka } from '../../infra/kafka.ts';
 import {
   ensureRoleAndDatabase,
+  removeLocalPostgres,
   startLocalPostgres,
   stopLocalPostgres,
 } from '../../infra/postgres.ts';
@@ -103,7 +104,7 @@ export interface PrivatePostgres extends PrivateServer {
 /**
  * A PostgreSQL cluster created by infra/postgres.ts (initdb, as the `postgres` user when run as
  * root) on a free port, with the application's role and database provisioned as `npm start`
- * does and the migrations applied. Stopped and removed at cleanup.
+ * does and the migrations applied. Stopped and removed at cleanup, wherever its files live.
  */
 export async function privatePostgres(defer: Defer, label: string): Promise<PrivatePostgres> {
   const port = await freePort();
@@ -115,6 +116,8 @@ export async function privatePostgres(defer: Defer, label: string): Promise<Priv
     } catch {
       // Not running (a test that failed while it was stopped).
     }
+    // As root, the cluster may live outside the data dir (infra/postgres-location.ts).
+    removeLocalPostgres(dataDir);
     await rm(dataDir, { recursive: true, force: true });
   });
   const adminUrl = await startLocalPostgres({ dataDir, port, report });
