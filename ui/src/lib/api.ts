@@ -5,6 +5,9 @@ export interface Album extends AlbumInput {
   id: number;
 }
 
+/** An album as `saveAlbum` sends it: without an id to create it, with its id to replace it. */
+export type AlbumToSave = AlbumInput & { id?: number };
+
 export interface Page {
   albums: Album[];
   /** The cursor of the next page, from the `Link: <…>; rel="next"` header. */
@@ -78,7 +81,7 @@ export async function getAlbum(id: number): Promise<Album | null> {
 }
 
 /** Creates (no id) or replaces an album; resolves once Kafka accepted it (202). */
-export async function saveAlbum(album: AlbumInput & { id?: number }): Promise<Album> {
+export async function saveAlbum(album: AlbumToSave): Promise<Album> {
   const res = await fetch('/api/v1/album', {
     method: album.id === undefined ? 'POST' : 'PUT',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
