@@ -52,8 +52,10 @@ test('REST answers 503 while Kafka is down and 202 again once it is back, withou
     assert503(await post(n));
     const took = Date.now() - asked;
     t.diagnostic(`POST ${n} while the broker is down: 503 in ${took} ms`);
-    // The publisher gives up at its deadline (3 s) at the latest, plus the request's own work.
-    assert.ok(took < 6000, `503 within the deadline (${took} ms)`);
+    // The publisher gives up at its deadline (3 s), plus the request's own work. The bound is
+    // wide for a busy machine (timers fire late, the test shares the cores): what it rules out
+    // is a request that waits for the broker, which stays down until after these two.
+    assert.ok(took < 15_000, `503 at the deadline, not when the broker is back (${took} ms)`);
   }
 
   at = Date.now();

@@ -49,6 +49,17 @@ test('every database connection killed twice while 3,000 albums stream in throug
     statuses.push(res.status);
     for (const a of res.accepted) accepted.set(a.id, a);
     if (i === 9 || i === 19) {
+      // The consumers open connections as they store: on a busy machine they may not have one
+      // open yet (or again, after the first kill) when the 10th or 20th POST is answered.
+      await waitFor(
+        'a connection of the consumers to kill',
+        async () => {
+          const [row] = await observer<{ n: number }[]>`
+            select count(*)::int as n from pg_stat_activity where application_name = ${consumerApp}`;
+          return (row?.n ?? 0) > 0 ? true : undefined;
+        },
+        60_000,
+      );
       const rows = await observer<{ app: string; n: number }[]>`
         select application_name as app, count(pg_terminate_backend(pid))::int as n
         from pg_stat_activity where application_name in (${consumerApp}, ${restApp})

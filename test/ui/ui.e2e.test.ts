@@ -101,7 +101,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     const text = await textOf(blueTrain.first());
     assert.match(text, /John Coltrane/);
     assert.match(text, /\$56\.99/);
-    await page.locator('.live-pill.live').waitFor({ timeout: 15_000 });
+    await page.locator('.live-pill.live').waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(shots, 'albums.png'), fullPage: true });
   });
 
@@ -134,7 +134,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     const created = row(page, title);
     await created.waitFor();
     assert.match(await textOf(created), /\$12\.50/);
-    await created.locator('.badge.stored').waitFor({ timeout: 30_000 });
+    await created.locator('.badge.stored').waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(shots, 'stored.png'), fullPage: true });
   });
 
@@ -157,7 +157,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     await waitFor('the new price', async () =>
       /\$15\.75/.test(await textOf(created)) ? true : undefined,
     );
-    await created.locator('.badge.stored').waitFor({ timeout: 30_000 });
+    await created.locator('.badge.stored').waitFor({ timeout: 60_000 });
     const id = Number(await created.getAttribute('data-album-id'));
     const stored = (await (await fetch(`${stack.base}/api/v1/albums/${id}`)).json()) as {
       price: number;
@@ -178,7 +178,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
       }),
     });
     assert.equal(res.status, 202);
-    await row(page, `${title} (live)`).waitFor({ timeout: 30_000 });
+    await row(page, `${title} (live)`).waitFor({ timeout: 60_000 });
     assert.equal(await page.evaluate("'noReload' in window"), true, 'the page never reloaded');
     await page.screenshot({ path: join(shots, 'live.png'), fullPage: true });
   });

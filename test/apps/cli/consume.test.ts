@@ -36,15 +36,20 @@ for (const client of ['platformatic', 'confluent'] as const) {
       bootstrapBrokers: [...config.KAFKA_BROKERS],
     });
     t.after(() => admin.close());
-    const counts = await waitFor('the consumer to create its topics', async () => {
-      const topics = await admin.listTopics();
-      if (!topics.includes(topic) || !topics.includes(`${topic}.dlq`)) return undefined;
-      const metadata = await admin.metadata({ topics: [topic, `${topic}.dlq`] });
-      return [
-        metadata.topics.get(topic)?.partitionsCount,
-        metadata.topics.get(`${topic}.dlq`)?.partitionsCount,
-      ];
-    });
+    // The child's start-up and its first steps take seconds, more when the cores are shared.
+    const counts = await waitFor(
+      'the consumer to create its topics',
+      async () => {
+        const topics = await admin.listTopics();
+        if (!topics.includes(topic) || !topics.includes(`${topic}.dlq`)) return undefined;
+        const metadata = await admin.metadata({ topics: [topic, `${topic}.dlq`] });
+        return [
+          metadata.topics.get(topic)?.partitionsCount,
+          metadata.topics.get(`${topic}.dlq`)?.partitionsCount,
+        ];
+      },
+      120_000,
+    );
     assert.deepEqual(counts, [6, 6]);
 
     const [id] = idBlock(1) as [number];
@@ -54,12 +59,16 @@ for (const client of ['platformatic', 'confluent'] as const) {
         value: encodeAlbum({ id, title: `From ${client}`, artist: 'CLI', priceCents: 1234n }),
       },
     ]);
-    const row = await waitFor('the album row', async () => {
-      const [found] = await sql<
-        { title: string; price: string }[]
-      >`select title, price from music.albums where id = ${id}`;
-      return found ? { ...found } : undefined;
-    });
+    const row = await waitFor(
+      'the album row',
+      async () => {
+        const [found] = await sql<
+          { title: string; price: string }[]
+        >`select title, price from music.albums where id = ${id}`;
+        return found ? { ...found } : undefined;
+      },
+      120_000,
+    );
     assert.deepEqual(row, { title: `From ${client}`, price: '12.34' });
 
     child.kill('SIGTERM');

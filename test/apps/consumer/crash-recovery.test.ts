@@ -105,20 +105,41 @@ describe('a consumer process killed mid-topic', { concurrency: true }, () => {
       await produceAlbums(topic, records);
       assert.equal(await recordCount(topic), records.length);
 
-      const doomed = startChild(t, client, env);
-      // Polled tightly (waitFor sleeps 100 ms, time enough for the consumer to store them all).
-      const killBy = Date.now() + 60_000;
+      // One album's row held by an open transaction of ours: the consumer's upsert of the batch
+      // holding it waits for it, so the kill lands mid-topic however fast either side runs.
+      const held = ids[COUNT / 2] as number;
+      const blocker = await sql.reserve();
       let landedBeforeKill = 0;
-      while (landedBeforeKill === 0) {
-        if (doomed.process.exitCode !== null)
-          throw new Error(`the consumer exited early: ${doomed.output()}`);
-        if (Date.now() > killBy) throw new Error(`no row within 60 s: ${doomed.output()}`);
+      let afterKill = 0;
+      try {
+        await blocker`begin`;
+        await blocker`set local idle_in_transaction_session_timeout = 0`;
+        await blocker`insert into music.albums (id, title, artist) values (${held}, 'held', 'held')`;
+        const [{ pid } = { pid: 0 }] = await blocker<{ pid: number }[]>`
+          select pg_backend_pid() as pid`;
+        const doomed = startChild(t, client, env);
+        await waitFor(
+          'the consumer to wait for the held row',
+          async () => {
+            if (doomed.process.exitCode !== null)
+              throw new Error(`the consumer exited early: ${doomed.output()}`);
+            const [row] = await sql<{ n: number }[]>`
+              select count(*)::int as n from pg_stat_activity
+              where ${pid}::int = any(pg_blocking_pids(pid))`;
+            return (row?.n ?? 0) > 0 ? true : undefined;
+          },
+          120_000,
+        );
         landedBeforeKill = await countBetween(sql, first, last);
-        if (landedBeforeKill === 0) await sleep(5);
+        doomed.process.kill('SIGKILL');
+        assert.equal((await doomed.exited).signal, 'SIGKILL');
+        afterKill = await countBetween(sql, first, last);
+      } finally {
+        // Its blocked statement may still complete once the row is free: as if the process had
+        // died after storing a batch and before committing it, which it must survive too.
+        await blocker`rollback`;
+        blocker.release();
       }
-      doomed.process.kill('SIGKILL');
-      assert.equal((await doomed.exited).signal, 'SIGKILL');
-      const afterKill = await countBetween(sql, first, last);
       t.diagnostic(
         `${client}: killed with ${landedBeforeKill} rows seen, ${afterKill} rows after the kill, ` +
           `${await committed(admin, groupId, topic)} of ${records.length} records committed`,
@@ -137,8 +158,11 @@ describe('a consumer process killed mid-topic', { concurrency: true }, () => {
         120_000,
       );
       // Everything consumed and committed: no record is left to be delivered again.
-      await waitFor('the group to commit the whole topic', async () =>
-        (await committed(admin, groupId, topic)) === records.length ? true : undefined,
+      await waitFor(
+        'the group to commit the whole topic',
+        async () =>
+          (await committed(admin, groupId, topic)) === records.length ? true : undefined,
+        60_000,
       );
       t.diagnostic(`${client}: all rows ${Date.now() - restartedAt} ms after the restart`);
       await assertRowsEqual(sql, [...final.values()]);

@@ -65,7 +65,9 @@ test('a deadline that passes while the SQL is blocked: DEADLINE_EXCEEDED from th
       assert.equal(ConnectError.from(err).code, Code.DeadlineExceeded);
       return true;
     });
-    assert.ok(performance.now() - started < 2000);
+    // The lock is held until this block ends: any answer at all is the deadline's. The bound
+    // only keeps a busy machine's slowness apart from a wait for the lock.
+    assert.ok(performance.now() - started < 10_000);
 
     // The same on the wire, without a client that gives up by itself: the status is the
     // server's, for every method that reads.
@@ -80,14 +82,15 @@ test('a deadline that passes while the SQL is blocked: DEADLINE_EXCEEDED from th
         'grpc-timeout': '150m',
       });
       assert.equal(result.status, Status.DEADLINE_EXCEEDED, `${method}: ${result.message}`);
-      assert.ok(result.ms >= 140 && result.ms < 2000, `${method} answered after ${result.ms} ms`);
+      // Never before the deadline; after it, however busy the machine (the lock stays held).
+      assert.ok(result.ms >= 140 && result.ms < 10_000, `${method} answered after ${result.ms} ms`);
     }
 
     // None of those statements is left waiting for the lock: each was cancelled in PostgreSQL.
     await waitFor(
       'the cancelled statements to go',
       async () => ((await serverQueriesWaiting()) === 0 ? true : undefined),
-      5000,
+      30_000,
     );
   });
   // The pool's connections are fine afterwards.
@@ -171,7 +174,8 @@ test('a request above MAX_MESSAGE_BYTES is RESOURCE_EXHAUSTED, one at the limit 
   const announced = envelope(new Uint8Array(16), MAX_MESSAGE_BYTES + 1);
   const result = await rawCall(server.baseUrl, '/service.MusicService/GetAlbum', announced);
   assert.equal(result.status, Status.RESOURCE_EXHAUSTED, result.message);
-  assert.ok(result.ms < 2000);
+  // The announced bytes never come: an answer at all means it was refused from the prefix.
+  assert.ok(result.ms < 10_000, `${result.ms} ms`);
 
   assert.equal((await music.getAlbum({ id: 1 })).title, 'Blue Train', 'the server carries on');
 });

@@ -120,7 +120,11 @@ test('StreamAlbums ends its query when the client cancels, even while the server
     assert.equal(ConnectError.from(err).code, Code.Canceled);
     return true;
   });
-  await waitFor('the cursor to close', async () => ((await tableInUse()) ? undefined : true), 5000);
+  await waitFor(
+    'the cursor to close',
+    async () => ((await tableInUse()) ? undefined : true),
+    30_000,
+  );
   // The connection went back to the pool, usable.
   const [row] = await serverSql<{ one: number }[]>`select 1 as one`;
   assert.equal(row?.one, 1);
@@ -184,7 +188,7 @@ test('StreamAlbums calls beyond half the pool are UNAVAILABLE until one ends', a
         return undefined;
       }
     },
-    5000,
+    30_000,
   );
   assert.equal(admitted, true);
 });

@@ -164,7 +164,7 @@ test('POST one album without id: 202 with a new id, one keyed service.Album even
 
   // The 202 came after the broker's acknowledgement, so the record is already there.
   assert.equal(await recordCount(topic), 1);
-  const [record] = await readTopic(topic, 1, 15_000);
+  const [record] = await readTopic(topic, 1, 60_000);
   assert.ok(record, 'a record on the topic');
   assert.equal(record.key?.toString('utf8'), String(body.id));
   assert.equal(record.headers.get('x-request-id'), 'writes-test-1');
@@ -278,7 +278,7 @@ test('title and artist are trimmed in the answer, the event and the row', async 
     price: 12,
   });
 
-  const [record] = await readTopic(topic, 1, 15_000);
+  const [record] = await readTopic(topic, 1, 60_000);
   assert.ok(record?.value);
   const message = fromBinary(AlbumSchema, record.value);
   assert.equal(message.title, 'Mingus Ah Um');
@@ -674,6 +674,8 @@ test('an unreachable broker answers 503 problem+json within seconds, never 202',
     assert.equal(problem.status, 503);
     assert.equal(problem.type, '/problems/unavailable');
     assert.doesNotMatch(problem.detail, /127\.0\.0\.1|ECONNREFUSED/, 'no internals leak');
-    assert.ok(elapsed < 6000, `answered in ${elapsed} ms`);
+    // The publisher's deadline is 1.5 s; the bound is wide for a busy machine and still rules
+    // out a request that waits for a broker that will never answer.
+    assert.ok(elapsed < 15_000, `answered in ${elapsed} ms`);
   }
 });

@@ -75,11 +75,16 @@ test('SIGTERM drains a request in flight: it is answered 202 and published, then
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  await waitFor('the REST API to answer', async () => {
-    // A process that died will never answer: say why at once instead of waiting out the time.
-    if (child.exitCode !== null) assert.fail(`the REST API exited ${child.exitCode}:\n${log}`);
-    return (await connects(port)) ? true : undefined;
-  }).catch((err: unknown) => assert.fail(`${String(err)}\n${log.slice(-4000)}`));
+  // A child's start-up takes seconds on a quiet machine, more when the cores are shared.
+  await waitFor(
+    'the REST API to answer',
+    async () => {
+      // A process that died will never answer: say why at once instead of waiting out the time.
+      if (child.exitCode !== null) assert.fail(`the REST API exited ${child.exitCode}:\n${log}`);
+      return (await connects(port)) ? true : undefined;
+    },
+    120_000,
+  ).catch((err: unknown) => assert.fail(`${String(err)}\n${log.slice(-4000)}`));
 
   const title = `Drained ${uniqueName('album')}`;
   const post = slowPost(port, JSON.stringify({ title, artist: 'Drain', price: 7.5 }));

@@ -102,7 +102,7 @@ test('every log line of a request carries its id, which also reaches the Kafka r
   // The problem answers are logged under their request too.
   assert.ok(lines.some((l) => l.reqId === 'abc-124' && l.code === 'not_found'));
 
-  const [record] = await readTopic(topic, 1, 15_000);
+  const [record] = await readTopic(topic, 1, 60_000);
   assert.equal(record?.headers.get('x-request-id'), 'abc-123');
 });
 
@@ -115,7 +115,7 @@ test('a dead-lettered record keeps the request id in the consumer log and on the
     payload: JSON.stringify(blueTrain),
   });
   assert.equal(write.statusCode, 202, write.body);
-  const [record] = await readTopic(topic, 1, 15_000);
+  const [record] = await readTopic(topic, 1, 60_000);
   assert.ok(record);
 
   // The record as the consumer gets it, its value broken (wire type 6 does not exist).
@@ -143,7 +143,7 @@ test('a dead-lettered record keeps the request id in the consumer log and on the
   assert.equal(dead[0]?.topic, topic);
   assert.equal(dead[0]?.offset, String(record.offset));
 
-  const [letter] = await readTopic(dlq, 1, 15_000);
+  const [letter] = await readTopic(dlq, 1, 60_000);
   assert.equal(letter?.headers.get('x-request-id'), 'abc-123');
   assert.equal(letter?.headers.get('x-dlq-source-topic'), topic);
   assert.equal(letter?.headers.get('x-dlq-source-offset'), String(record.offset));
