@@ -2,6 +2,7 @@
 // a database, topics and services of its own, and prints one JSON object as the last line.
 import { performance } from 'node:perf_hooks';
 import { ensureKafkaJars } from '../infra/kafka.ts';
+import { ensureNativeClient } from '../infra/native-client.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT } from '../infra/provision.ts';
 import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
@@ -50,7 +51,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     `${options.mode} mode on ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.cpu_model} (load ${loadAverage()})`,
   );
 
-  await ensureInfrastructure(config, say);
+  await Promise.all([ensureInfrastructure(config, say), ensureNativeClient(PROJECT_ROOT, say)]);
   const libs = wanted.has('kafka_ceiling')
     ? await ensureKafkaJars({ projectRoot: PROJECT_ROOT, dataDir: dataDir(config), report: say })
     : '';

@@ -1,6 +1,7 @@
 // A run's own database and topics (a test run, a benchmark run), so that it can share the servers
 // of a running `npm start` without touching its data.
 import { Admin } from '@platformatic/kafka';
+import pRetry from 'p-retry';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
 
@@ -26,11 +27,49 @@ export async function createScratchDatabase(baseUrl: string, name: string): Prom
   return url.href;
 }
 
-/** Drops database `name` on the server of `baseUrl`, closing the connections still on it. */
-export async function dropScratchDatabase(baseUrl: string, name: string): Promise<void> {
+/**
+ * Creates database `name` as a copy of `template` (already migrated) and returns its URL: a
+ * copy takes a fraction of a second where migrating takes seconds.
+ */
+export async function copyScratchDatabase(
+  baseUrl: string,
+  template: string,
+  name: string,
+): Promise<string> {
   const admin = createSql({ url: baseUrl, max: 1, applicationName: 'music-scratch' });
   try {
-    await admin`drop database if exists ${admin(name)} with (force)`;
+    await pRetry(() => admin`create database ${admin(name)} template ${admin(template)}`, {
+      retries: 10,
+      minTimeout: 100,
+      // 55006: another session is on the template for a moment (a copy made beside this one).
+      shouldRetry: ({ error }) => (error as { code?: string }).code === '55006',
+    });
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+/**
+ * Drops database `name`, and with `prefixed` every database whose name starts with it, on the
+ * server of `baseUrl`, closing the connections still on them.
+ */
+export async function dropScratchDatabase(
+  baseUrl: string,
+  name: string,
+  prefixed = false,
+): Promise<void> {
+  const admin = createSql({ url: baseUrl, max: 1, applicationName: 'music-scratch' });
+  try {
+    const names = prefixed
+      ? (
+          await admin<{ datname: string }[]>`
+            select datname from pg_database where starts_with(datname, ${name})`
+        ).map((r) => r.datname)
+      : [name];
+    for (const db of names) await admin`drop database if exists ${admin(db)} with (force)`;
   } finally {
     await admin.end();
   }

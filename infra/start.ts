@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, ConfigError, loadConfig, redactUrl } from '../src/shared/config.ts';
 import { stopLocalKafka } from './kafka.ts';
+import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT, type Provisioned } from './provision.ts';
 import {
@@ -51,6 +52,12 @@ function markRunning(runDir: string): () => boolean {
         }
       });
   };
+}
+
+/** Time since `npm start` was typed (the bootstrap's launch), installs included. */
+function sinceLaunch(): string {
+  const launched = Number(process.env.MUSIC_LAUNCHED_AT ?? performance.timeOrigin);
+  return `${((Date.now() - launched) / 1000).toFixed(1)} s`;
 }
 
 async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
@@ -119,8 +126,17 @@ async function main(): Promise<void> {
   }, 500).unref();
 
   try {
-    provisioned = await ensureInfrastructure(config, say);
-    await ensureUiBuilt(PROJECT_ROOT, say);
+    // Independent first-start steps side by side; the infrastructure's result is kept even
+    // when another step fails, so that what it started is stopped.
+    const [infra, ...others] = await Promise.allSettled([
+      ensureInfrastructure(config, say).then((p) => {
+        provisioned = p;
+      }),
+      ensureUiBuilt(PROJECT_ROOT, say),
+      ensureNativeClient(PROJECT_ROOT, say),
+    ]);
+    for (const outcome of [infra, ...others])
+      if (outcome.status === 'rejected') throw outcome.reason;
     const restPort = await freePort(config.REST_HOST, config.REST_PORT);
     const grpcPort = await freePort(config.GRPC_HOST, config.GRPC_PORT);
     for (const [name, want, got] of [
@@ -144,7 +160,7 @@ async function main(): Promise<void> {
         `  Kafka            ${config.KAFKA_BROKERS.join(',')}  (topics ${config.KAFKA_TOPIC}, ${config.KAFKA_DLQ_TOPIC})`,
         `  PostgreSQL       ${redactUrl(config.DATABASE_URL)}`,
         `  logs             ${logsDir}/*.log`,
-        'Ctrl-C stops what this run started.',
+        `Up in ${sinceLaunch()}. Ctrl-C stops what this run started.`,
       ].join('\n'),
     );
   } catch (err) {

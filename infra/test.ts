@@ -1,28 +1,113 @@
-// `npm test`: static checks, then the whole suite against real Kafka and PostgreSQL. The run
-// gets its own database, topics and consumer groups, so it can share servers with `npm start`.
+// `npm test`: the static checks and the unit tests (no servers) run beside the provisioning of
+// Kafka and PostgreSQL, then the integration and end-to-end tests run against them, several
+// files at a time. The run gets its own database (one copy per file), topics and consumer
+// groups, so it can share the servers of a running `npm start`.
+//
+// `npm test -- FILE…` runs chosen files; `npm run test:unit` only the unit tier.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { globSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
-import { ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+import { ensureNativeClient } from './native-client.ts';
+import { dataDir, ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
 import { createScratchDatabase, deleteTopicsWithPrefix, dropScratchDatabase } from './scratch.ts';
+import { longestFirst, readDurations, TestReport } from './test-report.ts';
 import { ensureChromium, ensureUiBuilt } from './ui.ts';
 
 const say = (line: string) => process.stdout.write(`music: ${line}\n`);
+const BIN = join(PROJECT_ROOT, 'node_modules', '.bin');
+const MODULES = join(PROJECT_ROOT, 'node_modules');
+/** Files that need real servers end in .int.test.ts (integration) or .e2e.test.ts (browser). */
+const NEEDS_SERVERS = /\.(int|e2e)\.test\.ts$/;
+/** Integration files at a time: most of their time is spent waiting on the broker. */
+const CONCURRENCY = Number(process.env.MUSIC_TEST_CONCURRENCY ?? 3);
+/** Where nothing listens: a unit test that reaches for a server fails at once. */
+const NO_SERVERS = {
+  DATABASE_URL: 'postgres://music:unit@127.0.0.1:1/unit-tests-have-no-database',
+  KAFKA_BROKERS: '127.0.0.1:1',
+};
 
-function run(
-  cmd: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
+/** Runs a command with its output kept, shown only when it fails. */
+function check(label: string, cmd: string, args: readonly string[]): Promise<boolean> {
+  const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const keep = (d: Buffer) => {
+      out += d.toString();
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     child.on('error', (err) => {
-      say(`could not run ${cmd}: ${err.message}`);
-      resolve(1);
+      say(`${label}: could not run ${cmd}: ${err.message}`);
+      resolve(false);
     });
-    child.on('exit', (code) => resolve(code ?? 1));
+    child.on('close', (code) => {
+      const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+      if (code === 0) say(`${label}: ok (${took})`);
+      else process.stdout.write(`music: ${label}: FAILED (exit ${code}, ${took})\n${out}\n`);
+      resolve(code === 0);
+    });
   });
+}
+
+/** Type-checks, lints and tests the UI's components; true when all pass. */
+async function staticChecks(): Promise<boolean> {
+  const node = process.execPath;
+  const results = await Promise.all([
+    check('tsc', join(BIN, 'tsc'), ['--noEmit', '-p', '.']),
+    check('biome', join(BIN, 'biome'), ['check', '--error-on-warnings', '.']),
+    // svelte-check needs TypeScript's JS API (5 or 6): ui/typecheck installs it with one.
+    check('svelte-check', node, [
+      join(PROJECT_ROOT, 'ui', 'typecheck', 'node_modules', 'svelte-check', 'bin', 'svelte-check'),
+      '--workspace',
+      'ui',
+      '--tsconfig',
+      './tsconfig.json',
+      '--fail-on-warnings',
+      '--output',
+      'human',
+    ]),
+    check('ui components (vitest)', node, [
+      join(MODULES, 'vitest', 'vitest.mjs'),
+      'run',
+      '--config',
+      'ui/vite.config.ts',
+    ]),
+  ]);
+  return results.every(Boolean);
+}
+
+/** One node:test run over `files`, reported as it goes and counted in `report`. */
+async function runFiles(
+  label: string,
+  files: readonly string[],
+  concurrency: number,
+  env: NodeJS.ProcessEnv,
+  report: TestReport,
+): Promise<void> {
+  if (files.length === 0) return;
+  const started = Date.now();
+  say(`${label}: ${files.length} files, ${concurrency} at a time`);
+  const stream = run({
+    files: [...files],
+    concurrency,
+    cwd: PROJECT_ROOT,
+    timeout: 300_000,
+    env,
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+  });
+  report.watch(stream);
+  await new Promise<void>((resolve, reject) => {
+    const out = stream.compose(spec);
+    out.on('data', (chunk: string | Buffer) => process.stdout.write(chunk));
+    out.on('end', resolve);
+    out.on('error', reject);
+  });
+  say(`${label}: done in ${((Date.now() - started) / 1000).toFixed(0)}s`);
 }
 
 async function main(): Promise<number> {
@@ -36,55 +121,77 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const files = process.argv.slice(2);
-  // A run of chosen files is a developer's loop; the whole suite also checks types and lint.
-  if (files.length === 0) {
-    const bin = join(PROJECT_ROOT, 'node_modules', '.bin');
-    say('type-checking and linting');
-    if ((await run(join(bin, 'tsc'), ['--noEmit', '-p', '.'])) !== 0) return 1;
-    if ((await run(join(bin, 'biome'), ['check', '--error-on-warnings', '.'])) !== 0) return 1;
-    say('testing UI components');
-    const vitest = join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-    if ((await run(process.execPath, [vitest, 'run', '--config', 'ui/vite.config.ts'])) !== 0)
-      return 1;
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const chosen = args.filter((a) => a !== '--unit');
+  const whole = chosen.length === 0;
+  const all = whole ? globSync('test/**/*.test.ts', { cwd: PROJECT_ROOT }).sort() : chosen;
+  const unitFiles = all.filter((f) => !NEEDS_SERVERS.test(f));
+  const serverFiles = unitOnly ? [] : all.filter((f) => NEEDS_SERVERS.test(f));
+  const started = Date.now();
+  const report = new TestReport(PROJECT_ROOT);
+  const timesFile = join(dataDir(config), 'test-durations.json');
+
+  // Phase 1, side by side: checks and unit tests on one hand, the servers on the other.
+  const native = ensureNativeClient(PROJECT_ROOT, say);
+  const provisioned =
+    serverFiles.length > 0
+      ? Promise.all([
+          ensureInfrastructure(config, say),
+          ensureUiBuilt(PROJECT_ROOT, say),
+          native,
+          serverFiles.some((f) => f.includes('.e2e.')) ? ensureChromium() : undefined,
+        ])
+      : Promise.resolve();
+  // A failure here is reported after phase 1, not as an unhandled rejection meanwhile.
+  provisioned.catch(() => {});
+  const [checked] = await Promise.all([
+    whole && !unitOnly ? staticChecks() : Promise.resolve(true),
+    native.then(() =>
+      runFiles('unit tests', unitFiles, 2, { ...process.env, ...NO_SERVERS }, report),
+    ),
+  ]);
+  if (!checked) return 1;
+  await provisioned;
+
+  // Phase 2: integration and end-to-end tests, the longest files (by the last run) first.
+  if (serverFiles.length > 0) {
+    const runId = randomBytes(4).toString('hex');
+    const database = `music_test_${runId}`;
+    const prefix = `test-${runId}`;
+    try {
+      const testUrl = await createScratchDatabase(config.DATABASE_URL, database);
+      say(`test run ${runId}: databases ${database}_*, topics and groups prefixed ${prefix}`);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DATABASE_URL: testUrl,
+        MUSIC_TEST_TEMPLATE_DB: database,
+        MUSIC_TEST_BASE_URL: config.DATABASE_URL,
+        KAFKA_TOPIC: `${prefix}.music.albums`,
+        KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
+        KAFKA_GROUP_ID: `${prefix}-music-albums`,
+        MUSIC_TEST_RUN: prefix,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      };
+      const ordered = longestFirst(serverFiles, readDurations(timesFile));
+      await runFiles('integration tests', ordered, CONCURRENCY, env, report);
+    } finally {
+      await dropScratchDatabase(config.DATABASE_URL, database, true).catch(() => {});
+      await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+        say(`could not delete test topics: ${(err as Error).message}`),
+      );
+    }
   }
 
-  await ensureInfrastructure(config, say);
-  await ensureUiBuilt(PROJECT_ROOT, say);
-  // Only the browser tests need Chromium; a run of other chosen files goes without it.
-  if (files.length === 0 || files.some((f) => f.includes('test/ui'))) ensureChromium(say);
-  const runId = randomBytes(4).toString('hex');
-  const database = `music_test_${runId}`;
-  const prefix = `test-${runId}`;
-  try {
-    const testUrl = await createScratchDatabase(config.DATABASE_URL, database);
-    say(`test run ${runId}: database ${database}, topics and groups prefixed ${prefix}`);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: testUrl,
-      KAFKA_TOPIC: `${prefix}.music.albums`,
-      KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
-      KAFKA_GROUP_ID: `${prefix}-music-albums`,
-      MUSIC_TEST_RUN: prefix,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    };
-    return await run(
-      process.execPath,
-      [
-        '--disable-warning=ExperimentalWarning',
-        '--test',
-        '--test-concurrency=1',
-        '--test-timeout=300000',
-        ...(files.length > 0 ? files : ['test/**/*.test.ts']),
-      ],
-      env,
-    );
-  } finally {
-    await dropScratchDatabase(config.DATABASE_URL, database).catch(() => {});
-    await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
-      say(`could not delete test topics: ${(err as Error).message}`),
-    );
-  }
+  report.save(timesFile);
+  for (const failure of report.failures) say(`failed: ${failure}`);
+  say(`slowest files: ${report.slowest(10)}`);
+  say(`${all.length} files in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  // The plain closing line, alone, for whoever reads the end of the log.
+  process.stdout.write(
+    `tests: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped\n`,
+  );
+  return report.failed === 0 && report.passed > 0 ? 0 : 1;
 }
 
 try {

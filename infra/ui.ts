@@ -1,5 +1,5 @@
 // The Svelte UI's build and the browser its end-to-end tests drive.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -49,28 +49,10 @@ export async function ensureUiBuilt(root: string, report: (line: string) => void
 }
 
 /**
- * Makes /usr/bin/chromium exist: installs the Debian package when we are root with apt-get,
- * else stops with one line naming the package.
+ * Checks that /usr/bin/chromium exists: the bootstrap installs the Debian package `chromium` for
+ * `npm test` (infra/system-packages.txt) when it can.
  */
-export function ensureChromium(report: (line: string) => void): void {
-  if (existsSync(CHROMIUM)) return;
-  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (process.getuid?.() !== 0 || !hasApt) {
+export function ensureChromium(): void {
+  if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: install the Debian package \`chromium\``);
-  }
-  report('chromium: installing the Debian package `chromium`…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [
-    ['update', '-qq'],
-    ['install', '-y', '-qq', 'chromium'],
-  ]) {
-    const result = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    if (result.status !== 0) {
-      throw new Error(
-        `chromium: \`apt-get ${args.join(' ')}\` failed: ${result.stderr.toString().trim()}`,
-      );
-    }
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium: installed, yet ${CHROMIUM} is missing`);
-  report('chromium: installed');
 }

@@ -2,11 +2,26 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import { copyScratchDatabase } from '../../infra/scratch.ts';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
 import type { ConsumedMessage } from '../../src/adapters/kafka/types.ts';
 import { type Config, loadConfig } from '../../src/shared/config.ts';
 import { createLogger, type Logger } from '../../src/shared/logger.ts';
+
+/**
+ * Integration files run side by side, so each gets a database of its own, copied from the run's
+ * migrated one, before anything reads DATABASE_URL (the services and CLIs a test starts inherit
+ * it). `npm test` names the run's database in MUSIC_TEST_TEMPLATE_DB.
+ */
+async function databaseOfThisFile(): Promise<void> {
+  const template = process.env.MUSIC_TEST_TEMPLATE_DB;
+  const base = process.env.MUSIC_TEST_BASE_URL;
+  if (template === undefined || base === undefined) return;
+  const name = `${template}_${randomBytes(3).toString('hex')}`;
+  process.env.DATABASE_URL = await copyScratchDatabase(base, template, name);
+}
+await databaseOfThisFile();
 
 /** The configuration `npm test` prepared: a database and names of this run. */
 export const config: Config = loadConfig();

@@ -1,6 +1,6 @@
 // The shared batch processing with in-memory ports: how it splits a batch the database refuses,
 // and that it never gives up on an outage. (The same processing against the real broker and
-// database is tested in pipeline.test.ts and the fault tests.)
+// database is tested in pipeline.int.test.ts and the fault tests.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConsumedMessage, OutgoingMessage } from '../../../src/adapters/kafka/types.ts';

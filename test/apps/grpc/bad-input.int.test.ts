@@ -1,6 +1,6 @@
 // Bad input to the gRPC API: a bad value is INVALID_ARGUMENT, bytes that are no request are
 // refused with a status, and the server answers normally afterwards. (Bad ids, page sizes and
-// tokens are in read-api.test.ts; message sizes and deadlines in limits.test.ts.)
+// tokens are in read-api.int.test.ts; message sizes and deadlines in limits.int.test.ts.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';

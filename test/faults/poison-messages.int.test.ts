@@ -1,6 +1,6 @@
 // Poison records of every kind, mixed into a stream of good ones, before both consumers of one
 // group: each goes to the dead-letter topic with its reason and origin, and every good album
-// around it is stored. (pipeline.test.ts covers one garbage and one invalid record per client.)
+// around it is stored. (pipeline.int.test.ts covers one garbage and one invalid record per client.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
