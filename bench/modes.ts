@@ -53,7 +53,7 @@ export const MODES = {
   /** `--smoke`: every figure once, tiny, to check that the bench works (its test runs this). */
   smoke: {
     ...common,
-    loadSeconds: 1,
+    loadSeconds: 2,
     warmupSeconds: 0,
     ingestSeconds: 2,
     e2eSeconds: 2,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
+import { ensureKafkaJars } from './kafka.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
 import { createScratchDatabase, deleteTopicsWithPrefix, dropScratchDatabase } from './scratch.ts';
@@ -138,6 +139,9 @@ async function main(): Promise<number> {
     serverFiles.length > 0
       ? Promise.all([
           ensureInfrastructure(config, say),
+          // The fault tests start brokers of their own from these jars, even when the shared
+          // broker was already running (and so resolved nothing).
+          ensureKafkaJars({ projectRoot: PROJECT_ROOT, dataDir: dataDir(config), report: say }),
           ensureUiBuilt(PROJECT_ROOT, say),
           native,
           serverFiles.some((f) => f.includes('.e2e.')) ? ensureChromium() : undefined,
