@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Machine } from '../../bench/machine.ts';
 import {
   cpuPerUnit,
+  isFigure,
   missingFigures,
   REQUIRED_FIGURES,
   shapeResult,
@@ -41,9 +42,12 @@ test('a phase left out leaves its figures and ratios out, and they are named as 
   ]);
 });
 
-test('a zero figure counts as missing: every figure must be positive', () => {
+test('a zero rate counts as missing; a zero latency is a measurement', () => {
   const figures = toFigures({ ...complete, restList: { rps: 0, latency: latency(0, 0) } });
   assert.deepEqual(missingFigures(figures), ['rest_list_rps']);
+  assert.ok(isFigure('e2e_p50_ms', 0));
+  assert.ok(!isFigure('e2e_p50_ms', Number.NaN));
+  assert.ok(!isFigure('post_single_rps', 0));
 });
 
 test('CPU per unit of work is in microseconds per album, request or row, by process', () => {
