@@ -190,7 +190,9 @@ async function main(): Promise<number> {
   report.save(timesFile);
   for (const failure of report.failures) say(`failed: ${failure}`);
   say(`slowest files: ${report.slowest(10)}`);
-  say(`${unitFiles.length + serverFiles.length} files in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  say(
+    `${unitFiles.length + serverFiles.length} files in ${((Date.now() - started) / 1000).toFixed(0)}s`,
+  );
   // The plain closing line, alone, for whoever reads the end of the log.
   process.stdout.write(
     `tests: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped\n`,
