@@ -93,8 +93,22 @@ function tail(file: string, lines: number): string {
   }
 }
 
+/** One resolution per folder at a time: two mvn runs into one folder remove each other's jars. */
+const resolving = new Map<string, Promise<string>>();
+
 /** Resolves the Kafka jars (broker and tools) into <dataDir>/kafka/libs once per pom version. */
-export async function ensureKafkaJars(
+export function ensureKafkaJars(
+  o: Pick<LocalKafkaOptions, 'projectRoot' | 'dataDir' | 'report'>,
+): Promise<string> {
+  const libs = kafkaLibsDir(o.dataDir);
+  const running = resolving.get(libs);
+  if (running !== undefined) return running;
+  const done = resolveKafkaJars(o).finally(() => resolving.delete(libs));
+  resolving.set(libs, done);
+  return done;
+}
+
+async function resolveKafkaJars(
   o: Pick<LocalKafkaOptions, 'projectRoot' | 'dataDir' | 'report'>,
 ): Promise<string> {
   const pom = join(o.projectRoot, 'infra', 'kafka', 'pom.xml');
