@@ -1,10 +1,11 @@
 // The librdkafka Kafka client (@confluentinc/kafka-javascript), built from source for the pinned
 // Node 24 on first use. It runs beside the other first-start steps (Kafka's jars, initdb, the UI
 // build): only the confluent consumer and the tests need it, and it is the slowest of them.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { runQuiet } from './run-quiet.ts';
 
 const HINT =
   'Debian: apt-get install build-essential python3 pkg-config libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev';
@@ -51,38 +52,27 @@ export async function ensureNativeClient(
     const started = Date.now();
     report('librdkafka: building the Kafka client for Node 24 (1-3 minutes)…');
     const modules = join(root, 'node_modules');
-    const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
-      const child = spawn(
-        'npm',
-        ['rebuild', '@confluentinc/kafka-javascript', '--loglevel=error'],
-        {
-          cwd: root,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: {
-            ...process.env,
-            PATH: `${join(modules, '.bin')}${delimiter}${process.env.PATH ?? ''}`,
-            CKJS_LINKING: 'dynamic',
-            npm_config_build_from_source: 'true',
-            npm_config_nodedir: join(
-              modules,
-              'node',
-              'node_modules',
-              `node-${process.platform}-${process.arch}`,
-            ),
-          },
+    const out = await runQuiet(
+      'npm',
+      ['rebuild', '@confluentinc/kafka-javascript', '--loglevel=error'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          PATH: `${join(modules, '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+          CKJS_LINKING: 'dynamic',
+          npm_config_build_from_source: 'true',
+          npm_config_nodedir: join(
+            modules,
+            'node',
+            'node_modules',
+            `node-${process.platform}-${process.arch}`,
+          ),
         },
-      );
-      let text = '';
-      const keep = (d: Buffer) => {
-        text += d.toString();
-      };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-      child.on('error', (err) => resolve({ code: null, text: err.message }));
-      child.on('close', (code) => resolve({ code, text }));
-    });
+      },
+    );
     if (out.code !== 0) {
-      const tail = out.text.trim().split('\n').slice(-15).join('\n');
+      const tail = out.out.trim().split('\n').slice(-15).join('\n');
       throw new Error(`librdkafka: the build failed:\n${tail || 'no output'}`);
     }
     if (!loads(root)) throw new Error('librdkafka: built, but the client does not load on Node 24');

@@ -4,7 +4,6 @@
 // groups, so it can share the servers of a running `npm start`.
 //
 // `npm test -- FILE…` runs chosen files; `npm run test:unit` only the unit tier.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { globSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureKafkaJars } from './kafka.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+import { runQuiet } from './run-quiet.ts';
 import { createScratchDatabase, deleteTopicsWithPrefix, dropScratchDatabase } from './scratch.ts';
 import { longestFirst, readDurations, TestReport } from './test-report.ts';
 import { ensureChromium, ensureUiBuilt } from './ui.ts';
@@ -31,28 +31,14 @@ const NO_SERVERS = {
   KAFKA_BROKERS: '127.0.0.1:1',
 };
 
-/** Runs a command with its output kept, shown only when it fails. */
-function check(label: string, cmd: string, args: readonly string[]): Promise<boolean> {
+/** Runs a check with its output kept, shown only when it fails. */
+async function check(label: string, cmd: string, args: readonly string[]): Promise<boolean> {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const keep = (d: Buffer) => {
-      out += d.toString();
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (err) => {
-      say(`${label}: could not run ${cmd}: ${err.message}`);
-      resolve(false);
-    });
-    child.on('close', (code) => {
-      const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
-      if (code === 0) say(`${label}: ok (${took})`);
-      else process.stdout.write(`music: ${label}: FAILED (exit ${code}, ${took})\n${out}\n`);
-      resolve(code === 0);
-    });
-  });
+  const { code, out } = await runQuiet(cmd, args, { cwd: PROJECT_ROOT });
+  const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  if (code === 0) say(`${label}: ok (${took})`);
+  else process.stdout.write(`music: ${label}: FAILED (exit ${code}, ${took})\n${out}\n`);
+  return code === 0;
 }
 
 /** Type-checks, lints and tests the UI's components; true when all pass. */

@@ -1,7 +1,7 @@
 // The Svelte UI's build and the browser its end-to-end tests drive.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { runQuiet } from './run-quiet.ts';
 
 /** The browser the UI tests drive: the Debian package `chromium`. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -31,20 +31,12 @@ export async function ensureUiBuilt(root: string, report: (line: string) => void
   if (!existsSync(vite)) throw new Error('ui: Vite is not installed; run `npm ci`');
   report('ui: building…');
   const started = Date.now();
-  const child = spawn(
+  const { code, out } = await runQuiet(
     process.execPath,
     [vite, 'build', '--config', join(ui, 'vite.config.ts'), '--logLevel', 'warn'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root },
   );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`ui: the build failed (exit ${code}):\n${output.trim()}`);
+  if (code !== 0) throw new Error(`ui: the build failed (exit ${code}):\n${out.trim()}`);
   report(`ui: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
