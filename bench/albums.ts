@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { OutgoingMessage } from '../src/adapters/kafka/types.ts';
 import type { AlbumRecord } from '../src/domain/album.ts';
 import { encodeAlbum } from '../src/domain/album-codec.ts';
+import type { OutgoingMessage } from '../src/domain/events.ts';
 
 /** The header every write puts on its records (see the REST API's album writes). */
 const REQUEST_ID_HEADER = 'x-request-id';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { newerEventWins } from '../../src/adapters/db/album-sql.ts';
+import { newerEventWins } from '../../src/adapters/db/album-upsert.ts';
 import type { Sql } from '../../src/adapters/db/client.ts';
 import { perSecond } from '../percentiles.ts';
 

@@ -39,6 +39,9 @@ export const AlbumFields = {
 export const AlbumSchema = Type.Object(AlbumFields, { $id: 'Album', additionalProperties: false });
 export type Album = Static<typeof AlbumSchema>;
 
+/** An album as a client submits it: the id may be left for the server to allocate. */
+export type AlbumSubmission = Omit<Album, 'id'> & { readonly id?: number | undefined };
+
 /** An album whose price is held as integer cents, as the write path carries it. */
 export interface AlbumRecord {
   readonly id: number;

@@ -1,14 +1,6 @@
 import type { AlbumRecord } from './album.ts';
 import { decodeAlbum } from './album-codec.ts';
-
-/** What the processing needs of a consumed record, whichever client delivered it. */
-export interface IncomingEvent {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: bigint;
-  readonly timestamp: bigint;
-  readonly value: Buffer | null;
-}
+import type { ConsumedMessage } from './events.ts';
 
 /** An album change with the position that orders it against other changes of the same id. */
 export interface AlbumChange {
@@ -18,15 +10,15 @@ export interface AlbumChange {
   readonly offset: bigint;
 }
 
-export interface Rejected<E extends IncomingEvent> {
-  readonly event: E;
+export interface Rejected {
+  readonly event: ConsumedMessage;
   readonly reason: string;
 }
 
-export interface BatchPlan<E extends IncomingEvent> {
+export interface BatchPlan {
   /** At most one change per id: the newest of the batch. */
   readonly changes: readonly AlbumChange[];
-  readonly rejected: readonly Rejected<E>[];
+  readonly rejected: readonly Rejected[];
 }
 
 /** True when change `a` happened after change `b` (event time, then log position). */
@@ -40,9 +32,9 @@ function isNewer(a: AlbumChange, b: AlbumChange): boolean {
  * Splits a batch into the changes to write and the records to dead-letter. Several changes of
  * one id collapse to the newest, because one multi-row upsert cannot touch a row twice.
  */
-export function planBatch<E extends IncomingEvent>(events: readonly E[]): BatchPlan<E> {
+export function planBatch(events: readonly ConsumedMessage[]): BatchPlan {
   const byId = new Map<number, AlbumChange>();
-  const rejected: Rejected<E>[] = [];
+  const rejected: Rejected[] = [];
   for (const event of events) {
     const decoded = decodeAlbum(event.value);
     if (!decoded.ok) {

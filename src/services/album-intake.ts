@@ -1,9 +1,6 @@
-import type { OutgoingMessage } from '../adapters/kafka/types.ts';
-import { type Album, type AlbumRecord, toCents } from '../domain/album.ts';
+import { type Album, type AlbumRecord, type AlbumSubmission, toCents } from '../domain/album.ts';
 import { encodeAlbum } from '../domain/album-codec.ts';
-
-/** An album as a client submits it: the id may be left for the server to allocate. */
-export type AlbumSubmission = Omit<Album, 'id'> & { readonly id?: number | undefined };
+import type { OutgoingMessage } from '../domain/events.ts';
 
 export interface IntakePorts {
   /** `count` fresh ids. */
@@ -12,16 +9,16 @@ export interface IntakePorts {
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
-/**
- * Accepts albums into the catalogue: gives ids to those without one and publishes each as a
- * `service.Album` event keyed by its id, so all changes of one album share a partition.
- * Resolves with the accepted albums only once all of them are on the topic.
- */
 export interface AcceptOptions {
   /** Headers for every message, such as the request id that produced it. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Accepts albums into the catalogue: gives ids to those without one and publishes each as a
+ * `service.Album` event keyed by its id, so all changes of one album share a partition.
+ * Resolves with the accepted albums only once all of them are on the topic.
+ */
 export async function acceptAlbums(
   ports: IntakePorts,
   submissions: readonly AlbumSubmission[],

@@ -8,6 +8,8 @@ const event = (offset: number, timestamp: number, id: number, title: string, par
   partition,
   offset: BigInt(offset),
   timestamp: BigInt(timestamp),
+  key: null,
+  headers: new Map<string, string>(),
   value: Buffer.from(encodeAlbum({ id, title, artist: 'a', priceCents: 100n })),
 });
 
@@ -32,6 +34,8 @@ test('bad records are set aside with their reason and the rest goes on', () => {
     partition: 1,
     offset: 9n,
     timestamp: 1n,
+    key: null,
+    headers: new Map<string, string>(),
     value: Buffer.from('nope'),
   };
   const plan = planBatch([garbage, event(10, 1, 5, 'fine')]);

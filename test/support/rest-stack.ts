@@ -1,7 +1,8 @@
 // The REST app wired as src/apps/rest/main.ts wires it (publisher, id allocator, repository,
 // readiness), in-process for app.inject, on whichever broker and database a test names.
-import { IdAllocator } from '../../src/adapters/db/album-sql.ts';
+
 import type { Sql } from '../../src/adapters/db/client.ts';
+import { IdAllocator } from '../../src/adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../src/adapters/db/orm/album-repository.ts';
 import { createGroupProbe, type GroupProbe } from '../../src/adapters/kafka/group-probe.ts';
 import { createPublisher, type Publisher } from '../../src/adapters/kafka/publisher.ts';

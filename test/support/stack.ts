@@ -5,7 +5,7 @@ import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platforma
 import { copyScratchDatabase } from '../../infra/scratch.ts';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
-import type { ConsumedMessage } from '../../src/adapters/kafka/types.ts';
+import type { ConsumedMessage } from '../../src/domain/events.ts';
 import { type Config, loadConfig } from '../../src/shared/config.ts';
 import { createLogger, type Logger } from '../../src/shared/logger.ts';
 

@@ -1,12 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Album } from '../../domain/album.ts';
+import type { Album, AlbumSubmission } from '../../domain/album.ts';
 import { AppError, ErrorCode, type FieldProblem } from '../../shared/errors.ts';
 
 export type WriteMethod = 'POST' | 'PUT';
-
-/** An album as sent: without an id, POST lets the API allocate one. */
-export type AlbumSubmission = Omit<Album, 'id'> & { readonly id?: number | undefined };
 
 export interface AlbumApiClientOptions {
   /** Where the REST API answers, such as http://127.0.0.1:3000. */

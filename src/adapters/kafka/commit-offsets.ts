@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConsumedMessage } from './types.ts';
+import type { ConsumedMessage } from '../../domain/events.ts';
 
 /**
  * What to commit after a batch: the highest offset + 1 of each of its partitions that is still

@@ -6,9 +6,10 @@ import type {
 } from '@confluentinc/kafka-javascript';
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
+import type { BatchHandler, ConsumedMessage } from '../../domain/events.ts';
 import { offsetsToCommit, warnCommitFailed } from './commit-offsets.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
-import type { BatchConsumer, BatchHandler, ConsumedMessage, ConsumerOptions } from './types.ts';
+import type { BatchConsumer, ConsumerOptions } from './types.ts';
 import { FETCH } from './types.ts';
 
 /** Methods the JS wrapper has (lib/kafka-consumer.js) but types/rdkafka.d.ts does not declare. */

@@ -6,9 +6,9 @@ import type {
 } from '@confluentinc/kafka-javascript';
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
+import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Publisher, PublisherOptions } from './publisher.ts';
-import type { OutgoingMessage } from './types.ts';
 
 interface Delivery {
   resolve(): void;

@@ -1,6 +1,6 @@
 import { ProduceAcks, Producer } from '@platformatic/kafka';
+import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
-import type { OutgoingMessage } from './types.ts';
 
 export interface PublisherOptions {
   readonly brokers: readonly string[];

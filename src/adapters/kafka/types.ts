@@ -1,27 +1,8 @@
+import type { BatchHandler } from '../../domain/events.ts';
+
 /** The Kafka client libraries a consumer or producer can run on. */
 export const KAFKA_CLIENTS = ['platformatic', 'confluent'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
-
-/** One record as both Kafka clients hand it to the shared processing. */
-export interface ConsumedMessage {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: bigint;
-  /** Record timestamp in epoch milliseconds (CreateTime unless the topic says LogAppendTime). */
-  readonly timestamp: bigint;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: ReadonlyMap<string, string>;
-}
-
-/** A record to publish; the key routes all events of one album to one partition. */
-export interface OutgoingMessage {
-  readonly key: string | null;
-  readonly value: Uint8Array;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-export type BatchHandler = (batch: readonly ConsumedMessage[]) => Promise<void>;
 
 /**
  * A consumer-group member that delivers records in batches. Offsets of a batch are committed

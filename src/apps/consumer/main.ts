@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { notifyStored } from '../../adapters/db/album-events.ts';
-import { isDataError, upsertAlbums } from '../../adapters/db/album-sql.ts';
+import { upsertAlbums } from '../../adapters/db/album-upsert.ts';
 import { createSql } from '../../adapters/db/client.ts';
+import { isDataError } from '../../adapters/db/sqlstate.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
 import { createPublisher } from '../../adapters/kafka/publisher.ts';

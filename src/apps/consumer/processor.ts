@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
-import type { BatchHandler, ConsumedMessage, OutgoingMessage } from '../../adapters/kafka/types.ts';
-import { type AlbumChange, planBatch, type Rejected as RejectedOf } from '../../domain/batch.ts';
+import { type AlbumChange, planBatch, type Rejected } from '../../domain/batch.ts';
+import type { BatchHandler, ConsumedMessage, OutgoingMessage } from '../../domain/events.ts';
 import type { Logger } from '../../shared/logger.ts';
 
 export interface ProcessorPorts {
@@ -11,8 +11,6 @@ export interface ProcessorPorts {
   /** Whether a failure of `store` is the data's fault, so that retrying can never succeed. */
   isPermanent(err: unknown): boolean;
 }
-
-type Rejected = RejectedOf<ConsumedMessage>;
 
 export interface ProcessorOptions {
   readonly client: string;

@@ -5,7 +5,7 @@ import {
   readAlbumPage,
   readAllAlbums,
   streamAlbums,
-} from '../../adapters/db/album-sql.ts';
+} from '../../adapters/db/album-reads.ts';
 import type { Sql } from '../../adapters/db/client.ts';
 import {
   type GetAlbumRequest,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { listenStored } from '../../adapters/db/album-events.ts';
-import { IdAllocator } from '../../adapters/db/album-sql.ts';
 import { createSql } from '../../adapters/db/client.ts';
+import { IdAllocator } from '../../adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
 import { createGroupProbe } from '../../adapters/kafka/group-probe.ts';
 import { createPublisher } from '../../adapters/kafka/publisher.ts';

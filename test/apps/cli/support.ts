@@ -5,13 +5,13 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { IdAllocator } from '../../../src/adapters/db/album-sql.ts';
+import { IdAllocator } from '../../../src/adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
 import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
-import type { OutgoingMessage } from '../../../src/adapters/kafka/types.ts';
 import { buildRestApp } from '../../../src/apps/rest/app.ts';
 import { type AlbumRecord, fromCents } from '../../../src/domain/album.ts';
 import { decodeAlbum } from '../../../src/domain/album-codec.ts';
+import type { OutgoingMessage } from '../../../src/domain/events.ts';
 import { config, freshTopics, log, readTopic, testSql, uniqueName } from '../../support/stack.ts';
 import { recordCount } from '../consumer/support.ts';
 

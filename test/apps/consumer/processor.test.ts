@@ -3,10 +3,10 @@
 // database is tested in pipeline.int.test.ts and the fault tests.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConsumedMessage, OutgoingMessage } from '../../../src/adapters/kafka/types.ts';
 import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
 import type { AlbumChange } from '../../../src/domain/batch.ts';
+import type { ConsumedMessage, OutgoingMessage } from '../../../src/domain/events.ts';
 import { log } from '../../support/stack.ts';
 
 const record = (offset: number, title: string): ConsumedMessage => ({

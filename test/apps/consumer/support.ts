@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { isDataError, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
+import { isDataError } from '../../../src/adapters/db/sqlstate.ts';
 import { createConfluentConsumer } from '../../../src/adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
 import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
-import { IdAllocator } from '../../../src/adapters/db/album-sql.ts';
+import { IdAllocator } from '../../../src/adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
 import { createGroupProbe, type GroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';

@@ -1,5 +1,6 @@
-import { IdAllocator, readAllAlbums } from '../../../adapters/db/album-sql.ts';
+import { readAllAlbums } from '../../../adapters/db/album-reads.ts';
 import { createSql, type Sql } from '../../../adapters/db/client.ts';
+import { IdAllocator } from '../../../adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
 import type { Album } from '../../../domain/album.ts';
 import { redactUrl } from '../../../shared/config.ts';

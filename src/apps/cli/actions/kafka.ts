@@ -1,14 +1,11 @@
-import { IdAllocator } from '../../../adapters/db/album-sql.ts';
 import { createSql, type Sql } from '../../../adapters/db/client.ts';
+import { IdAllocator } from '../../../adapters/db/id-allocator.ts';
 import { createConfluentPublisher } from '../../../adapters/kafka/confluent-publisher.ts';
 import { createPublisher, type Publisher } from '../../../adapters/kafka/publisher.ts';
 import { albumTopics, ensureTopics } from '../../../adapters/kafka/topics.ts';
 import type { KafkaClientName } from '../../../adapters/kafka/types.ts';
-import {
-  type AlbumSubmission,
-  acceptAlbums,
-  type IntakePorts,
-} from '../../../services/album-intake.ts';
+import type { AlbumSubmission } from '../../../domain/album.ts';
+import { acceptAlbums, type IntakePorts } from '../../../services/album-intake.ts';
 import { redactUrl } from '../../../shared/config.ts';
 import { IdRange, sendInBatches, summarize, summaryLine } from '../batches.ts';
 import type { CliContext } from '../context.ts';

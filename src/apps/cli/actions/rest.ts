@@ -1,8 +1,5 @@
-import {
-  type AlbumSubmission,
-  createAlbumApiClient,
-  type WriteMethod,
-} from '../../../adapters/http/album-api-client.ts';
+import { createAlbumApiClient, type WriteMethod } from '../../../adapters/http/album-api-client.ts';
+import type { AlbumSubmission } from '../../../domain/album.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import { IdRange, sendInBatches, summarize, summaryLine } from '../batches.ts';
 import { type CliContext, serviceUrl } from '../context.ts';

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { albumRuleProblems } from '../../../domain/album.ts';
+import { type AlbumSubmission, albumRuleProblems } from '../../../domain/album.ts';
 import {
   type AcceptOptions,
-  type AlbumSubmission,
   acceptAlbums,
   type IntakePorts,
 } from '../../../services/album-intake.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { streamAlbums, upsertAlbums } from '../../../src/adapters/db/album-sql.ts';
+import { streamAlbums } from '../../../src/adapters/db/album-reads.ts';
+import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
 import type { AlbumChange } from '../../../src/domain/batch.ts';
 import { idBlock, testSql } from '../../support/stack.ts';

@@ -1,0 +1,104 @@
+import type { Album } from '../../domain/album.ts';
+import type { Sql } from './client.ts';
+import { cancelInPostgres, cancelOnAbort } from './query-cancel.ts';
+
+// The read API's queries below select the price as float8, the double nearest to the stored
+// decimal (what Number() of its text gives), so that a driver row already is an Album: large
+// reads allocate nothing per row beyond the driver's row.
+
+/** Filters of the read API's listings. */
+export interface AlbumFilter {
+  /** One artist, compared case-insensitively as the REST API does; empty for every artist. */
+  readonly artist: string;
+}
+
+/** Every album, sorted by id, in one query, with only the columns a message needs. */
+export function readAllAlbums(sql: Sql, signal?: AbortSignal): Promise<Album[]> {
+  return cancelOnAbort(
+    sql<Album[]>`select id, title, artist, price::float8 as price from music.albums order by id`,
+    signal,
+  );
+}
+
+/** One album by id, or null. */
+export async function readAlbum(sql: Sql, id: number, signal?: AbortSignal): Promise<Album | null> {
+  const [row] = await cancelOnAbort(
+    sql<Album[]>`
+      select id, title, artist, price::float8 as price from music.albums where id = ${id}`,
+    signal,
+  );
+  return row ?? null;
+}
+
+/** Up to `limit` albums with ids above `afterId`, sorted by id (keyset pagination). */
+export function readAlbumPage(
+  sql: Sql,
+  page: AlbumFilter & { readonly afterId: number; readonly limit: number },
+  signal?: AbortSignal,
+): Promise<Album[]> {
+  return cancelOnAbort(
+    sql<Album[]>`
+      select id, title, artist, price::float8 as price from music.albums
+      where id > ${page.afterId} ${artistIs(sql, page.artist)}
+      order by id
+      limit ${page.limit}`,
+    signal,
+  );
+}
+
+/**
+ * Every album matching the filter, sorted by id, in chunks of at most `chunkRows` read through a
+ * server-side cursor: only the chunk being handed out is in memory, and the next one is fetched
+ * when the consumer asks for it. The query ends when the consumer stops early (return/throw) or
+ * when `signal` aborts, even while the consumer is not asking for anything.
+ */
+export async function* streamAlbums(
+  sql: Sql,
+  filter: AlbumFilter,
+  chunkRows: number,
+  signal: AbortSignal,
+): AsyncGenerator<Album[], void, undefined> {
+  signal.throwIfAborted();
+  const query = sql<Album[]>`
+    select id, title, artist, price::float8 as price from music.albums
+    where true ${artistIs(sql, filter.artist)}
+    order by id`;
+  const cursor = query.cursor(chunkRows)[Symbol.asyncIterator]();
+  let fetching = false;
+  let cancelled: Promise<void> = Promise.resolve();
+  // A fetch in flight is cancelled in PostgreSQL; a cursor waiting for its consumer is closed
+  // (the consumer may be stuck writing to a client that went away).
+  const onAbort = () => {
+    if (fetching) cancelled = cancelInPostgres(query);
+    else void cursor.return?.();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      fetching = true;
+      let next: IteratorResult<Album[]>;
+      try {
+        // Not always a promise: once the portal has completed, postgres.js answers a plain
+        // { done: true }, which happens when the last rows and the end arrive together.
+        next = await cursor.next();
+      } finally {
+        fetching = false;
+      }
+      signal.throwIfAborted();
+      if (next.done) return;
+      yield next.value;
+    }
+  } catch (err: unknown) {
+    throw signal.aborted ? signal.reason : err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // A cancel request that reached the backend after its fetch ended would cancel whatever the
+    // pooled connection runs next: the connection goes back only once the request was delivered
+    // (PostgreSQL ignores a cancel that finds the backend waiting for a command).
+    await cancelled;
+    await cursor.return?.();
+  }
+}
+
+const artistIs = (sql: Sql, artist: string) =>
+  artist === '' ? sql`` : sql`and lower(artist) = lower(${artist})`;
