@@ -1,7 +1,7 @@
 // What `npm test` says at the end: counts across its runs, the failures again, the slowest files,
 // and each file's time kept for the next run, which starts the longest files first.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import type { TestsStream } from 'node:test';
 
 interface TestEvent {
@@ -60,6 +60,7 @@ export class TestReport {
   save(path: string): void {
     const kept = readDurations(path);
     for (const [file, s] of this.fileSeconds) kept[file] = Math.round(s * 10) / 10;
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${JSON.stringify(kept, null, 1)}\n`);
   }
 }

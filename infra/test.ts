@@ -121,6 +121,7 @@ async function main(): Promise<number> {
 
   // Phase 1, side by side: checks and unit tests on one hand, the servers on the other.
   const native = ensureNativeClient(PROJECT_ROOT, say);
+  const uiBuilt = ensureUiBuilt(PROJECT_ROOT, say);
   const provisioned =
     serverFiles.length > 0
       ? Promise.all([
@@ -128,16 +129,18 @@ async function main(): Promise<number> {
           // The fault tests start brokers of their own from these jars, even when the shared
           // broker was already running (and so resolved nothing).
           ensureKafkaJars({ projectRoot: PROJECT_ROOT, dataDir: dataDir(config), report: say }),
-          ensureUiBuilt(PROJECT_ROOT, say),
+          uiBuilt,
           native,
           serverFiles.some((f) => f.includes('.e2e.')) ? ensureChromium() : undefined,
         ])
       : Promise.resolve();
   // A failure here is reported after phase 1, not as an unhandled rejection meanwhile.
   provisioned.catch(() => {});
+  // Some unit tests read the built UI (its CSP test): a fresh clone has none yet.
+  const unitReady = Promise.all([native, uiBuilt]);
   const [checked] = await Promise.all([
     whole && !unitOnly ? staticChecks() : Promise.resolve(true),
-    native.then(() =>
+    unitReady.then(() =>
       runFiles('unit tests', unitFiles, 2, { ...process.env, ...NO_SERVERS }, report),
     ),
   ]);
