@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Album, AlbumSubmission } from '../../domain/album.ts';
-import { AppError, ErrorCode, type FieldProblem } from '../../shared/errors.ts';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { readProblem } from '../../shared/problem-details.ts';
 
 export type WriteMethod = 'POST' | 'PUT';
 
@@ -43,34 +44,13 @@ const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   504: ErrorCode.DeadlineExceeded,
 };
 
-interface Problem {
-  readonly detail?: unknown;
-  readonly title?: unknown;
-  readonly errors?: unknown;
-}
-
-function fieldsOf(problem: Problem): FieldProblem[] {
-  if (!Array.isArray(problem.errors)) return [];
-  return problem.errors.flatMap((e: unknown) => {
-    const { pointer, detail } = (e ?? {}) as { pointer?: unknown; detail?: unknown };
-    return typeof pointer === 'string' && typeof detail === 'string' ? [{ pointer, detail }] : [];
-  });
-}
-
 /** The problem+json answer of a failed request as an AppError carrying its fields. */
 async function problemError(res: Response): Promise<AppError> {
-  const problem = ((await res.json().catch(() => null)) ?? {}) as Problem;
-  const detail =
-    typeof problem.detail === 'string'
-      ? problem.detail
-      : typeof problem.title === 'string'
-        ? problem.title
-        : res.statusText;
-  const fields = fieldsOf(problem);
+  const { message, fields } = await readProblem(res);
   const where = fields.map((f) => `${f.pointer} ${f.detail}`).join('; ');
   return new AppError(
     CODE_OF_STATUS[res.status] ?? ErrorCode.Internal,
-    `the REST API answered ${res.status}: ${detail}${where ? ` (${where})` : ''}`,
+    `the REST API answered ${res.status}: ${message ?? res.statusText}${where ? ` (${where})` : ''}`,
     { fields },
   );
 }

@@ -1,9 +1,7 @@
 import type { AppError } from '../../shared/errors.ts';
+import { PROBLEM_JSON } from '../../shared/problem-details.ts';
 import { problemOf } from './problem.ts';
 import { ProblemSchema } from './schemas.ts';
-
-/** The media type of every error answer (RFC 9457). */
-const PROBLEM_JSON = 'application/problem+json';
 
 /**
  * A route's error answer for the response schema: problem+json, with an example made by the

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, type FieldProblem } from '../../shared/errors.ts';
+import { PROBLEM_JSON, type Problem } from '../../shared/problem-details.ts';
 
 /** HTTP status of each error code. */
 const STATUS: Record<ErrorCode, number> = {
@@ -23,16 +24,6 @@ const TITLE: Record<ErrorCode, string> = {
   deadline_exceeded: 'Deadline exceeded',
   internal: 'Internal server error',
 };
-
-/** An RFC 9457 problem document. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  errors?: readonly FieldProblem[];
-}
 
 interface AjvIssue {
   instancePath: string;
@@ -95,6 +86,7 @@ function toAppError(err: unknown): AppError {
   return AppError.from(err);
 }
 
+/** The problem document answering `error` for the request at `instance`. */
 export function problemOf(error: AppError, instance: string): Problem {
   const status = STATUS[error.code];
   return {
@@ -118,5 +110,5 @@ export function sendProblem(
   const problem = problemOf(error, request.url);
   if (problem.status >= 500) request.log.error({ err }, error.message);
   else request.log.info({ code: error.code, fields: error.fields }, error.message);
-  return reply.status(problem.status).type('application/problem+json').send(problem);
+  return reply.status(problem.status).type(PROBLEM_JSON).send(problem);
 }

@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { fieldsOf, nextCursor } from './api.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiProblem, fieldsOf, nextCursor, saveAlbum } from './api.ts';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+/** The problem `saveAlbum` throws when the server answers `res`. */
+async function problemFor(res: Response): Promise<ApiProblem> {
+  vi.stubGlobal('fetch', async () => res);
+  const saving = saveAlbum({ title: 'x', artist: 'y', price: 1 });
+  const err: unknown = await saving.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiProblem);
+  return err as ApiProblem;
+}
 
 describe('api', () => {
   it('reads the next cursor from an RFC 8288 Link header', () => {
@@ -21,5 +34,28 @@ describe('api', () => {
       price: 'must be multiple of 0.01',
       title: 'must NOT have fewer than 1 characters',
     });
+  });
+
+  it('turns a problem+json answer into its message and field problems', async () => {
+    const body = {
+      title: 'Invalid request',
+      detail: 'The request body is invalid',
+      errors: [{ pointer: '/price', detail: 'must be >= 0' }],
+    };
+    const problem = await problemFor(Response.json(body, { status: 400 }));
+    expect([problem.status, problem.message, problem.fields]).toEqual([
+      400,
+      'The request body is invalid',
+      { price: 'must be >= 0' },
+    ]);
+  });
+
+  it('says the status when the answer is no problem document', async () => {
+    const problem = await problemFor(new Response('<html>Bad gateway</html>', { status: 502 }));
+    expect([problem.status, problem.message, problem.fields]).toEqual([
+      502,
+      'The server answered 502',
+      {},
+    ]);
   });
 });

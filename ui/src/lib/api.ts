@@ -1,4 +1,7 @@
-// The REST API as the UI uses it: pages that follow the Link header, and problem details.
+// The REST API as the UI uses it: pages that follow the Link header, and problem details, read
+// as the CLI reads them (src/shared/problem-details.ts).
+import type { FieldProblem } from '../../../src/shared/errors.ts';
+import { readProblem } from '../../../src/shared/problem-details.ts';
 import type { AlbumInput, Field, FieldErrors } from './rules.ts';
 
 export interface Album extends AlbumInput {
@@ -12,12 +15,6 @@ export interface Page {
   albums: Album[];
   /** The cursor of the next page, from the `Link: <…>; rel="next"` header. */
   next: string | null;
-}
-
-interface ProblemBody {
-  title?: string;
-  detail?: string;
-  errors?: { pointer: string; detail: string }[];
 }
 
 /** An answer other than 2xx, with its RFC 9457 field problems keyed by field. */
@@ -34,9 +31,9 @@ export class ApiProblem extends Error {
 const FIELDS: readonly Field[] = ['title', 'artist', 'price'];
 
 /** Field problems from `errors[].pointer` (`/price`; `/0/price` in a batch). */
-export function fieldsOf(errors: ProblemBody['errors']): FieldErrors {
+export function fieldsOf(errors: readonly FieldProblem[]): FieldErrors {
   const fields: FieldErrors = {};
-  for (const { pointer, detail } of errors ?? []) {
+  for (const { pointer, detail } of errors) {
     const name = pointer.split('/').at(-1) as Field;
     if (FIELDS.includes(name) && !fields[name]) fields[name] = detail;
   }
@@ -44,12 +41,8 @@ export function fieldsOf(errors: ProblemBody['errors']): FieldErrors {
 }
 
 async function problemOf(res: Response): Promise<ApiProblem> {
-  let body: ProblemBody = {};
-  try {
-    body = (await res.json()) as ProblemBody;
-  } catch {}
-  const message = body.detail ?? body.title ?? `The server answered ${res.status}`;
-  return new ApiProblem(res.status, message, fieldsOf(body.errors));
+  const { status, message, fields } = await readProblem(res);
+  return new ApiProblem(status, message ?? `The server answered ${status}`, fieldsOf(fields));
 }
 
 /** The `rel="next"` cursor of an RFC 8288 Link header. */
