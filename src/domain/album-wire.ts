@@ -17,12 +17,32 @@ export interface AlbumWireFields {
   readonly priceCents?: bigint | undefined;
 }
 
-// Tags: field number << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32).
-const ID = 0x08;
-const TITLE = 0x12;
-const ARTIST = 0x1a;
-const PRICE = 0x25;
-const PRICE_CENTS = 0x28;
+/**
+ * The fields of `service.Album` this codec reads and writes, by their protobuf-es names. A test
+ * holds this list to the generated descriptor: a field the proto adds, drops, renumbers or
+ * retypes fails it until the codec learns the change.
+ */
+export const ALBUM_WIRE_FIELDS = {
+  id: { number: 1, type: 'int32', optional: false },
+  title: { number: 2, type: 'string', optional: false },
+  artist: { number: 3, type: 'string', optional: false },
+  price: { number: 4, type: 'float', optional: false },
+  priceCents: { number: 5, type: 'int64', optional: true },
+} as const;
+
+type WireField = (typeof ALBUM_WIRE_FIELDS)[keyof typeof ALBUM_WIRE_FIELDS];
+
+// Wire types: 0 varint, 2 length-delimited, 5 fixed32.
+const WIRE_TYPE: Record<WireField['type'], number> = { int32: 0, int64: 0, string: 2, float: 5 };
+
+/** The byte that starts a field: its number << 3 | its wire type (one byte below field 16). */
+const tagOf = (field: WireField): number => (field.number << 3) | WIRE_TYPE[field.type];
+
+const ID = tagOf(ALBUM_WIRE_FIELDS.id);
+const TITLE = tagOf(ALBUM_WIRE_FIELDS.title);
+const ARTIST = tagOf(ALBUM_WIRE_FIELDS.artist);
+const PRICE = tagOf(ALBUM_WIRE_FIELDS.price);
+const PRICE_CENTS = tagOf(ALBUM_WIRE_FIELDS.priceCents);
 
 const INT32_MAX = 2 ** 31 - 1;
 /** Varints up to 7 bytes (49 bits) are read as numbers, exactly. */
