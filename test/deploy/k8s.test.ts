@@ -1,6 +1,7 @@
-// deploy/k8s, assembled as `kubectl apply -k deploy/k8s` would assemble it (without kubectl):
-// every workload the system needs, probes that hit real ports and routes, config the code reads,
-// and the PostgreSQL init scripts generated from db/migrations.
+// deploy/k8s as `kubectl apply -k deploy/k8s` would apply it (rendered by `kubectl kustomize`,
+// or assembled by kustomize.ts where kubectl is not installed): every workload the system needs,
+// probes that hit real ports and routes, config the code reads, and the PostgreSQL init scripts
+// generated from db/migrations.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readMigrations } from '../../src/adapters/db/migrate.ts';
@@ -8,29 +9,34 @@ import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/main.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
 import { buildOfflineRestApp } from '../support/rest-app.ts';
+import { assertPinned, K8S, pkg, roleOfCommand } from './files.ts';
 import {
-  assertPinned,
+  type ConfigData,
   type Container,
-  K8S,
+  dataOf,
   type Kafka,
   type KafkaNodePool,
   type KafkaTopic,
-  kustomize,
   ofKind,
-  pkg,
-  roleOfCommand,
   type Service,
   type Workload,
-} from './files.ts';
+} from './k8s-objects.ts';
+import { assemble, comparable, configDataNames, kustomize } from './kustomize.ts';
 
-const k = kustomize(K8S);
-const deployments = ofKind<Workload>(k.objects, 'Deployment');
-const statefulSets = ofKind<Workload>(k.objects, 'StatefulSet');
-const services = ofKind<Service>(k.objects, 'Service');
+const rendered = kustomize(K8S);
+const { objects } = rendered;
+const deployments = ofKind<Workload>(objects, 'Deployment');
+const statefulSets = ofKind<Workload>(objects, 'StatefulSet');
+const services = ofKind<Service>(objects, 'Service');
+const configData = [
+  ...ofKind<ConfigData>(objects, 'ConfigMap'),
+  ...ofKind<ConfigData>(objects, 'Secret'),
+];
+/** The ConfigMap or Secret of this name (as referenced: kubectl adds a hash to generated names). */
 const generated = (name: string) => {
-  const g = k.generated.find((x) => x.name === name);
-  assert.ok(g, `a generated ConfigMap or Secret named ${name}`);
-  return g;
+  const g = configData.find((x) => x.metadata.name === name);
+  assert.ok(g, `a ConfigMap or Secret named ${name}`);
+  return { kind: g.kind, data: dataOf(g) };
 };
 const containersOf = (w: Workload): Container[] => w.spec.template.spec.containers;
 
@@ -48,16 +54,23 @@ function envFromOf(c: Container): Record<string, string> {
   return env;
 }
 
+test('assembled without kubectl, deploy/k8s gives exactly what kubectl kustomize renders', {
+  skip: rendered.by === 'kubectl' ? false : 'kubectl is not installed: nothing to compare with',
+}, () => {
+  const assembled = assemble(K8S);
+  const generatedNames = configDataNames(assembled);
+  assert.deepEqual(comparable(objects, generatedNames), comparable(assembled, generatedNames));
+});
+
 test('everything goes into the namespace music', () => {
-  assert.equal(k.namespace, 'music');
-  const ns = ofKind(k.objects, 'Namespace');
+  const ns = ofKind(objects, 'Namespace');
   assert.deepEqual(
     ns.map((n) => n.metadata.name),
     ['music'],
   );
-  for (const o of k.objects) {
+  for (const o of objects) {
     if (o.kind !== 'Namespace')
-      assert.equal(o.metadata.namespace, undefined, `${o.kind}/${o.metadata.name}`);
+      assert.equal(o.metadata.namespace, 'music', `${o.kind}/${o.metadata.name}`);
   }
 });
 
@@ -111,8 +124,10 @@ test('the ConfigMap and Secret hold only variables the config loader knows, and 
       assert.ok(env.DATABASE_URL, `${d.metadata.name}: DATABASE_URL comes from the Secret`);
     }
   }
-  const config = generated('music-config');
-  assert.equal(config.data.DATABASE_URL, undefined, 'the password stays out of the ConfigMap');
+  for (const config of ofKind<ConfigData>(objects, 'ConfigMap')) {
+    const name = config.metadata.name;
+    assert.equal(dataOf(config).DATABASE_URL, undefined, `the password stays out of ${name}`);
+  }
 });
 
 // Probe paths are checked against the REST app itself, built without backends.
@@ -221,7 +236,7 @@ test('PostgreSQL: a StatefulSet with its own volume, a Service, and init scripts
   const init = generated(volume.configMap.name);
   const migrations = await readMigrations();
   assert.deepEqual(
-    init.files.map((f) => f.slice(f.lastIndexOf('/') + 1)),
+    Object.keys(init.data),
     migrations.map((m) => m.name),
     'the generator lists every db/migrations/*.sql, in order',
   );
@@ -259,11 +274,11 @@ test('DATABASE_URL reaches the PostgreSQL Service with the credentials the datab
 });
 
 test('Kafka: a KRaft cluster of dual-role nodes with topic management, reached as KAFKA_BROKERS says', () => {
-  const [kafka, ...more] = ofKind<Kafka>(k.objects, 'Kafka');
+  const [kafka, ...more] = ofKind<Kafka>(objects, 'Kafka');
   assert.ok(kafka && more.length === 0, 'one Kafka');
   assert.match(kafka.apiVersion, /^kafka\.strimzi\.io\//);
   assert.ok(kafka.spec.entityOperator?.topicOperator, 'the topic operator manages KafkaTopics');
-  const pools = ofKind<KafkaNodePool>(k.objects, 'KafkaNodePool');
+  const pools = ofKind<KafkaNodePool>(objects, 'KafkaNodePool');
   assert.ok(pools.length > 0, 'a KafkaNodePool');
   for (const p of pools) {
     assert.equal(p.metadata.labels?.['strimzi.io/cluster'], kafka.metadata.name);
@@ -287,11 +302,11 @@ test('Kafka: a KRaft cluster of dual-role nodes with topic management, reached a
 });
 
 test('KafkaTopics are the configured topics, with enough partitions for every consumer', () => {
-  const [kafka] = ofKind<Kafka>(k.objects, 'Kafka');
-  const brokers = ofKind<KafkaNodePool>(k.objects, 'KafkaNodePool')
+  const [kafka] = ofKind<Kafka>(objects, 'Kafka');
+  const brokers = ofKind<KafkaNodePool>(objects, 'KafkaNodePool')
     .filter((p) => p.spec.roles.includes('broker'))
     .reduce((n, p) => n + p.spec.replicas, 0);
-  const topics = ofKind<KafkaTopic>(k.objects, 'KafkaTopic');
+  const topics = ofKind<KafkaTopic>(objects, 'KafkaTopic');
   const [anyApp] = deployments.flatMap(containersOf);
   assert.ok(anyApp && kafka);
   const config = loadConfig(envFromOf(anyApp));
