@@ -27,10 +27,10 @@ export function offsetsToCommit(
 export function warnCommitFailed(
   log: Logger,
   err: Error,
-  offsets: readonly { readonly partition: number; readonly offset: bigint | number }[],
+  offsets: ReadonlyMap<number, bigint>,
 ): void {
   log.warn(
-    { err, offsets: offsets.map((x) => `${x.partition}@${x.offset}`) },
+    { err, offsets: [...offsets].map(([partition, offset]) => `${partition}@${offset}`) },
     'kafka commit failed',
   );
 }

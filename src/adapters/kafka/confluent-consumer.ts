@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   LibrdKafkaError,
   Message,
@@ -7,22 +8,16 @@ import type {
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { BatchHandler, ConsumedMessage } from '../../domain/events.ts';
-import { offsetsToCommit, warnCommitFailed } from './commit-offsets.ts';
+import { createBatcher } from './batcher.ts';
+import { warnCommitFailed } from './commit-offsets.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
+import {
+  assignmentLost,
+  commitAwaited,
+  waitForFirstMessageOnly,
+} from './shims/confluent-internals.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
 import { FETCH } from './types.ts';
-
-/** Methods the JS wrapper has (lib/kafka-consumer.js) but types/rdkafka.d.ts does not declare. */
-interface RdConsumerExtras {
-  commitCb(
-    toppars: TopicPartitionOffset[] | null,
-    cb: (err: LibrdKafkaError | null) => void,
-  ): unknown;
-  assignmentLost(): boolean;
-  /** After the first message, consume(n) only takes what is already fetched (1 ms waits). */
-  setDefaultIsTimeoutOnlyForFirstMessage?(value: boolean): void;
-}
-type RdConsumer = RdKafka.KafkaConsumer & RdConsumerExtras;
 
 const ERR_ASSIGN = RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS;
 const ERR_REVOKE = RdKafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS;
@@ -53,7 +48,7 @@ function toConsumed(m: Message): ConsumedMessage {
 /**
  * Consumer-group member on @confluentinc/kafka-javascript's node-rdkafka-style KafkaConsumer
  * (librdkafka, classic protocol, eager "roundrobin" assignment shared with the platformatic
- * consumer).
+ * consumer). A loop pulls records into a Batcher (batcher.ts) while no batch is in flight.
  */
 export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchConsumer {
   // KafkaConsumer.consume(n) rather than KafkaJS eachBatch: it returns up to n records across all
@@ -78,26 +73,26 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     },
     // A group without committed offsets starts from the beginning of the topic.
     { 'auto.offset.reset': 'earliest' },
-  ) as RdConsumer;
-  consumer.setDefaultIsTimeoutOnlyForFirstMessage?.(true);
+  );
+  waitForFirstMessageOnly(consumer);
 
   let joined = false;
   let loopDone: Promise<void> | null = null;
   let connecting: Promise<void> | null = null;
 
-  /** Partitions of o.topic assigned to us (eager protocol: the whole set changes at once). */
-  let assigned = new Set<number>();
-  let revoking: Promise<void> | null = null;
-  let pending: ConsumedMessage[] = [];
-  let deadline = 0;
-  let inFlight: Promise<void> | null = null;
-
-  const life = createConsumerLifecycle(log, {
-    drop: () => {
-      pending = [];
+  const batcher = createBatcher({
+    batchSize: o.batchSize,
+    batchWaitMs: o.batchWaitMs,
+    commit: async (offsets) => {
+      const toppars: TopicPartitionOffset[] = [];
+      for (const [partition, offset] of offsets)
+        toppars.push({ topic: o.topic, partition, offset: Number(offset) });
+      const err = await commitAwaited(consumer, toppars);
+      if (err) warnCommitFailed(log, errorOf(err), offsets);
     },
-    teardown,
+    fail: (e) => life.fail(errorOf(e)),
   });
+  const life = createConsumerLifecycle(log, { drop: batcher.stop, teardown });
 
   consumer.on('event.error', (e: LibrdKafkaError) => {
     if (e.isFatal === true) life.fail(errorOf(e));
@@ -109,11 +104,12 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   function onRebalance(err: LibrdKafkaError | undefined, assignment: TopicPartition[]): void {
     const code = err?.code;
     if (code === ERR_ASSIGN) {
-      assigned = new Set(assignment.filter((tp) => tp.topic === o.topic).map((tp) => tp.partition));
+      const partitions = assignment.filter((tp) => tp.topic === o.topic).map((tp) => tp.partition);
+      batcher.assign(partitions);
       try {
         consumer.assign(assignment);
         joined = true;
-        log.info({ groupId: o.groupId, partitions: [...assigned] }, 'kafka consumer joined group');
+        log.info({ groupId: o.groupId, partitions }, 'kafka consumer joined group');
       } catch (e: unknown) {
         life.fail(errorOf(e));
       }
@@ -121,30 +117,15 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     }
     if (code === ERR_REVOKE) {
       joined = false;
-      // Not handed out yet, not committed: the next owner reads them.
-      pending = [];
-      let lost = false;
-      try {
-        lost = consumer.assignmentLost();
-      } catch {
-        lost = false;
-      }
       // Lost (session timed out): others may own the partitions already; commit nothing.
-      if (lost) assigned = new Set();
-      const wait = inFlight;
-      const done = (async () => {
-        if (wait !== null) await wait.catch(() => undefined);
-        assigned = new Set();
+      const lost = assignmentLost(consumer);
+      batcher.revoke(lost, () => {
         try {
           consumer.unassign();
         } catch (e: unknown) {
           if (!life.stopping) log.warn({ err: errorOf(e) }, 'kafka unassign failed');
         }
         log.info({ groupId: o.groupId, lost }, 'kafka consumer partitions revoked');
-      })();
-      revoking = done;
-      void done.finally(() => {
-        if (revoking === done) revoking = null;
       });
       return;
     }
@@ -164,62 +145,25 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     });
   }
 
-  function commit(batch: readonly ConsumedMessage[]): Promise<void> {
-    const toppars: TopicPartitionOffset[] = [];
-    for (const [partition, offset] of offsetsToCommit(batch, assigned))
-      toppars.push({ topic: o.topic, partition, offset: Number(offset) });
-    if (toppars.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      consumer.commitCb(toppars, (err) => {
-        if (err) warnCommitFailed(log, errorOf(err), toppars);
-        resolve();
-      });
-    });
-  }
-
-  async function processBatch(
-    handle: BatchHandler,
-    batch: readonly ConsumedMessage[],
-  ): Promise<void> {
-    await handle(batch);
-    await commit(batch);
-  }
-
-  async function loop(handle: BatchHandler): Promise<void> {
+  async function loop(): Promise<void> {
     while (!life.stopping) {
-      if (revoking !== null) {
-        await revoking;
-        continue;
-      }
-      const now = Date.now();
-      const wait = pending.length === 0 ? IDLE_POLL_MS : Math.max(1, deadline - now);
+      // Pulled only between batches: the batch in hand (and a revoke) finishes first.
+      await batcher.idle();
+      if (life.stopping) break;
+      const due = batcher.dueInMs();
       let messages: Message[];
       try {
-        messages = await consumeN(o.batchSize - pending.length, wait);
+        messages = await consumeN(batcher.room(), due === null ? IDLE_POLL_MS : Math.max(1, due));
       } catch (e: unknown) {
         const err = errorOf(e) as Error & { isFatal?: boolean };
         if (life.stopping) break;
         if (err.isFatal === true) throw err;
         log.warn({ err }, 'kafka consume failed');
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
         continue;
       }
       if (life.stopping) break;
-      for (const m of messages) {
-        if (revoking !== null || m.topic !== o.topic || !assigned.has(m.partition)) continue;
-        if (pending.length === 0) deadline = Date.now() + o.batchWaitMs;
-        pending.push(toConsumed(m));
-      }
-      if (pending.length === 0 || (pending.length < o.batchSize && Date.now() < deadline)) continue;
-      const batch = pending;
-      pending = [];
-      const current = processBatch(handle, batch);
-      inFlight = current;
-      try {
-        await current;
-      } finally {
-        inFlight = null;
-      }
+      for (const m of messages) if (m.topic === o.topic) batcher.push(toConsumed(m));
     }
   }
 
@@ -240,10 +184,11 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     });
   }
 
-  /** Close and failure alike: the loop ends after the batch in hand finished and committed. */
+  /** Close and failure alike: the batch in hand finishes and commits before the disconnect. */
   async function teardown(): Promise<void> {
     if (connecting !== null) await connecting;
     if (loopDone !== null) await loopDone.catch(() => undefined);
+    await batcher.idle();
     await disconnect();
   }
 
@@ -252,6 +197,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
 
     run(handle: BatchHandler): Promise<void> {
       return life.run(() => {
+        batcher.start(handle);
         connecting = new Promise<void>((connected) => {
           consumer.connect({}, (err: LibrdKafkaError | null) => {
             connected();
@@ -266,7 +212,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
               life.fail(errorOf(e));
               return;
             }
-            const done = loop(handle);
+            const done = loop();
             loopDone = done;
             done.catch((e: unknown) => life.fail(errorOf(e)));
           });

@@ -1,5 +1,4 @@
 import {
-  type CommitOptionsPartition,
   Consumer,
   type ConsumerGroupJoinPayload,
   type Message,
@@ -7,8 +6,10 @@ import {
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { BatchHandler, ConsumedMessage } from '../../domain/events.ts';
-import { offsetsToCommit, warnCommitFailed } from './commit-offsets.ts';
+import { createBatcher } from './batcher.ts';
+import { warnCommitFailed } from './commit-offsets.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
+import { prunableCommits } from './shims/platformatic-commit.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
 import { FETCH } from './types.ts';
 
@@ -45,15 +46,13 @@ function toConsumed(m: RawMessage): ConsumedMessage {
 
 /**
  * Consumer-group member on @platformatic/kafka's Consumer + MessagesStream (classic protocol,
- * eager rebalancing). Records from the stream's 'data' events are gathered into batches of up to
- * batchSize records or batchWaitMs after the first one; one batch is handled at a time while the
- * next one fills (the stream is paused when it is full). After the handler resolved, the highest
- * offset + 1 of each partition still assigned is committed.
+ * eager rebalancing). The stream's 'data' events feed a Batcher (batcher.ts): one batch is handled
+ * at a time while the next one fills, and the stream is paused while that one is full.
  *
- * Rebalances: platformatic rejoins by itself (no revoke callback), so on every group join we drop
- * pending records of partitions we lost, remove those partitions from a commit in flight (the
- * library may retry a commit after rejoining, with the same options object), and remember the
- * position of kept partitions to drop the records the stream re-fetches from the committed offset.
+ * Rebalances: platformatic rejoins by itself (no revoke callback), so every group join hands the
+ * Batcher the partitions now held (it drops waiting records of lost ones, and the re-fetched
+ * records of kept ones) and removes lost partitions from a commit in flight, which the library
+ * may retry after rejoining (shims/platformatic-commit.ts).
  */
 export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): BatchConsumer {
   const consumer = new Consumer({
@@ -71,47 +70,36 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     // Up to 10 MB per fetch, all partitions of a leader in one request.
     maxBytes: 10 * 1024 * 1024,
   });
+  const commits = prunableCommits(consumer, o.topic);
 
   let stream: RawStream | null = null;
   let joined = false;
   let consumeStarted: Promise<unknown> | null = null;
 
-  /** Partitions of o.topic held since the last join. */
-  let assigned = new Set<number>();
-  /** Next offset to accept per kept partition (drops re-fetched records after a rejoin). */
-  const positions = new Map<number, bigint>();
-  let pending: ConsumedMessage[] = [];
-  let timer: NodeJS.Timeout | null = null;
-  let inFlight: Promise<void> | null = null;
-  let handler: BatchHandler | null = null;
-  /** Offsets of the commit in flight; pruned in place when partitions are lost. */
-  let committing: CommitOptionsPartition[] | null = null;
-
-  const life = createConsumerLifecycle(log, {
-    drop: () => {
-      clearTimer();
-      pending = [];
+  const batcher = createBatcher({
+    batchSize: o.batchSize,
+    batchWaitMs: o.batchWaitMs,
+    commit: async (offsets) => {
+      try {
+        await commits.commit(offsets);
+      } catch (e: unknown) {
+        warnCommitFailed(log, errorOf(e), offsets);
+      }
     },
-    teardown,
+    fail: (e) => life.fail(errorOf(e)),
+    pause: () => stream?.pause(),
+    resume: () => {
+      if (stream?.isPaused()) stream.resume();
+    },
   });
+  const life = createConsumerLifecycle(log, { drop: batcher.stop, teardown });
 
   const onJoin = (p: ConsumerGroupJoinPayload): void => {
     const next = new Set<number>();
     for (const a of p.assignments ?? [])
       if (a.topic === o.topic) for (const n of a.partitions) next.add(n);
-    for (const n of assigned) if (!next.has(n)) positions.delete(n);
-    assigned = next;
-    if (pending.length > 0) {
-      pending = pending.filter((m) => next.has(m.partition));
-      if (pending.length === 0) clearTimer();
-      flow();
-    }
-    if (committing !== null) {
-      for (let i = committing.length - 1; i >= 0; i--) {
-        const c = committing[i];
-        if (c !== undefined && !next.has(c.partition)) committing.splice(i, 1);
-      }
-    }
+    batcher.assign(next);
+    commits.keepOnly(next);
     joined = true;
     log.info(
       {
@@ -138,87 +126,14 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   // Emitted when rejoining the group failed for good; without a listener it would throw.
   consumer.on('error', (e: Error) => life.fail(e));
 
-  /** Keeps the stream flowing while the next batch has room (it is paused when that one is full). */
-  function flow(): void {
-    if (!life.stopping && stream !== null && pending.length < o.batchSize && stream.isPaused())
-      stream.resume();
-  }
-
-  function clearTimer(): void {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-  }
-
-  function armTimer(): void {
-    clearTimer();
-    timer = setTimeout(() => {
-      timer = null;
-      dispatch(true);
-    }, o.batchWaitMs);
-  }
-
   function onData(m: RawMessage): void {
-    if (life.stopping || m.topic !== o.topic || !assigned.has(m.partition)) return;
-    const expected = positions.get(m.partition);
-    if (expected !== undefined && m.offset < expected) return;
-    positions.set(m.partition, m.offset + 1n);
-    pending.push(toConsumed(m));
-    if (pending.length === 1) armTimer();
-    if (pending.length >= o.batchSize) {
-      stream?.pause();
-      dispatch(false);
-    }
-  }
-
-  /** Starts the next batch if none is in flight and the pending one is full or timed out. */
-  function dispatch(timedOut: boolean): void {
-    if (life.stopping || inFlight !== null || pending.length === 0) return;
-    if (!timedOut && timer !== null && pending.length < o.batchSize) return;
-    const batch = pending.length > o.batchSize ? pending.slice(0, o.batchSize) : pending;
-    pending = pending.length > o.batchSize ? pending.slice(o.batchSize) : [];
-    clearTimer();
-    if (pending.length > 0) armTimer();
-    flow();
-    const handle = handler;
-    if (handle === null) return;
-    inFlight = processBatch(handle, batch).finally(() => {
-      inFlight = null;
-      if (pending.length >= o.batchSize || (pending.length > 0 && timer === null)) dispatch(true);
-    });
-  }
-
-  async function processBatch(
-    handle: BatchHandler,
-    batch: readonly ConsumedMessage[],
-  ): Promise<void> {
-    try {
-      await handle(batch);
-    } catch (e: unknown) {
-      life.fail(errorOf(e));
-      return;
-    }
-    await commit(batch);
-  }
-
-  async function commit(batch: readonly ConsumedMessage[]): Promise<void> {
-    const offsets: CommitOptionsPartition[] = [];
-    for (const [partition, offset] of offsetsToCommit(batch, assigned))
-      offsets.push({ topic: o.topic, partition, offset, leaderEpoch: -1 });
-    if (offsets.length === 0) return;
-    committing = offsets;
-    try {
-      await consumer.commit({ offsets });
-    } catch (e: unknown) {
-      warnCommitFailed(log, errorOf(e), offsets);
-    } finally {
-      committing = null;
-    }
+    if (m.topic === o.topic) batcher.push(toConsumed(m));
   }
 
   async function teardown(graceful: boolean): Promise<void> {
     joined = false;
     if (consumeStarted !== null) await consumeStarted.catch(() => undefined);
-    if (graceful && inFlight !== null) await inFlight;
+    if (graceful) await batcher.idle();
     try {
       if (stream !== null) await stream.close();
     } catch (e: unknown) {
@@ -237,7 +152,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
 
     run(handle: BatchHandler): Promise<void> {
       return life.run(() => {
-        handler = handle;
+        batcher.start(handle);
         const starting = consumer.consume({
           topics: [o.topic],
           mode: 'committed',

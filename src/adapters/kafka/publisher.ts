@@ -1,6 +1,7 @@
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { withDeadline } from './deadline.ts';
 
 export interface PublisherOptions {
   readonly brokers: readonly string[];
@@ -53,7 +54,8 @@ export function createPublisher(o: PublisherOptions): Publisher {
   });
   const maxBatch = o.maxBatch ?? 5000;
   let queue: Pending[] = [];
-  let sending = false;
+  /** The loop sending the queue, while it runs; close() waits for it. */
+  let sending: Promise<void> | null = null;
   let closed = false;
 
   function report(taken: readonly Pending[], acknowledged: boolean): void {
@@ -67,36 +69,53 @@ export function createPublisher(o: PublisherOptions): Publisher {
     }
   }
 
-  async function drain(): Promise<void> {
-    sending = true;
-    while (queue.length > 0) {
-      const taken: Pending[] = [];
-      let count = 0;
-      while (
-        queue.length > 0 &&
-        (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= maxBatch)
-      ) {
-        const next = queue.shift() as Pending;
-        taken.push(next);
-        count += next.messages.length;
-      }
-      let failure: AppError | null = null;
-      try {
-        // Inside the try: whatever fails, these callers hear of it and the queue goes on.
-        await withDeadline(producer.send({ messages: toRecords(taken) }), o.timeoutMs);
-      } catch (err) {
-        failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
-          cause: err,
-        });
-      }
-      // Counted before the callers hear of it, so a 202 never precedes its count.
-      report(taken, failure === null);
-      for (const p of taken) {
-        if (failure) p.reject(failure);
-        else p.resolve();
-      }
+  /** The next produce request's share of the queue: up to maxBatch records, at least one publish. */
+  function take(): Pending[] {
+    const taken: Pending[] = [];
+    let count = 0;
+    while (
+      queue.length > 0 &&
+      (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= maxBatch)
+    ) {
+      const next = queue.shift() as Pending;
+      taken.push(next);
+      count += next.messages.length;
     }
-    sending = false;
+    return taken;
+  }
+
+  async function send(taken: readonly Pending[]): Promise<void> {
+    let failure: AppError | null = null;
+    try {
+      // Inside the try: whatever fails, these callers hear of it and the queue goes on.
+      await withDeadline(
+        producer.send({ messages: toRecords(taken) }),
+        o.timeoutMs,
+        `no acknowledgement within ${o.timeoutMs} ms`,
+      );
+    } catch (err) {
+      failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
+        cause: err,
+      });
+    }
+    // Counted before the callers hear of it, so a 202 never precedes its count.
+    report(taken, failure === null);
+    for (const p of taken) {
+      if (failure) p.reject(failure);
+      else p.resolve();
+    }
+  }
+
+  /**
+   * Sends until the queue is empty. `sending` is cleared in the very step that finds it empty, so
+   * a publish right after (say from a caller just resolved) starts the next drain.
+   */
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) await send(take());
+    } finally {
+      sending = null;
+    }
   }
 
   return {
@@ -106,12 +125,13 @@ export function createPublisher(o: PublisherOptions): Publisher {
       if (messages.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         queue.push({ topic, messages, resolve, reject });
-        if (!sending) void drain();
+        sending ??= drain();
       });
     },
     async close() {
       closed = true;
-      while (sending) await new Promise((r) => setTimeout(r, 10));
+      // What was published before close() is still sent (or failed) before the producer closes.
+      await sending;
       queue = [];
       await producer.close();
     },
@@ -151,12 +171,4 @@ function toRecords(taken: readonly Pending[]): ProducerRecord[] {
     }
   }
   return records;
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

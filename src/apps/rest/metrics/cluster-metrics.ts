@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
+import { withDeadline } from '../../../adapters/kafka/deadline.ts';
 import type { GroupProbe, PartitionProgress } from '../../../adapters/kafka/group-probe.ts';
 import type { Logger } from '../../../shared/logger.ts';
 
@@ -23,14 +24,6 @@ interface Reading {
   readonly dlqEnds: ReadonlyMap<number, bigint> | null;
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Consumer-group and dead-letter gauges, read from the cluster when Prometheus scrapes rather
  * than reported by the consumers: the consumers run in processes without an HTTP server, and
@@ -45,7 +38,7 @@ export function clusterMetrics(o: ClusterMetricsOptions): void {
 
   const part = async <T>(what: string, work: () => Promise<T>): Promise<T | null> => {
     try {
-      return await withDeadline(work(), timeoutMs);
+      return await withDeadline(work(), timeoutMs, `no answer from Kafka within ${timeoutMs} ms`);
     } catch (err: unknown) {
       // Logged once per outage, not on every scrape of it.
       if (!failing) o.log.warn({ err }, `metrics: could not read ${what} from Kafka`);
@@ -93,41 +86,46 @@ export function clusterMetrics(o: ClusterMetricsOptions): void {
     },
   });
 
-  const committed: Gauge<'topic' | 'partition'> = new Gauge({
-    name: 'music_consumer_committed_offset',
-    help:
-      'Offset the consumer group committed on each partition (the next record it will read). ' +
+  /** A gauge with one value per partition of the topic, where `read` gives one. */
+  const perPartition = (
+    name: string,
+    help: string,
+    read: (p: PartitionProgress) => bigint | null,
+  ): void => {
+    const gauge: Gauge<'topic' | 'partition'> = new Gauge({
+      name,
+      help,
+      labelNames: ['topic', 'partition'] as const,
+      registers: [o.registry],
+      async collect() {
+        const r = await reading();
+        gauge.reset();
+        for (const p of r.progress ?? []) {
+          const value = read(p);
+          if (value !== null)
+            gauge.set({ topic: o.topic, partition: String(p.partition) }, Number(value));
+        }
+      },
+    });
+  };
+
+  perPartition(
+    'music_consumer_committed_offset',
+    'Offset the consumer group committed on each partition (the next record it will read). ' +
       'It grows by one per record consumed, so consumer throughput in records per second is ' +
       'sum(rate(music_consumer_committed_offset[1m]))',
-    labelNames: ['topic', 'partition'] as const,
-    registers: [o.registry],
-    async collect() {
-      const r = await reading();
-      committed.reset();
-      for (const p of r.progress ?? []) {
-        if (p.committed === null) continue;
-        committed.set({ topic: o.topic, partition: String(p.partition) }, Number(p.committed));
-      }
-    },
-  });
+    (p) => p.committed,
+  );
 
-  const lag: Gauge<'topic' | 'partition'> = new Gauge({
-    name: 'music_consumer_lag',
-    help:
-      'Records on each partition the consumer group has not committed yet: end offset minus ' +
+  perPartition(
+    'music_consumer_lag',
+    'Records on each partition the consumer group has not committed yet: end offset minus ' +
       'committed offset (minus the log start where it never committed, as it starts there)',
-    labelNames: ['topic', 'partition'] as const,
-    registers: [o.registry],
-    async collect() {
-      const r = await reading();
-      lag.reset();
-      for (const p of r.progress ?? []) {
-        const from = p.committed ?? p.start;
-        const behind = p.end > from ? p.end - from : 0n;
-        lag.set({ topic: o.topic, partition: String(p.partition) }, Number(behind));
-      }
+    (p) => {
+      const from = p.committed ?? p.start;
+      return p.end > from ? p.end - from : 0n;
     },
-  });
+  );
 
   const dlq: Gauge<'topic'> = new Gauge({
     name: 'music_dlq_messages',
