@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runQuiet } from '../../infra/run-quiet.ts';
 
 export interface KafkaCeiling {
   readonly msgsPerSecond: number;
@@ -38,7 +38,7 @@ export function parseProducerPerformance(output: string, recordBytes: number): K
  * as it can send of our records' size, with acks=all like our producer, otherwise the Java
  * producer's defaults.
  */
-export function measureKafkaCeiling(o: {
+export async function measureKafkaCeiling(o: {
   readonly libs: string;
   readonly brokers: readonly string[];
   readonly topic: string;
@@ -63,26 +63,9 @@ export function measureKafkaCeiling(o: {
     `bootstrap.servers=${o.brokers.join(',')}`,
     'acks=all',
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const parsed = code === 0 ? parseProducerPerformance(out, o.recordBytes) : null;
-      if (parsed) resolve(parsed);
-      else
-        reject(
-          new Error(
-            `ProducerPerformance failed (exit ${code}): ${`${out}\n${err}`.trim().split('\n').slice(-3).join(' | ')}`,
-          ),
-        );
-    });
-  });
+  const { code, out, stdout } = await runQuiet('java', args);
+  const parsed = code === 0 ? parseProducerPerformance(stdout, o.recordBytes) : null;
+  if (parsed) return parsed;
+  const tail = out.trim().split('\n').slice(-3).join(' | ');
+  throw new Error(`ProducerPerformance failed (exit ${code}): ${tail}`);
 }
