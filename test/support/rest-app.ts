@@ -11,7 +11,7 @@ export function buildOfflineRestApp(readiness: Readiness = { ready: true, checks
       allocateIds: () => Promise.reject(new Error('no writes here')),
       publish: () => Promise.reject(new Error('no writes here')),
     },
-    albums: { list: async () => ({ albums: [], hasMore: false }), get: async () => null },
+    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
     readiness: async () => readiness,
   });
 }

@@ -1,4 +1,11 @@
 import type { Album } from '../../domain/album.ts';
+import {
+  artistFilter,
+  type ListingQuery,
+  type Page,
+  pageOf,
+  rowsForPage,
+} from '../../domain/listing.ts';
 import type { Sql } from './client.ts';
 import { cancelInPostgres, cancelOnAbort } from './query-cancel.ts';
 
@@ -6,11 +13,8 @@ import { cancelInPostgres, cancelOnAbort } from './query-cancel.ts';
 // decimal (what Number() of its text gives), so that a driver row already is an Album: large
 // reads allocate nothing per row beyond the driver's row.
 
-/** Filters of the read API's listings. */
-export interface AlbumFilter {
-  /** One artist, compared case-insensitively as the REST API does; empty for every artist. */
-  readonly artist: string;
-}
+/** The filter of the gRPC API's listings: one artist (`artistFilter`'s rule), or '' for all. */
+export type AlbumFilter = Pick<ListingQuery, 'artist'>;
 
 /** Every album, sorted by id, in one query, with only the columns a message needs. */
 export function readAllAlbums(sql: Sql, signal?: AbortSignal): Promise<Album[]> {
@@ -30,20 +34,21 @@ export async function readAlbum(sql: Sql, id: number, signal?: AbortSignal): Pro
   return row ?? null;
 }
 
-/** Up to `limit` albums with ids above `afterId`, sorted by id (keyset pagination). */
-export function readAlbumPage(
+/** One page of albums sorted by id, above the query's `afterId` (keyset pagination). */
+export async function readAlbumPage(
   sql: Sql,
-  page: AlbumFilter & { readonly afterId: number; readonly limit: number },
+  query: Omit<ListingQuery, 'q'>,
   signal?: AbortSignal,
-): Promise<Album[]> {
-  return cancelOnAbort(
+): Promise<Page<Album>> {
+  const rows = await cancelOnAbort(
     sql<Album[]>`
       select id, title, artist, price::float8 as price from music.albums
-      where id > ${page.afterId} ${artistIs(sql, page.artist)}
+      where id > ${query.afterId ?? 0} ${artistIs(sql, query)}
       order by id
-      limit ${page.limit}`,
+      limit ${rowsForPage(query.limit)}`,
     signal,
   );
+  return pageOf(rows, query.limit);
 }
 
 /**
@@ -61,7 +66,7 @@ export async function* streamAlbums(
   signal.throwIfAborted();
   const query = sql<Album[]>`
     select id, title, artist, price::float8 as price from music.albums
-    where true ${artistIs(sql, filter.artist)}
+    where true ${artistIs(sql, filter)}
     order by id`;
   const cursor = query.cursor(chunkRows)[Symbol.asyncIterator]();
   let fetching = false;
@@ -100,5 +105,8 @@ export async function* streamAlbums(
   }
 }
 
-const artistIs = (sql: Sql, artist: string) =>
-  artist === '' ? sql`` : sql`and lower(artist) = lower(${artist})`;
+// The domain's artist rule (listing.ts), which the Drizzle repository states the same way.
+function artistIs(sql: Sql, filter: AlbumFilter) {
+  const artist = artistFilter(filter);
+  return artist === null ? sql`` : sql`and lower(artist) = lower(${artist})`;
+}

@@ -7,6 +7,7 @@ import {
   streamAlbums,
 } from '../../adapters/db/album-reads.ts';
 import type { Sql } from '../../adapters/db/client.ts';
+import { decodeCursor, isPageSize, PageSize, refuseNul } from '../../domain/listing.ts';
 import {
   type GetAlbumRequest,
   type GetAlbumsRequest,
@@ -20,32 +21,31 @@ import {
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { toMessage } from './album-message.ts';
-import { decodePageToken, encodePageToken } from './page-token.ts';
 import { toConnectError } from './status.ts';
 import type { CallContext } from './unary-fast-path.ts';
-
-/** ListAlbums page sizes: the default and the most a request may ask for. */
-const PageSize = { default: 50, max: 500 } as const;
 
 /** Albums per StreamAlbums message: about 50 KB to 1.6 MB encoded, depending on the text. */
 export const STREAM_CHUNK_ROWS = 1000;
 
+// proto3 cannot tell a field left out from its zero value: 0 and '' mean "not set" below.
+
 function pageSizeOf(requested: number): number {
-  if (requested === 0) return PageSize.default;
-  if (requested < 0 || requested > PageSize.max) {
+  const size = requested === 0 ? PageSize.default : requested;
+  if (!isPageSize(size)) {
     throw new AppError(
       ErrorCode.InvalidArgument,
       `page_size must be between 1 and ${PageSize.max} (0 for ${PageSize.default})`,
     );
   }
-  return requested;
+  return size;
 }
 
-// PostgreSQL text cannot hold NUL, so such a filter could only fail in the database.
+const afterIdOf = (pageToken: string) =>
+  pageToken === '' ? undefined : decodeCursor(pageToken, { name: 'page_token' });
+
+/** The request's artist filter, refused when it holds NUL. */
 function artistOf(artist: string): string {
-  if (artist.includes('\u0000')) {
-    throw new AppError(ErrorCode.InvalidArgument, 'artist must not contain NUL characters');
-  }
+  refuseNul({ artist });
   return artist;
 }
 
@@ -105,19 +105,13 @@ export function musicService(sql: Sql, log: Logger) {
 
     listAlbums: (request: ListAlbumsRequest, context: CallContext) =>
       atEdge(context.signal, async () => {
-        const pageSize = pageSizeOf(request.pageSize);
-        const afterId = decodePageToken(request.pageToken);
-        // One row more than the page tells whether another page follows.
-        const rows = await readAlbumPage(
-          sql,
-          { artist: artistOf(request.artist), afterId, limit: pageSize + 1 },
-          context.signal,
-        );
-        const page = rows.slice(0, pageSize);
-        const last = page.at(-1);
+        const limit = pageSizeOf(request.pageSize);
+        const afterId = afterIdOf(request.pageToken);
+        const artist = artistOf(request.artist);
+        const page = await readAlbumPage(sql, { limit, afterId, artist }, context.signal);
         return create(ListAlbumsResponseSchema, {
-          albums: page.map(toMessage),
-          nextPageToken: rows.length > pageSize && last ? encodePageToken(last.id) : '',
+          albums: page.items.map(toMessage),
+          nextPageToken: page.next ?? '',
         });
       }),
 

@@ -174,6 +174,8 @@ test('bad limit or cursor answers 400 problem+json', async () => {
     'cursor with a negative position': qs({ cursor: cursorOf({ after: -1 }) }),
     'cursor with a text position': qs({ cursor: cursorOf({ after: '5' }) }),
     'cursor without a position': qs({ cursor: cursorOf({}) }),
+    'cursor past the largest id': qs({ cursor: cursorOf({ after: 2 ** 31 }) }),
+    'cursor in a form the API never gave out': qs({ cursor: cursorOf({ after: 5, x: 1 }) }),
     'cursor over 200 characters': qs({ cursor: 'A'.repeat(201) }),
     'empty q': qs({ q: '' }),
     'q over 200 characters': qs({ q: 'q'.repeat(201) }),
@@ -188,19 +190,25 @@ test('bad limit or cursor answers 400 problem+json', async () => {
     assert.equal(res.json<{ status: number }>().status, 400, name);
   }
 
-  // limit 500 and 1 are the bounds that are allowed; a cursor the API gave out is accepted.
+  // limit 500 and 1 are the bounds that are allowed; a cursor the API gave out is accepted,
+  // in today's form (the gRPC API's page token) and in the JSON form it gave out before.
   const edge = await app.inject({
     method: 'GET',
     url: `/api/v1/albums?${qs({ limit: '500', artist })}`,
   });
   assert.equal(edge.statusCode, 200);
   assert.equal(edge.json<Album[]>().length, 500);
-  const one = await app.inject({
-    method: 'GET',
-    url: `/api/v1/albums?${qs({ limit: '1', artist, cursor: cursorOf({ after: albums[0]?.id }) })}`,
-  });
-  assert.equal(one.statusCode, 200);
-  assert.deepEqual(one.json(), [albums[1]]);
+  const a1 = (id: number | undefined) => Buffer.from(`a1:${id}`).toString('base64url');
+  for (const cursor of [a1(albums[0]?.id), cursorOf({ after: albums[0]?.id })]) {
+    const one = await app.inject({
+      method: 'GET',
+      url: `/api/v1/albums?${qs({ limit: '1', artist, cursor })}`,
+    });
+    assert.equal(one.statusCode, 200, cursor);
+    assert.deepEqual(one.json(), [albums[1]], cursor);
+    const next = qs({ limit: '1', cursor: a1(albums[1]?.id), artist });
+    assert.equal(one.headers.link, `</api/v1/albums?${next}>; rel="next"`);
+  }
 });
 
 test('/openapi.json is OpenAPI 3.1 and lists every route', async () => {

@@ -19,7 +19,7 @@ function appWith(security?: HttpSecurity, more: Partial<RestDeps> = {}) {
       allocateIds: async (count) => Array.from({ length: count }, (_, i) => 800_000_000 + i),
       publish: async () => {},
     },
-    albums: { list: async () => ({ albums: [], hasMore: false }), get: async () => null },
+    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
     readiness: async () => ({ ready: true, checks: {} }),
     security,
     ...more,

@@ -34,7 +34,7 @@ before(async () => {
       publish: () => Promise.reject(new Error('no writes here')),
     },
     albums: {
-      list: async () => ({ albums: [], hasMore: false }),
+      list: async () => ({ items: [], next: null }),
       get: async () => null,
     },
     readiness: async () => ({ ready: true, checks: {} }),

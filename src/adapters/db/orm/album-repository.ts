@@ -1,18 +1,16 @@
 import { and, asc, eq, gt, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Album } from '../../../domain/album.ts';
+import {
+  type AlbumReads,
+  artistFilter,
+  type ListingQuery,
+  type Page,
+  pageOf,
+  rowsForPage,
+} from '../../../domain/listing.ts';
 import type { Sql } from '../client.ts';
 import { albums } from './schema.ts';
-
-export interface AlbumQuery {
-  /** Only albums with an id above this one (keyset pagination). */
-  readonly afterId?: number | undefined;
-  readonly limit: number;
-  /** Case-insensitive exact artist name. */
-  readonly artist?: string | undefined;
-  /** Case-insensitive substring of the title or the artist. */
-  readonly q?: string | undefined;
-}
 
 const columns = { id: albums.id, title: albums.title, artist: albums.artist, price: albums.price };
 
@@ -25,12 +23,15 @@ const toAlbum = (r: { id: number; title: string; artist: string; price: string }
 const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Which filters a listing uses: each combination is one prepared statement. */
-function shapeOf(query: AlbumQuery): string {
-  return `${query.afterId === undefined ? '' : 'a'}${query.artist ? 'r' : ''}${query.q ? 'q' : ''}`;
+function shapeOf(query: ListingQuery): string {
+  const artist = artistFilter(query) === null ? '' : 'r';
+  return `${query.afterId === undefined ? '' : 'a'}${artist}${query.q ? 'q' : ''}`;
 }
 
-/** The REST API's reads and the CLI's ORM commands, through Drizzle. */
-export function createAlbumRepository(client: Sql) {
+/** The REST API's reads (its `AlbumReads`) and the CLI's ORM commands, through Drizzle. */
+export function createAlbumRepository(client: Sql): AlbumReads & {
+  put(album: Album): Promise<Album>;
+} {
   const db = drizzle(client);
   // Prepared once per filter combination: Drizzle then builds no SQL per call, and PostgreSQL
   // parses and plans the statement once per connection instead of once per request.
@@ -38,7 +39,7 @@ export function createAlbumRepository(client: Sql) {
   function prepareListing(shape: string) {
     const where: SQL[] = [];
     if (shape.includes('a')) where.push(gt(albums.id, sql.placeholder('afterId')));
-    // lower() = lower(), as the gRPC API compares, so that both use the artist index.
+    // The domain's artist rule (listing.ts), which the gRPC API's SQL states the same way.
     if (shape.includes('r'))
       where.push(sql`lower(${albums.artist}) = lower(${sql.placeholder('artist')})`);
     if (shape.includes('q')) {
@@ -63,8 +64,7 @@ export function createAlbumRepository(client: Sql) {
     .prepare('albums_by_id');
 
   return {
-    /** One page sorted by id, plus whether another page follows. */
-    async list(query: AlbumQuery): Promise<{ albums: Album[]; hasMore: boolean }> {
+    async list(query: ListingQuery): Promise<Page<Album>> {
       const shape = shapeOf(query);
       let listing = listings.get(shape);
       if (listing === undefined) {
@@ -73,14 +73,12 @@ export function createAlbumRepository(client: Sql) {
       }
       const rows = await listing.execute({
         afterId: query.afterId,
-        artist: query.artist,
+        artist: artistFilter(query) ?? undefined,
         pattern: query.q ? `%${literal(query.q)}%` : undefined,
-        limit: query.limit + 1,
+        limit: rowsForPage(query.limit),
       });
-      return {
-        albums: rows.slice(0, query.limit).map(toAlbum),
-        hasMore: rows.length > query.limit,
-      };
+      const page = pageOf(rows, query.limit);
+      return { items: page.items.map(toAlbum), next: page.next };
     },
 
     async get(id: number): Promise<Album | null> {
@@ -104,5 +102,3 @@ export function createAlbumRepository(client: Sql) {
     },
   };
 }
-
-export type AlbumRepository = ReturnType<typeof createAlbumRepository>;

@@ -1,18 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
 import { AlbumFields } from '../../../domain/album.ts';
-import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import { type AlbumReads, decodeCursor, PageSize, refuseNul } from '../../../domain/listing.ts';
+import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
 import { problemResponse } from '../problem-responses.ts';
 import { AlbumList, AlbumOut } from '../schemas.ts';
 
 export interface AlbumReadDeps {
-  readonly albums: Pick<AlbumRepository, 'list' | 'get'>;
+  readonly albums: AlbumReads;
 }
 
 const ListQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Albums per page' }),
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: PageSize.max,
+      default: PageSize.default,
+      description: 'Albums per page',
+    }),
     cursor: Type.Optional(
       Type.String({ maxLength: 200, description: 'Opaque position from a Link header' }),
     ),
@@ -36,31 +41,18 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-// The cursor names the last id of the previous page; it is opaque so that it may change.
-const encodeCursor = (lastId: number) =>
-  Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  try {
-    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      after?: unknown;
-    };
-    if (Number.isInteger(after) && (after as number) >= 0) return after as number;
-  } catch {}
-  throw new AppError(ErrorCode.InvalidArgument, 'The cursor is not one this API gave out', {
-    fields: [{ pointer: '/cursor', detail: 'is not a valid cursor' }],
-  });
-}
-
-// PostgreSQL text cannot hold NUL, so a filter with one could only fail in the database.
-function refuseNul(filters: Record<string, string | undefined>): void {
-  const fields = Object.entries(filters)
-    .filter(([, value]) => value?.includes('\u0000'))
-    .map(([name]) => ({ pointer: `/${name}`, detail: 'must not contain NUL characters' }));
-  if (fields.length > 0) {
-    throw new AppError(ErrorCode.InvalidArgument, 'The request querystring is invalid', { fields });
-  }
-}
+/** The 400 answer of a request part that fails its schema, with one field as the example. */
+const invalidPart = (
+  description: string,
+  part: 'querystring' | 'params',
+  field: FieldProblem,
+  url: string,
+) =>
+  problemResponse(
+    description,
+    new AppError(ErrorCode.InvalidArgument, `The request ${part} is invalid`, { fields: [field] }),
+    url,
+  );
 
 /** Album reads through the ORM, sorted by id, with keyset pagination and RFC 8288 links. */
 export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
@@ -76,11 +68,10 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       querystring: ListQuery,
       response: {
         200: AlbumList,
-        400: problemResponse(
+        400: invalidPart(
           'A query parameter is invalid, or the cursor is not one this API gave out',
-          new AppError(ErrorCode.InvalidArgument, 'The request querystring is invalid', {
-            fields: [{ pointer: '/limit', detail: 'must be <= 500' }],
-          }),
+          'querystring',
+          { pointer: '/limit', detail: `must be <= ${PageSize.max}` },
           '/api/v1/albums?limit=1000',
         ),
       },
@@ -88,16 +79,19 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
     handler: async (request, reply) => {
       const { limit, cursor, artist, q } = request.query;
       refuseNul({ artist, q });
-      const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
+      // Cursors of the REST API's first format (JSON) stay valid: clients may hold Link URLs.
+      const afterId =
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, { name: 'cursor', acceptJson: true });
       const page = await albums.list({ limit, afterId, artist, q });
-      const last = page.albums.at(-1);
-      if (page.hasMore && last) {
-        const next = new URLSearchParams({ limit: String(limit), cursor: encodeCursor(last.id) });
+      if (page.next !== null) {
+        const next = new URLSearchParams({ limit: String(limit), cursor: page.next });
         if (artist) next.set('artist', artist);
         if (q) next.set('q', q);
         reply.header('link', `</api/v1/albums?${next}>; rel="next"`);
       }
-      return page.albums;
+      return page.items;
     },
   });
 
@@ -108,11 +102,10 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       params: Type.Object({ id: AlbumFields.id }),
       response: {
         200: AlbumOut,
-        400: problemResponse(
+        400: invalidPart(
           'The id is not a positive 32-bit integer',
-          new AppError(ErrorCode.InvalidArgument, 'The request params is invalid', {
-            fields: [{ pointer: '/id', detail: 'must be >= 1' }],
-          }),
+          'params',
+          { pointer: '/id', detail: 'must be >= 1' },
           '/api/v1/albums/0',
         ),
         404: problemResponse(
