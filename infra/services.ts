@@ -33,17 +33,40 @@ export interface RunningService {
   readonly logFile: string;
 }
 
-/** The first port from `from` upwards that nothing listens on (at most 20 tries). */
-export async function freePort(host: string, from: number): Promise<number> {
-  for (let port = from; port < from + 20; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, host, () => server.close(() => resolve(true)));
+/** Whether nothing listens on `port` of `host` (and we may bind it). */
+function isFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port of `host` that the system deems free right now. */
+function anyPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
+  });
+}
+
+/**
+ * A port of `host` that nothing listens on, and with it the `span - 1` ports after it (a Kafka
+ * broker's controller listens on port + 1): the first from `from` upwards, or, with `from` 0,
+ * one the system picks. At most 20 tries.
+ */
+export async function freePort(host = '127.0.0.1', from = 0, span = 1): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = from === 0 ? await anyPort(host) : from + attempt;
+    let free = port > 0 && port + span - 1 <= 65535;
+    for (let next = port; free && next < port + span; next++) free = await isFree(host, next);
     if (free) return port;
   }
-  throw new Error(`no free port on ${host} from ${from} to ${from + 19}`);
+  throw new Error(`no free port on ${host}${from === 0 ? '' : ` from ${from} to ${from + 19}`}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createCloser } from './closer.ts';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -17,6 +18,9 @@ const SHUTDOWN_GRACE_MS = 25_000;
 /**
  * Owns a service process: configuration, logger, signals and an orderly shutdown. SIGINT,
  * SIGTERM, or losing the parent that spawned us (its IPC channel closes) all stop the process.
+ * Once `setup` resolved, a parent with an IPC channel is sent `{ type: 'ready', name }`. Exit
+ * codes: 0 after a signal, 1 when start-up or a part failed (or shutdown overran its grace), 2
+ * for an invalid configuration.
  */
 export async function runProcess(
   name: string,
@@ -25,7 +29,7 @@ export async function runProcess(
   let config: Config;
   try {
     config = loadConfig();
-  } catch (err) {
+  } catch (err: unknown) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
@@ -33,7 +37,7 @@ export async function runProcess(
     throw err;
   }
   const log = createLogger(name, config.LOG_LEVEL, { secrets: secretsOf(config) });
-  const steps: (() => Promise<unknown> | unknown)[] = [];
+  const steps = createCloser((err) => log.warn({ err }, 'shutdown step failed'));
   const controller = new AbortController();
   let stopping: Promise<void> | null = null;
 
@@ -46,13 +50,7 @@ export async function runProcess(
         process.exit(1);
       }, SHUTDOWN_GRACE_MS);
       force.unref();
-      for (const step of steps.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          log.warn({ err }, 'shutdown step failed');
-        }
-      }
+      await steps.close();
       log.info('stopped');
       process.exit(code);
     })();
@@ -74,13 +72,13 @@ export async function runProcess(
     await setup({
       config,
       log,
-      onShutdown: (step) => steps.push(step),
+      onShutdown: (step) => steps.defer(step),
       signal: controller.signal,
       stop: (reason, code) => void shutdown(reason, code),
     });
     log.info('ready');
     process.send?.({ type: 'ready', name });
-  } catch (err) {
+  } catch (err: unknown) {
     log.fatal({ err }, 'start-up failed');
     await shutdown('start-up failed', 1);
   }

@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  freePort,
   type RunningService,
   SERVICES,
   spawnService,
@@ -36,7 +37,6 @@ import type { Sql } from '../../src/adapters/db/client.ts';
 import { createGroupProbe, type GroupProbe } from '../../src/adapters/kafka/group-probe.ts';
 import { recordCount } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
-import { freePort } from '../support/private-infra.ts';
 import { config, freshTopics, idBlock, testSql, uniqueName, waitFor } from '../support/stack.ts';
 import { lagOf } from './support.ts';
 

@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test';
+import { createCloser } from '../../src/shared/closer.ts';
 
 /** Registers a step of a test's cleanup. */
 export type Defer = (step: () => unknown) => void;
@@ -9,17 +10,7 @@ export type Defer = (step: () => unknown) => void;
  * after hooks in the order they were added, which would stop a server before its clients.
  */
 export function cleanupStack(t: TestContext): Defer {
-  const steps: (() => unknown)[] = [];
-  t.after(async () => {
-    const failures: unknown[] = [];
-    for (const step of steps.reverse()) {
-      try {
-        await step();
-      } catch (err: unknown) {
-        failures.push(err);
-      }
-    }
-    if (failures.length > 0) throw failures[0];
-  });
-  return (step) => void steps.push(step);
+  const steps = createCloser();
+  t.after(() => steps.close());
+  return (step) => steps.defer(step);
 }

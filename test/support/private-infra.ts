@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { kafkaLibsDir, startLocalKafka, stopLocalKafka } from '../../infra/kafka.ts';
 import {
@@ -14,37 +13,13 @@ import {
   startLocalPostgres,
   stopLocalPostgres,
 } from '../../infra/postgres.ts';
+import { freePort } from '../../infra/services.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** Whether nothing listens on the port (and we may bind it). */
-function isFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-/** A port nothing listens on; with `pair`, its successor is free too. */
-export async function freePort(pair = false): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((done, fail) => {
-      const server = createServer();
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (port > 0 && port < 65535 && (!pair || (await isFree(port + 1)))) return port;
-  }
-  throw new Error('no free port');
-}
 
 /** A server that a test may stop and start again. */
 export interface PrivateServer {
@@ -63,7 +38,7 @@ export interface PrivateKafka extends PrivateServer {
  * deferred later.
  */
 export async function privateKafka(defer: Defer, label: string): Promise<PrivateKafka> {
-  const port = await freePort(true);
+  const port = await freePort('127.0.0.1', 0, 2);
   const dataDir = join(ROOT, '.data', `test-kafka-${uniqueName(label)}`);
   const lines: string[] = [];
   const o = {

@@ -1,27 +1,17 @@
-// The REST app wired as src/apps/rest/main.ts wires it (publisher, id allocator, repository,
-// readiness), in-process for app.inject, on whichever broker and database a test names.
-
+// The REST runtime (src/apps/rest/runtime.ts) on whichever broker and database a fault test
+// names, for app.inject; /readyz checks them as in production.
 import type { Sql } from '../../src/adapters/db/client.ts';
-import { IdAllocator } from '../../src/adapters/db/id-allocator.ts';
-import { createAlbumRepository } from '../../src/adapters/db/orm/album-repository.ts';
-import { createGroupProbe, type GroupProbe } from '../../src/adapters/kafka/group-probe.ts';
-import { createPublisher, type Publisher } from '../../src/adapters/kafka/publisher.ts';
-import { buildRestApp } from '../../src/apps/rest/app.ts';
-import { createReadiness } from '../../src/apps/rest/readiness.ts';
+import { createRestRuntime, type RestRuntime } from '../../src/apps/rest/runtime.ts';
 import type { Logger } from '../../src/shared/logger.ts';
-import { uniqueName } from './stack.ts';
+import { configWith, uniqueName } from './stack.ts';
 
-export interface RestStack {
-  readonly app: Awaited<ReturnType<typeof buildRestApp>>;
-  readonly probe: GroupProbe;
-  close(): Promise<void>;
-}
+export type RestStack = RestRuntime;
 
 /**
- * The REST app on the given servers; with a `groupId`, /readyz checks them as in production,
- * without one it always says ready.
+ * The REST API on the given servers, its database client owned by the caller. Without a
+ * `groupId`, readiness looks at a group of its own, which no consumer joins.
  */
-export async function restStack(o: {
+export function restStack(o: {
   readonly sql: Sql;
   readonly brokers: readonly string[];
   readonly topic: string;
@@ -29,32 +19,14 @@ export async function restStack(o: {
   readonly log: Logger;
   readonly produceTimeoutMs?: number;
 }): Promise<RestStack> {
-  const publisher: Publisher = createPublisher({
-    brokers: o.brokers,
-    clientId: uniqueName('fault-rest'),
-    timeoutMs: o.produceTimeoutMs ?? 3000,
+  const settings = configWith({
+    KAFKA_BROKERS: o.brokers,
+    KAFKA_TOPIC: o.topic,
+    KAFKA_DLQ_TOPIC: `${o.topic}.dlq`,
+    KAFKA_GROUP_ID: o.groupId ?? uniqueName('rest-group'),
+    KAFKA_CLIENT_ID: uniqueName('fault-rest'),
+    PRODUCE_TIMEOUT_MS: o.produceTimeoutMs ?? 3000,
   });
-  const probe = createGroupProbe(o.brokers, uniqueName('fault-probe'));
-  const ids = new IdAllocator(o.sql);
-  const app = await buildRestApp({
-    log: o.log,
-    intake: {
-      allocateIds: (count) => ids.take(count),
-      publish: (messages) => publisher.publish(o.topic, messages),
-    },
-    albums: createAlbumRepository(o.sql),
-    readiness:
-      o.groupId === undefined
-        ? async () => ({ ready: true, checks: {} })
-        : createReadiness(o.sql, probe, o.groupId, 0),
-  });
-  return {
-    app,
-    probe,
-    async close() {
-      await app.close();
-      await publisher.close();
-      await probe.close();
-    },
-  };
+  // The caller made the topics, or the broker is not there yet (a fault test starts it later).
+  return createRestRuntime(settings, { sql: o.sql, log: o.log, createTopics: false });
 }

@@ -28,6 +28,23 @@ export const config: Config = loadConfig();
 
 export const log: Logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 
+/**
+ * The configuration a test hands to a runtime (src/apps/<name>/runtime.ts): the run's, with the
+ * servers on loopback ports the system picks, no rate limit (tests send faster than people), and
+ * the test's own settings (topics, group, brokers, timeouts) on top.
+ */
+export function configWith(settings: Partial<Config>): Config {
+  return {
+    ...config,
+    REST_HOST: '127.0.0.1',
+    REST_PORT: 0,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: 0,
+    RATE_LIMIT_MAX: 0,
+    ...settings,
+  };
+}
+
 /** A name no other test or run uses, under the run's prefix (cleaned up by the runner). */
 export function uniqueName(label: string): string {
   return `${process.env.MUSIC_TEST_RUN ?? 'test-adhoc'}-${label}-${randomBytes(3).toString('hex')}`;

@@ -126,3 +126,6 @@ export async function buildRestApp(deps: RestDeps) {
 
   return app;
 }
+
+/** The REST API as built, e.g. for `app.inject` in tests. */
+export type RestApp = Awaited<ReturnType<typeof buildRestApp>>;

@@ -2,17 +2,13 @@
 // talks to started inside the test on ephemeral ports.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { IdAllocator } from '../../../src/adapters/db/id-allocator.ts';
-import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
-import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
+import type { Publisher } from '../../../src/adapters/kafka/publisher.ts';
+import { createRestRuntime } from '../../../src/apps/rest/runtime.ts';
 import { type AlbumRecord, fromCents } from '../../../src/domain/album.ts';
 import { decodeAlbum } from '../../../src/domain/album-codec.ts';
-import type { OutgoingMessage } from '../../../src/domain/events.ts';
-import { config, freshTopics, log, readTopic, testSql, uniqueName } from '../../support/stack.ts';
+import { configWith, freshTopics, log, readTopic, uniqueName } from '../../support/stack.ts';
 import { recordCount } from '../consumer/support.ts';
 
 export const root = join(import.meta.dirname, '..', '..', '..');
@@ -93,37 +89,29 @@ export const asPrinted = (a: AlbumRecord) => ({
 });
 
 /**
- * The REST API wired like src/apps/rest/main.ts, listening on an ephemeral port and publishing
- * to a fresh topic; `batches` lists the size of every publish, i.e. of every request.
+ * The REST runtime src/apps/rest/main.ts starts, listening on an ephemeral port and publishing to
+ * a fresh topic; `batches` lists the size of every publish, i.e. of every request.
  */
 export async function startRestApi(t: TestContext, label: string) {
-  const { topic } = await freshTopics(label);
-  const sql = testSql(2);
-  const publisher = createPublisher({
-    brokers: config.KAFKA_BROKERS,
-    clientId: uniqueName(`${label}-rest`),
-    timeoutMs: 10_000,
-  });
-  const ids = new IdAllocator(sql);
+  const { topic, dlq } = await freshTopics(label);
   const batches: number[] = [];
-  const app = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: (count) => ids.take(count),
-      publish: (messages: readonly OutgoingMessage[]) => {
-        batches.push(messages.length);
-        return publisher.publish(topic, messages);
-      },
+  const counted = (real: Publisher): Publisher => ({
+    publish: (to, messages) => {
+      batches.push(messages.length);
+      return real.publish(to, messages);
     },
-    albums: createAlbumRepository(sql),
-    readiness: async () => ({ ready: true, checks: {} }),
+    close: () => real.close(),
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.after(async () => {
-    await app.close();
-    await publisher.close();
-    await sql.end({ timeout: 5 });
-  });
-  const { port } = app.server.address() as AddressInfo;
-  return { topic, batches, env: { REST_HOST: '127.0.0.1', REST_PORT: String(port) } };
+  const rest = await createRestRuntime(
+    configWith({
+      KAFKA_TOPIC: topic,
+      KAFKA_DLQ_TOPIC: dlq,
+      KAFKA_CLIENT_ID: uniqueName(label),
+      DB_POOL_MAX: 2,
+    }),
+    { log, createTopics: false, publisher: counted },
+  );
+  t.after(() => rest.close());
+  const { host, port } = rest.address;
+  return { topic, batches, env: { REST_HOST: host, REST_PORT: String(port) } };
 }

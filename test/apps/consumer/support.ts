@@ -1,22 +1,23 @@
-// Helpers of the consumer tests: album fixtures, row reads, and an in-process consumer wired like
-// src/apps/consumer/main.ts whose handler counts what it was given.
+// Helpers of the consumer tests: album fixtures, row reads, and an in-process consumer started by
+// the runtime src/apps/consumer/main.ts starts, watched so that tests can count what it handled.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
-import { isDataError } from '../../../src/adapters/db/sqlstate.ts';
-import { createConfluentConsumer } from '../../../src/adapters/kafka/confluent-consumer.ts';
-import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
-import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
-import type { BatchConsumer } from '../../../src/adapters/kafka/types.ts';
-import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
+import {
+  type BatchConsumer,
+  KAFKA_CLIENTS,
+  type KafkaClientName,
+} from '../../../src/adapters/kafka/types.ts';
+import type { ProcessorPorts } from '../../../src/apps/consumer/processor.ts';
+import { type ConsumerRuntime, createConsumerRuntime } from '../../../src/apps/consumer/runtime.ts';
 import { type AlbumRecord, centsToDecimal } from '../../../src/domain/album.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
-import { config, log, produceRaw, uniqueName } from '../../support/stack.ts';
+import type { BatchHandler, ConsumedMessage } from '../../../src/domain/events.ts';
+import { config, configWith, log, produceRaw, uniqueName } from '../../support/stack.ts';
 
-export const CLIENTS = ['platformatic', 'confluent'] as const;
-export type Client = (typeof CLIENTS)[number];
+export const CLIENTS = KAFKA_CLIENTS;
+export type Client = KafkaClientName;
 
 /** Version `version` of album `id`: values differ per id and per version, prices up to 99,999.99. */
 export function albumOf(id: number, label: string, version = 1): AlbumRecord {
@@ -110,8 +111,25 @@ export interface Tracker {
 export const newTracker = (): Tracker => ({ seen: new Set(), duplicates: 0 });
 
 /**
- * An in-process consumer on `client`, wired like src/apps/consumer/main.ts (processor, upsert,
- * DLQ publisher); stopped in t.after (which also asserts it stopped without an error).
+ * The member `real`, with every batch it delivers passed through `around` on its way to the
+ * handler: to watch batches, or to change them as a broken producer would have written them.
+ */
+export function aroundBatches(
+  real: BatchConsumer,
+  around: (batch: readonly ConsumedMessage[], handle: BatchHandler) => Promise<void>,
+): BatchConsumer {
+  return {
+    client: real.client,
+    isJoined: () => real.isJoined(),
+    close: () => real.close(),
+    run: (handle) => real.run((batch) => around(batch, handle)),
+  };
+}
+
+/**
+ * A consumer on `client` started by the consumer runtime (src/apps/consumer/runtime.ts), watched
+ * as it delivers batches; stopped in t.after (which also asserts it stopped without an error).
+ * Its database client is `sql` when given (the caller's), else a pool of its own.
  */
 export function startConsumer(
   t: TestContext,
@@ -120,7 +138,7 @@ export function startConsumer(
     topic: string;
     dlq: string;
     groupId: string;
-    sql: Sql;
+    sql?: Sql;
     batchSize?: number;
     tracker?: Tracker;
     /** Another broker than the shared one, e.g. a private one a fault test stops. */
@@ -129,58 +147,64 @@ export function startConsumer(
     mayFail?: boolean;
   },
 ): Running {
-  const brokers = o.brokers ?? config.KAFKA_BROKERS;
-  const options = {
-    brokers,
-    clientId: uniqueName(`${o.client}-consumer`),
-    groupId: o.groupId,
-    topic: o.topic,
-    batchSize: o.batchSize ?? 1000,
-    batchWaitMs: 20,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-  };
-  const consumer: BatchConsumer =
-    o.client === 'platformatic'
-      ? createPlatformaticConsumer(options, log)
-      : createConfluentConsumer(options, log);
-  const dlq = createPublisher({
-    brokers,
-    clientId: uniqueName(`${o.client}-dlq`),
-    timeoutMs: 10_000,
-  });
-  const shutdown = new AbortController();
   let handled = 0;
   let changed = 0;
   let first = 0;
   let last = 0;
   const partitions = new Set<number>();
-  const handleBatch = createBatchProcessor(
-    {
-      store: async (changes) => {
-        const ids = await upsertAlbums(o.sql, changes);
-        changed += ids.length;
-        return ids;
-      },
-      deadLetter: (messages) => dlq.publish(o.dlq, messages),
-      isPermanent: isDataError,
-    },
-    { client: o.client, log, signal: shutdown.signal },
-  );
-  const outcome = consumer
-    .run(async (batch) => {
-      if (first === 0) first = Date.now();
-      await handleBatch(batch);
-      for (const m of batch) {
-        partitions.add(m.partition);
-        const at = `${m.partition}:${m.offset}`;
-        if (o.tracker) {
-          if (o.tracker.seen.has(at)) o.tracker.duplicates++;
-          else o.tracker.seen.add(at);
-        }
+  const track = (batch: readonly ConsumedMessage[]) => {
+    for (const m of batch) {
+      partitions.add(m.partition);
+      const at = `${m.partition}:${m.offset}`;
+      if (o.tracker) {
+        if (o.tracker.seen.has(at)) o.tracker.duplicates++;
+        else o.tracker.seen.add(at);
       }
-      handled += batch.length;
-      last = Date.now();
-    })
+    }
+    handled += batch.length;
+    last = Date.now();
+  };
+  const watched = (real: BatchConsumer) =>
+    aroundBatches(real, async (batch, handle) => {
+      if (first === 0) first = Date.now();
+      await handle(batch);
+      track(batch);
+    });
+  const counted = (real: ProcessorPorts): ProcessorPorts => ({
+    ...real,
+    store: async (changes) => {
+      const ids = await real.store(changes);
+      changed += ids.length;
+      return ids;
+    },
+  });
+  const settings = configWith({
+    KAFKA_BROKERS: o.brokers ?? config.KAFKA_BROKERS,
+    KAFKA_CLIENT_ID: uniqueName(`${o.client}-consumer`),
+    KAFKA_GROUP_ID: o.groupId,
+    KAFKA_TOPIC: o.topic,
+    KAFKA_DLQ_TOPIC: o.dlq,
+    CONSUMER_BATCH_SIZE: o.batchSize ?? 1000,
+    CONSUMER_BATCH_WAIT_MS: 20,
+    PRODUCE_TIMEOUT_MS: 10_000,
+  });
+  // The tests made the topics (a fault test's broker may be down when a consumer restarts).
+  const starting = createConsumerRuntime(settings, o.client, {
+    log,
+    sql: o.sql,
+    createTopics: false,
+    consumer: watched,
+    ports: counted,
+  });
+  let runtime: ConsumerRuntime | undefined;
+  starting.then(
+    (started) => {
+      runtime = started;
+    },
+    () => {},
+  );
+  const outcome = starting
+    .then((started) => started.stopped)
     .then(
       () => null,
       (err: unknown) => err,
@@ -188,9 +212,7 @@ export function startConsumer(
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
-      shutdown.abort();
-      await consumer.close();
-      await dlq.close();
+      await (await starting.catch(() => null))?.close();
       if (!o.mayFail)
         assert.equal(await outcome, null, `the ${o.client} consumer stopped without an error`);
     })();
@@ -204,7 +226,7 @@ export function startConsumer(
     partitions,
     firstBatchAt: () => first,
     lastBatchAt: () => last,
-    isJoined: () => consumer.isJoined(),
+    isJoined: () => runtime?.consumer.isJoined() ?? false,
     outcome,
     stop,
   };

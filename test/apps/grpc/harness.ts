@@ -1,15 +1,14 @@
-// Helpers of the gRPC tests: a server on an ephemeral port, a Connect client for it, and raw
-// HTTP/2 calls for what a well-behaved client would not send.
-import { once } from 'node:events';
+// Helpers of the gRPC tests: the gRPC runtime on an ephemeral port, a Connect client for it, and
+// raw HTTP/2 calls for what a well-behaved client would not send.
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import type { DescService } from '@bufbuild/protobuf';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Sql } from '../../../src/adapters/db/client.ts';
-import { createGrpcServer } from '../../../src/apps/grpc/server.ts';
+import { createGrpcRuntime } from '../../../src/apps/grpc/runtime.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
+import { configWith } from '../../support/stack.ts';
 
 export interface TestServer {
   /** host:port, for grpc-js. */
@@ -28,19 +27,16 @@ export interface TestServer {
 // Errors only, but always: a call that fails as INTERNAL shows its cause in the test output.
 const log = createLogger('grpc-test', 'error');
 
+/**
+ * The gRPC runtime src/apps/grpc/main.ts starts, on an ephemeral port and the caller's database
+ * client; close() ends the sessions clients left open at once.
+ */
 export async function startServer(sql: Sql): Promise<TestServer> {
-  const server = createGrpcServer(sql, log);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const grpc = await createGrpcRuntime(configWith({}), { sql, log, closeGraceMs: 0 });
+  const { host, port } = grpc.address;
+  const baseUrl = `http://${host}:${port}`;
   return {
-    address: `127.0.0.1:${port}`,
+    address: `${host}:${port}`,
     baseUrl,
     client: (service, maxSessionMemoryMb) =>
       createClient(
@@ -50,11 +46,7 @@ export async function startServer(sql: Sql): Promise<TestServer> {
           nodeOptions: maxSessionMemoryMb ? { maxSessionMemory: maxSessionMemoryMb } : {},
         }),
       ),
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.destroy();
-      await closed;
-    },
+    close: () => grpc.close(),
   };
 }
 

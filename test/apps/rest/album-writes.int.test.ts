@@ -1,21 +1,17 @@
-// The REST write path end to end: app.inject → real publisher → real topic → in-process consumer
-// → real PostgreSQL. Each test has its own topic and consumer group.
+// The REST write path end to end: app.inject → the REST runtime's publisher → real topic → the
+// consumer runtime → real PostgreSQL. Each test has its own topic and consumer group.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
-import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
-import { IdAllocator } from '../../../src/adapters/db/id-allocator.ts';
-import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
-import { isDataError } from '../../../src/adapters/db/sqlstate.ts';
-import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
-import { createPublisher, type Publisher } from '../../../src/adapters/kafka/publisher.ts';
-import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
+import type { RestApp } from '../../../src/apps/rest/app.ts';
+import { createRestRuntime } from '../../../src/apps/rest/runtime.ts';
 import { AlbumSchema } from '../../../src/gen/service/music_pb.js';
+import { cleanupStack } from '../../support/cleanup.ts';
 import {
   config,
+  configWith,
   freshTopics,
   idBlock,
   log,
@@ -24,7 +20,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/stack.ts';
-import { recordCount } from '../consumer/support.ts';
+import { recordCount, startConsumer } from '../consumer/support.ts';
 
 interface Row {
   id: number;
@@ -52,14 +48,14 @@ async function waitForRow(sql: Sql, want: Row): Promise<void> {
 }
 
 interface Stack {
-  readonly app: Awaited<ReturnType<typeof buildRestApp>>;
+  readonly app: RestApp;
   readonly topic: string;
   readonly sql: Sql;
 }
 
 /**
- * The REST app wired like src/apps/rest/main.ts, on a fresh topic; with `consume`, an in-process
- * consumer (own group) writes the topic into PostgreSQL like src/apps/consumer/main.ts does.
+ * The REST runtime on a fresh topic; with `consume`, a consumer runtime (own group) writes the
+ * topic into PostgreSQL. Both are what src/apps/{rest,consumer}/main.ts start.
  */
 async function startStack(
   t: TestContext,
@@ -67,77 +63,29 @@ async function startStack(
   o: { consume: boolean; brokers?: readonly string[]; timeoutMs?: number },
 ): Promise<Stack> {
   const { topic, dlq } = await freshTopics(label);
+  const defer = cleanupStack(t);
   const sql = testSql();
-  const publisher: Publisher = createPublisher({
-    brokers: o.brokers ?? config.KAFKA_BROKERS,
-    clientId: uniqueName(`${label}-rest`),
-    timeoutMs: o.timeoutMs ?? 10_000,
+  defer(() => sql.end({ timeout: 5 }));
+  const settings = configWith({
+    KAFKA_BROKERS: o.brokers ?? config.KAFKA_BROKERS,
+    KAFKA_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: dlq,
+    KAFKA_CLIENT_ID: uniqueName(label),
+    PRODUCE_TIMEOUT_MS: o.timeoutMs ?? 10_000,
   });
-  const ids = new IdAllocator(sql);
-  const app = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: (count) => ids.take(count),
-      publish: (messages) => publisher.publish(topic, messages),
-    },
-    albums: createAlbumRepository(sql),
-    readiness: async () => ({ ready: true, checks: {} }),
-  });
-
-  let stopConsumer = async (): Promise<unknown> => null;
+  const rest = await createRestRuntime(settings, { log, createTopics: false });
+  defer(() => rest.close());
+  // Stopped after the REST API (a hook of its own, added later); one that failed fails the test.
   if (o.consume) {
-    // Its own pool, as in production where the consumer is another process: a client handed to
-    // The consumer has a pool of its own, as in production.
-    const consumerSql = testSql(2);
-    const dlqPublisher = createPublisher({
-      brokers: config.KAFKA_BROKERS,
-      clientId: uniqueName(`${label}-dlq`),
-      timeoutMs: 10_000,
+    startConsumer(t, {
+      client: 'platformatic',
+      topic,
+      dlq,
+      groupId: uniqueName(`${label}-group`),
+      batchSize: 500,
     });
-    const shutdown = new AbortController();
-    const consumer = createPlatformaticConsumer(
-      {
-        brokers: config.KAFKA_BROKERS,
-        clientId: uniqueName(`${label}-consumer`),
-        groupId: uniqueName(`${label}-group`),
-        topic,
-        batchSize: 500,
-        batchWaitMs: 20,
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-      },
-      log,
-    );
-    const handle = createBatchProcessor(
-      {
-        store: (changes) => upsertAlbums(consumerSql, changes),
-        deadLetter: (messages) => dlqPublisher.publish(dlq, messages),
-        isPermanent: isDataError,
-      },
-      { client: 'platformatic', log, signal: shutdown.signal },
-    );
-    const outcome = consumer.run(handle).then(
-      () => null,
-      (err: unknown) => err,
-    );
-    stopConsumer = async () => {
-      shutdown.abort();
-      await consumer.close();
-      await dlqPublisher.close();
-      await consumerSql.end({ timeout: 5 });
-      return outcome;
-    };
   }
-
-  // One hook, so that the parts close in reverse order of their creation; a consumer that failed
-  // fails the test, but only after everything is closed (else the process would stay alive).
-  t.after(async () => {
-    await app.close();
-    const consumerError = await stopConsumer();
-    await publisher.close();
-    await sql.end({ timeout: 5 });
-    assert.equal(consumerError, null, 'the consumer stopped without an error');
-  });
-  return { app, topic, sql };
+  return { app: rest.app, topic, sql };
 }
 
 const json = (body: unknown) => ({

@@ -1,21 +1,18 @@
-// /metrics against the real broker and database, wired like src/apps/rest/main.ts: each test has
-// its own registry, topics and consumer group, so every value asserted is exact.
+// /metrics against the real broker and database, through the REST runtime src/apps/rest/main.ts
+// starts: each test has its own registry, topics and consumer group, so every value asserted is
+// exact.
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
-import { IdAllocator } from '../../../src/adapters/db/id-allocator.ts';
-import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
-import { createGroupProbe, type GroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
+import type { GroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
-import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
-import { clusterMetrics } from '../../../src/apps/rest/metrics/cluster-metrics.ts';
-import { dbMetrics, type TrackDb } from '../../../src/apps/rest/metrics/db-metrics.ts';
-import { producerMetrics } from '../../../src/apps/rest/metrics/producer-metrics.ts';
-import { createMetricsRegistry } from '../../../src/apps/rest/metrics/registry.ts';
+import type { RestApp } from '../../../src/apps/rest/app.ts';
+import type { TrackDb } from '../../../src/apps/rest/metrics/db-metrics.ts';
+import { createRestRuntime } from '../../../src/apps/rest/runtime.ts';
 import {
   config,
+  configWith,
   freshTopics,
   idBlock,
   log,
@@ -28,7 +25,7 @@ import { metricValue, parseMetrics, type Sample, samplesOf } from './prometheus-
 const POOL_MAX = 3;
 
 interface Stack {
-  readonly app: Awaited<ReturnType<typeof buildRestApp>>;
+  readonly app: RestApp;
   readonly topic: string;
   readonly dlq: string;
   readonly groupId: string;
@@ -46,62 +43,37 @@ interface StackOptions {
   readonly probe?: (real: GroupProbe) => GroupProbe;
 }
 
+/** The REST runtime with a registry of its own, on fresh topics and a group no one joined yet. */
 async function startStack(t: TestContext, label: string, o: StackOptions = {}): Promise<Stack> {
-  const brokers = o.brokers ?? config.KAFKA_BROKERS;
   // Topics are created on the real broker even when the app is pointed at a dead one.
   const { topic, dlq } = await freshTopics(label, o.partitions ?? 6);
   const groupId = uniqueName(`${label}-group`);
-  const metrics = createMetricsRegistry();
-  const trackDb = dbMetrics(metrics, POOL_MAX);
-  const sql = testSql(POOL_MAX);
-  const publisher = createPublisher({
-    brokers,
-    clientId: uniqueName(`${label}-rest`),
-    timeoutMs: 1500,
-    onOutcome: producerMetrics(metrics),
-  });
-  const realProbe = createGroupProbe(
-    brokers,
-    uniqueName(`${label}-probe`),
-    o.probeTimeoutMs ?? 1500,
+  const rest = await createRestRuntime(
+    configWith({
+      KAFKA_BROKERS: o.brokers ?? config.KAFKA_BROKERS,
+      KAFKA_TOPIC: topic,
+      KAFKA_DLQ_TOPIC: dlq,
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_CLIENT_ID: uniqueName(label),
+      DB_POOL_MAX: POOL_MAX,
+      PRODUCE_TIMEOUT_MS: 1500,
+    }),
+    {
+      log,
+      createTopics: false,
+      probe: o.probe,
+      probeTimeoutMs: o.probeTimeoutMs ?? 1500,
+      clusterCacheMs: o.cacheMs,
+    },
   );
-  const probe = o.probe ? o.probe(realProbe) : realProbe;
-  clusterMetrics({
-    registry: metrics,
-    probe,
-    groupId,
-    topic,
-    dlqTopic: dlq,
-    log,
-    ...(o.cacheMs === undefined ? {} : { cacheMs: o.cacheMs }),
-  });
-  const ids = new IdAllocator(sql);
-  const albums = createAlbumRepository(sql);
-  const app = await buildRestApp({
-    log,
-    intake: {
-      allocateIds: (count) => trackDb(() => ids.take(count)),
-      publish: (messages) => publisher.publish(topic, messages),
-    },
-    albums: {
-      list: (query) => trackDb(() => albums.list(query)),
-      get: (id) => trackDb(() => albums.get(id)),
-    },
-    readiness: async () => ({ ready: true, checks: {} }),
-    metrics,
-  });
-  t.after(async () => {
-    await app.close();
-    await publisher.close();
-    await realProbe.close();
-    await sql.end({ timeout: 5 });
-  });
+  t.after(() => rest.close());
+  const { app } = rest;
   return {
     app,
     topic,
     dlq,
     groupId,
-    trackDb,
+    trackDb: rest.trackDb,
     async scrape() {
       const res = await app.inject({ method: 'GET', url: '/metrics' });
       assert.equal(res.statusCode, 200, res.body);

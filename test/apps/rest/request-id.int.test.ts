@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { pino } from 'pino';
-import { createPublisher } from '../../../src/adapters/kafka/publisher.ts';
-import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
-import { config, freshTopics, readTopic, uniqueName } from '../../support/stack.ts';
+import { createConsumerRuntime } from '../../../src/apps/consumer/runtime.ts';
+import { createRestRuntime } from '../../../src/apps/rest/runtime.ts';
+import { configWith, freshTopics, readTopic, uniqueName, waitFor } from '../../support/stack.ts';
+import { aroundBatches } from '../consumer/support.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
 
@@ -20,28 +20,18 @@ function capturingLogger() {
   return { logger, lines };
 }
 
+/** The REST runtime on a fresh one-partition topic, its log lines kept from the first request on. */
 async function startStack(t: TestContext, label: string) {
   const { topic, dlq } = await freshTopics(label, 1);
   const { logger, lines } = capturingLogger();
-  const publisher = createPublisher({
-    brokers: config.KAFKA_BROKERS,
-    clientId: uniqueName(`${label}-rest`),
-    timeoutMs: 10_000,
-  });
-  const app = await buildRestApp({
-    log: logger,
-    intake: {
-      allocateIds: async (count) => Array.from({ length: count }, (_, i) => 900_000_000 + i),
-      publish: (messages) => publisher.publish(topic, messages),
-    },
-    albums: { list: async () => ({ albums: [], hasMore: false }), get: async () => null },
-    readiness: async () => ({ ready: true, checks: {} }),
-  });
-  t.after(async () => {
-    await app.close();
-    await publisher.close();
-  });
-  return { app, topic, dlq, lines };
+  const rest = await createRestRuntime(
+    configWith({ KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: dlq, KAFKA_CLIENT_ID: uniqueName(label) }),
+    { log: logger, createTopics: false },
+  );
+  t.after(() => rest.close());
+  // The start-up's own lines (listening) belong to no request.
+  lines.length = 0;
+  return { app: rest.app, topic, dlq, lines };
 }
 
 const blueTrain = { title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
@@ -118,24 +108,32 @@ test('a dead-lettered record keeps the request id in the consumer log and on the
   const [record] = await readTopic(topic, 1, 60_000);
   assert.ok(record);
 
-  // The record as the consumer gets it, its value broken (wire type 6 does not exist).
-  const broken = { ...record, value: Buffer.from([0x6e, 0x6f]) };
+  // The consumer runtime gets the record with its value broken (wire type 6 does not exist).
   const consumerLog = capturingLogger();
-  const dlqPublisher = createPublisher({
-    brokers: config.KAFKA_BROKERS,
-    clientId: uniqueName('request-id-dlq'),
-    timeoutMs: 10_000,
-  });
-  t.after(() => dlqPublisher.close());
-  const handle = createBatchProcessor(
+  const consumer = await createConsumerRuntime(
+    configWith({
+      KAFKA_TOPIC: topic,
+      KAFKA_DLQ_TOPIC: dlq,
+      KAFKA_GROUP_ID: uniqueName('request-id-dlq'),
+      KAFKA_CLIENT_ID: uniqueName('request-id-dlq'),
+    }),
+    'platformatic',
     {
-      store: async () => [],
-      deadLetter: (messages) => dlqPublisher.publish(dlq, messages),
-      isPermanent: () => false,
+      log: consumerLog.logger,
+      createTopics: false,
+      consumer: (real) =>
+        aroundBatches(real, (batch, handle) =>
+          handle(batch.map((m) => ({ ...m, value: Buffer.from([0x6e, 0x6f]) }))),
+        ),
     },
-    { client: 'platformatic', log: consumerLog.logger, signal: new AbortController().signal },
   );
-  await handle([broken]);
+  t.after(async () => {
+    await consumer.close();
+    await consumer.stopped;
+  });
+  await waitFor('the record to be dead-lettered', async () =>
+    consumerLog.lines.some((l) => l.msg === 'dead-lettered a record') ? true : undefined,
+  );
 
   const dead = consumerLog.lines.filter((l) => l.msg === 'dead-lettered a record');
   assert.equal(dead.length, 1);

@@ -17,22 +17,20 @@ const readinessOf = (description: string, example: Readiness) =>
     { description, examples: [example] },
   );
 
-const ready: Readiness = {
-  ready: true,
+/** The example reports of the docs: every check passing, or the consumer group not formed. */
+const exampleOf = (stable: boolean): Readiness => ({
+  ready: stable,
   checks: {
     postgres: { ok: true, detail: 'answers' },
     kafka: { ok: true, detail: 'answers' },
-    consumers: { ok: true, detail: 'group music-albums is stable with 2 member(s)' },
+    consumers: {
+      ok: stable,
+      detail: stable
+        ? 'group music-albums is stable with 2 member(s)'
+        : 'group music-albums is Empty with 0 member(s)',
+    },
   },
-};
-const notReady: Readiness = {
-  ready: false,
-  checks: {
-    postgres: { ok: true, detail: 'answers' },
-    kafka: { ok: true, detail: 'answers' },
-    consumers: { ok: false, detail: 'group music-albums is Empty with 0 member(s)' },
-  },
-};
+});
 
 /** Liveness (the process answers) and readiness (its dependencies answer). */
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, { readiness }) => {
@@ -57,8 +55,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
       tags: ['health'],
       summary: 'Kafka and PostgreSQL answer and the consumers have joined their group',
       response: {
-        200: readinessOf('Ready: every check passed', ready),
-        503: readinessOf('Not ready: the failing checks say why', notReady),
+        200: readinessOf('Ready: every check passed', exampleOf(true)),
+        503: readinessOf('Not ready: the failing checks say why', exampleOf(false)),
       },
     },
     logLevel: 'warn',

@@ -1,0 +1,111 @@
+import { notifyStored } from '../../adapters/db/album-events.ts';
+import { upsertAlbums } from '../../adapters/db/album-upsert.ts';
+import type { Sql } from '../../adapters/db/client.ts';
+import { isDataError } from '../../adapters/db/sqlstate.ts';
+import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
+import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
+import { createPublisher } from '../../adapters/kafka/publisher.ts';
+import type { BatchConsumer, KafkaClientName } from '../../adapters/kafka/types.ts';
+import { startOrUndo } from '../../shared/closer.ts';
+import type { Config } from '../../shared/config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import {
+  type KafkaRuntimeOverrides,
+  runtimeLog,
+  runtimeSql,
+  runtimeTopics,
+} from '../runtime-parts.ts';
+import { createBatchProcessor, type ProcessorPorts } from './processor.ts';
+
+/** What a test may change: see RuntimeOverrides. */
+export interface ConsumerOverrides extends KafkaRuntimeOverrides {
+  /** Wraps the group member, e.g. to watch the batches it delivers. */
+  readonly consumer?: (real: BatchConsumer) => BatchConsumer;
+  /** Wraps the processing's ports, e.g. to count the rows each store changed. */
+  readonly ports?: (real: ProcessorPorts) => ProcessorPorts;
+}
+
+/** A consumer, started: a member of the group, storing what it reads. */
+export interface ConsumerRuntime {
+  readonly client: KafkaClientName;
+  readonly consumer: BatchConsumer;
+  /**
+   * Settles when the consumer stops: resolves once close() let it finish, rejects with the
+   * error it gave up on (during close() too). The runtime itself never lets it go unhandled.
+   */
+  readonly stopped: Promise<void>;
+  /** Gives up retrying, lets the batch in hand finish, leaves the group, closes the rest. */
+  close(): Promise<void>;
+}
+
+/**
+ * The consumer's store step: upsert the batch, then tell the REST APIs' live views which albums
+ * changed. Only the upsert decides the batch's fate.
+ */
+function storeAndNotify(sql: Sql, log: Logger): ProcessorPorts['store'] {
+  return async (changes) => {
+    const ids = await upsertAlbums(sql, changes);
+    // Live views are a courtesy: a lost notification must not hold back the batch.
+    await notifyStored(sql, ids).catch((err: unknown) =>
+      log.warn({ err }, 'could not notify stored albums'),
+    );
+    return ids;
+  };
+}
+
+/** A consumer process's composition root, on the chosen Kafka client. */
+export function createConsumerRuntime(
+  config: Config,
+  client: KafkaClientName,
+  o: ConsumerOverrides = {},
+): Promise<ConsumerRuntime> {
+  const log = runtimeLog(config, `consumer-${client}`, o);
+  return startOrUndo(async (parts) => {
+    await runtimeTopics(config, o);
+    const sql = runtimeSql(parts, o, {
+      url: config.DATABASE_URL,
+      max: 2,
+      applicationName: `music-consumer-${client}`,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    });
+    const dlq = parts.own(
+      createPublisher({
+        brokers: config.KAFKA_BROKERS,
+        clientId: `${config.KAFKA_CLIENT_ID}-dlq-${client}`,
+        timeoutMs: config.PRODUCE_TIMEOUT_MS,
+      }),
+      (own) => own.close(),
+    );
+    const options = {
+      brokers: config.KAFKA_BROKERS,
+      clientId: `${config.KAFKA_CLIENT_ID}-${client}`,
+      groupId: config.KAFKA_GROUP_ID,
+      topic: config.KAFKA_TOPIC,
+      batchSize: config.CONSUMER_BATCH_SIZE,
+      batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    };
+    const real: BatchConsumer =
+      client === 'platformatic'
+        ? createPlatformaticConsumer(options, log)
+        : createConfluentConsumer(options, log);
+    const consumer = o.consumer ? o.consumer(real) : real;
+    const ports: ProcessorPorts = {
+      store: storeAndNotify(sql, log),
+      deadLetter: (messages) => dlq.publish(config.KAFKA_DLQ_TOPIC, messages),
+      isPermanent: isDataError,
+    };
+    // Aborted first at close, so that a failing batch is given up instead of retried.
+    const shutdown = new AbortController();
+    const handle = createBatchProcessor(o.ports ? o.ports(ports) : ports, {
+      client,
+      log,
+      signal: shutdown.signal,
+    });
+    parts.own(real, (own) => own.close());
+    parts.defer(() => shutdown.abort());
+    const stopped = consumer.run(handle);
+    stopped.catch(() => {});
+    return { client, consumer, stopped, close: () => parts.close() };
+  });
+}

@@ -1,0 +1,128 @@
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { listenStored } from '../../adapters/db/album-events.ts';
+import { IdAllocator } from '../../adapters/db/id-allocator.ts';
+import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
+import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
+import { createPublisher, type Publisher } from '../../adapters/kafka/publisher.ts';
+import { startOrUndo } from '../../shared/closer.ts';
+import type { Config } from '../../shared/config.ts';
+import {
+  type KafkaRuntimeOverrides,
+  runtimeLog,
+  runtimeSql,
+  runtimeTopics,
+} from '../runtime-parts.ts';
+import { buildRestApp, type RestApp } from './app.ts';
+import { clusterMetrics } from './metrics/cluster-metrics.ts';
+import { dbMetrics, type TrackDb } from './metrics/db-metrics.ts';
+import { producerMetrics } from './metrics/producer-metrics.ts';
+import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
+import { createReadiness } from './readiness.ts';
+
+/** What a test may change: see RuntimeOverrides; REST_PORT 0 takes any free port. */
+export interface RestOverrides extends KafkaRuntimeOverrides {
+  /** Wraps the publisher, e.g. to count publishes or make them fail; close() closes the real one. */
+  readonly publisher?: (real: Publisher) => Publisher;
+  /** Wraps the cluster probe of readiness and metrics, e.g. to count its calls. */
+  readonly probe?: (real: GroupProbe) => GroupProbe;
+  /** The probe's own request timeout, in milliseconds. */
+  readonly probeTimeoutMs?: number;
+  /** How long scrapes share one reading of the cluster, in milliseconds. */
+  readonly clusterCacheMs?: number;
+}
+
+/** The REST API, started: its parts as tests need them, and how to stop it. */
+export interface RestRuntime {
+  readonly app: RestApp;
+  /** Where it listens (the port the system chose when REST_PORT was 0). */
+  readonly address: { readonly host: string; readonly port: number };
+  readonly probe: GroupProbe;
+  readonly metrics: Registry;
+  /** Times database work into the pool metrics, as every query of the API is. */
+  readonly trackDb: TrackDb;
+  /** Stops taking requests, drains those in flight, then closes probe, publisher and database. */
+  close(): Promise<void>;
+}
+
+/** The built UI, served at `/` when it exists. */
+const UI_DIR = resolve(import.meta.dirname, '..', '..', '..', 'ui', 'dist');
+
+/** The REST API's composition root: every part created from the configuration and wired here. */
+export function createRestRuntime(config: Config, o: RestOverrides = {}): Promise<RestRuntime> {
+  const log = runtimeLog(config, 'rest', o);
+  return startOrUndo(async (parts) => {
+    await runtimeTopics(config, o);
+    const metrics = createMetricsRegistry();
+    const trackDb = dbMetrics(metrics, config.DB_POOL_MAX);
+    const sql = runtimeSql(parts, o, {
+      url: config.DATABASE_URL,
+      max: config.DB_POOL_MAX,
+      applicationName: 'music-rest',
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    });
+    const realPublisher = parts.own(
+      createPublisher({
+        brokers: config.KAFKA_BROKERS,
+        clientId: `${config.KAFKA_CLIENT_ID}-rest`,
+        timeoutMs: config.PRODUCE_TIMEOUT_MS,
+        onOutcome: producerMetrics(metrics),
+      }),
+      (own) => own.close(),
+    );
+    const publisher = o.publisher ? o.publisher(realPublisher) : realPublisher;
+    const realProbe = parts.own(
+      createGroupProbe(
+        config.KAFKA_BROKERS,
+        `${config.KAFKA_CLIENT_ID}-rest-probe`,
+        o.probeTimeoutMs,
+      ),
+      (own) => own.close(),
+    );
+    const probe = o.probe ? o.probe(realProbe) : realProbe;
+    clusterMetrics({
+      registry: metrics,
+      probe,
+      groupId: config.KAFKA_GROUP_ID,
+      topic: config.KAFKA_TOPIC,
+      dlqTopic: config.KAFKA_DLQ_TOPIC,
+      log,
+      ...(o.clusterCacheMs === undefined ? {} : { cacheMs: o.clusterCacheMs }),
+    });
+    const ids = new IdAllocator(sql);
+    const albums = createAlbumRepository(sql);
+
+    const app = await buildRestApp({
+      log,
+      intake: {
+        allocateIds: (count) => trackDb(() => ids.take(count)),
+        publish: (messages) => publisher.publish(config.KAFKA_TOPIC, messages),
+      },
+      albums: {
+        list: (query) => trackDb(() => albums.list(query)),
+        get: (id) => trackDb(() => albums.get(id)),
+      },
+      readiness: createReadiness(sql, probe, config.KAFKA_GROUP_ID),
+      events: (onIds) => listenStored(sql, onIds),
+      metrics,
+      security: {
+        rateLimitMax: config.RATE_LIMIT_MAX,
+        rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
+        corsOrigins: config.CORS_ORIGINS,
+      },
+      uiDir: UI_DIR,
+    });
+    // Owned last so it closes first: stop taking requests and drain those in flight.
+    parts.own(app, (own) => own.close());
+    await app.listen({ host: config.REST_HOST, port: config.REST_PORT });
+    const { port } = app.server.address() as AddressInfo;
+    return {
+      app,
+      address: { host: config.REST_HOST, port },
+      probe,
+      metrics,
+      trackDb,
+      close: () => parts.close(),
+    };
+  });
+}
