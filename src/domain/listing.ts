@@ -31,7 +31,7 @@ export interface Page<T> {
   readonly next: string | null;
 }
 
-/** The rows a store reads for a page of `limit`: one more than the page tells whether another follows. */
+/** The rows a store reads for a page of `limit`: one more tells whether another page follows. */
 export function rowsForPage(limit: number): number {
   return limit + 1;
 }
