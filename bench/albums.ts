@@ -42,5 +42,7 @@ export function typicalRecordBytes(): number {
     (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
     0,
   );
-  return (m.key === null ? 0 : Buffer.byteLength(m.key)) + m.value.byteLength + headers;
+  const key =
+    m.key === null ? 0 : typeof m.key === 'string' ? Buffer.byteLength(m.key) : m.key.byteLength;
+  return key + (m.value?.byteLength ?? 0) + headers;
 }

@@ -15,10 +15,13 @@ export interface ConsumedMessage {
   readonly headers: ReadonlyMap<string, string>;
 }
 
-/** A record to publish; the key routes all events of one album to one partition. */
+/**
+ * A record to publish; the key routes all events of one album to one partition. Bytes stay bytes
+ * (a dead letter keeps a binary key exactly), and a null value is a tombstone or a null kept.
+ */
 export interface OutgoingMessage {
-  readonly key: string | null;
-  readonly value: Uint8Array;
+  readonly key: string | Uint8Array | null;
+  readonly value: Uint8Array | null;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Publisher, PublisherOptions } from './publisher.ts';
+import { toBuffer } from './publisher.ts';
 
 interface Delivery {
   resolve(): void;
@@ -70,14 +71,15 @@ export function createConfluentPublisher(o: PublisherOptions, log: Logger): Publ
 
   /** Hands one record to librdkafka; `delivered` settles with its delivery report. */
   async function enqueue(topic: string, m: OutgoingMessage): Promise<{ delivered: Promise<void> }> {
-    const value = Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+    const value = m.value === null ? null : toBuffer(m.value);
+    const key = m.key === null ? null : toBuffer(m.key);
     const headers: MessageHeader[] | undefined = m.headers
       ? Object.entries(m.headers).map(([k, v]) => ({ [k]: v }))
       : undefined;
     for (;;) {
       const { promise, resolve, reject } = Promise.withResolvers<void>();
       try {
-        producer.produce(topic, null, value, m.key, null, { resolve, reject }, headers);
+        producer.produce(topic, null, value, key, null, { resolve, reject }, headers);
         return { delivered: promise };
       } catch (err: unknown) {
         // librdkafka's local queue is full: wait for deliveries to make room, then retry.

@@ -146,6 +146,12 @@ type Headers = NonNullable<OutgoingMessage['headers']>;
  * that are Buffers already are sent as they are, and the messages of one publish, which share
  * one headers object, share one header map too.
  */
+/** Bytes as a Buffer without copying them; text as UTF-8. */
+export function toBuffer(data: string | Uint8Array): Buffer {
+  if (typeof data === 'string') return Buffer.from(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 function toRecords(taken: readonly Pending[]): ProducerRecord[] {
   const records: ProducerRecord[] = [];
   const headerMaps = new Map<Headers, Map<Buffer, Buffer>>();
@@ -162,10 +168,8 @@ function toRecords(taken: readonly Pending[]): ProducerRecord[] {
     for (const m of p.messages) {
       records.push({
         topic: p.topic,
-        key: m.key === null ? undefined : Buffer.from(m.key),
-        value: Buffer.isBuffer(m.value)
-          ? m.value
-          : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+        key: m.key === null ? undefined : toBuffer(m.key),
+        value: m.value === null ? undefined : toBuffer(m.value),
         headers: m.headers ? headersOf(m.headers) : undefined,
       });
     }

@@ -22,8 +22,8 @@ export interface ProcessorOptions {
 /** Headers that say why a record was dead-lettered and where it came from. */
 function deadLetterOf(message: ConsumedMessage, reason: string, client: string): OutgoingMessage {
   return {
-    key: message.key === null ? null : message.key.toString('utf8'),
-    value: message.value ?? new Uint8Array(),
+    key: message.key,
+    value: message.value,
     headers: {
       'x-dlq-reason': reason,
       'x-dlq-source-topic': message.topic,

@@ -63,7 +63,7 @@ test('a batch the database refuses for one record: the others are stored, that o
   ]);
   assert.equal(world.letters.length, 1);
   const [letter] = world.letters;
-  assert.equal(letter?.key, '2');
+  assert.deepEqual(letter?.key, Buffer.from('2'), 'the key bytes as they came');
   assert.match(letter?.headers?.['x-dlq-reason'] ?? '', /^database refused: new row violates/);
   assert.equal(letter?.headers?.['x-dlq-source-offset'], '1');
   assert.equal(letter?.headers?.['x-request-id'], 'req-1', 'the origin headers go along');
