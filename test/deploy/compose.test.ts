@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
-import { CHECKS } from '../../src/apps/probe/main.ts';
+import { CHECKS } from '../../src/apps/probe/checks.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
 import { assertPinned, DEPLOY, imageTag, pkg, ROOT, readYaml, roleOfCommand } from './files.ts';
 

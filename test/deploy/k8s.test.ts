@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
-import { CHECKS } from '../../src/apps/probe/main.ts';
+import { CHECKS } from '../../src/apps/probe/checks.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
 import { buildOfflineRestApp } from '../support/rest-app.ts';
 import { assertPinned, K8S, pkg, roleOfCommand } from './files.ts';

@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Output } from './output.ts';
 import type { Progress } from './progress.ts';
 
-/** What every command gets from the composition root (main.ts). */
+/** What every command gets from the composition root (program.ts). */
 export interface CliContext {
   /** The services' configuration, read on first use so that --help works without a valid one. */
   config(): Config;

@@ -1,76 +1,12 @@
-import { Command } from 'commander';
-import { type Config, loadConfig, secretsOf } from '../../shared/config.ts';
-import { createLogger, type Logger } from '../../shared/logger.ts';
-import { consumeCommand } from './commands/consume.ts';
-import { dbCommand } from './commands/db.ts';
-import { grpcCommand } from './commands/grpc.ts';
-import { kafkaCommand } from './commands/kafka.ts';
-import { restCommand } from './commands/rest.ts';
-import type { CliContext } from './context.ts';
 import { describeFailure } from './failure.ts';
-import { createOutput } from './output.ts';
-import { startProgress } from './progress.ts';
+import { createProgram, type Globals } from './program.ts';
 
 // The `music` command line: its one composition root. Every command reads the configuration
 // of the services; results go to stdout, everything else to stderr.
-
-const globals = { json: false, verbose: false };
-let config: Config | undefined;
-let log: Logger | undefined;
-const ctx: CliContext = {
-  config: () => {
-    config ??= loadConfig();
-    return config;
-  },
-  log: () => {
-    log ??= createLogger('music', globals.verbose ? ctx.config().LOG_LEVEL : 'silent', {
-      secrets: secretsOf(ctx.config()),
-      destination: process.stderr,
-    });
-    return log;
-  },
-  out: createOutput(() => globals.json, process.stdout),
-  progress: (total, unit) => startProgress(total, unit),
-};
-
-const program = new Command('music')
-  .description('music-service: the album catalogue on Kafka and PostgreSQL')
-  .option('--json', 'print results as JSON, for scripts')
-  .option('--verbose', 'log to stderr and print what caused a failure')
-  .hook('preAction', (_program, action) => {
-    const { json, verbose } = action.optsWithGlobals<{ json?: true; verbose?: true }>();
-    globals.json = json === true;
-    globals.verbose = verbose === true;
-  })
-  .addCommand(restCommand(ctx))
-  .addCommand(grpcCommand(ctx))
-  .addCommand(kafkaCommand(ctx))
-  .addCommand(dbCommand(ctx))
-  .addCommand(consumeCommand());
-
-const pathOf = (command: Command): string =>
-  command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name();
-
-// On every command: help shows the global options, and a usage error is one line (Commander's
-// own message, with its suggestion) pointing at that command's help; main decides the exit code.
-(function configure(command: Command): void {
-  command
-    .configureHelp({ showGlobalOptions: true })
-    .exitOverride()
-    .configureOutput({
-      outputError: (message, write) => {
-        const text = message
-          .replace(/^error: /, '')
-          .replace(/\s*\n\s*/g, ' ')
-          .trim();
-        write(`music: ${text} (see '${pathOf(command)} --help')\n`);
-      },
-    });
-  for (const sub of command.commands) configure(sub);
-})(program);
+const globals: Globals = { json: false, verbose: false };
 
 try {
-  await program.parseAsync();
+  await createProgram(globals).parseAsync();
 } catch (err: unknown) {
   const failure = describeFailure(err);
   if (failure.line) process.stderr.write(`music: ${failure.line}\n`);
