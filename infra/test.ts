@@ -41,31 +41,43 @@ async function check(label: string, cmd: string, args: readonly string[]): Promi
   return code === 0;
 }
 
-/** Type-checks, lints and tests the UI's components; true when all pass. */
-async function staticChecks(): Promise<boolean> {
+/** Type-checks, lints and tests the UI's components; the labels of those that failed. */
+async function staticChecks(): Promise<string[]> {
   const node = process.execPath;
-  const results = await Promise.all([
-    check('tsc', join(BIN, 'tsc'), ['--noEmit', '-p', '.']),
-    check('biome', join(BIN, 'biome'), ['check', '--error-on-warnings', '.']),
+  const checks: [label: string, cmd: string, args: string[]][] = [
+    ['tsc', join(BIN, 'tsc'), ['--noEmit', '-p', '.']],
+    ['biome', join(BIN, 'biome'), ['check', '--error-on-warnings', '.']],
     // svelte-check needs TypeScript's JS API (5 or 6): ui/typecheck installs it with one.
-    check('svelte-check', node, [
-      join(PROJECT_ROOT, 'ui', 'typecheck', 'node_modules', 'svelte-check', 'bin', 'svelte-check'),
-      '--workspace',
-      'ui',
-      '--tsconfig',
-      './tsconfig.json',
-      '--fail-on-warnings',
-      '--output',
-      'human',
-    ]),
-    check('ui components (vitest)', node, [
-      join(MODULES, 'vitest', 'vitest.mjs'),
-      'run',
-      '--config',
-      'ui/vite.config.ts',
-    ]),
-  ]);
-  return results.every(Boolean);
+    [
+      'svelte-check',
+      node,
+      [
+        join(
+          PROJECT_ROOT,
+          'ui',
+          'typecheck',
+          'node_modules',
+          'svelte-check',
+          'bin',
+          'svelte-check',
+        ),
+        '--workspace',
+        'ui',
+        '--tsconfig',
+        './tsconfig.json',
+        '--fail-on-warnings',
+        '--output',
+        'human',
+      ],
+    ],
+    [
+      'ui components (vitest)',
+      node,
+      [join(MODULES, 'vitest', 'vitest.mjs'), 'run', '--config', 'ui/vite.config.ts'],
+    ],
+  ];
+  const passed = await Promise.all(checks.map(([label, cmd, args]) => check(label, cmd, args)));
+  return checks.filter((_, i) => !passed[i]).map(([label]) => label);
 }
 
 /** One node:test run over `files`, reported as it goes and counted in `report`. */
@@ -138,13 +150,17 @@ async function main(): Promise<number> {
   provisioned.catch(() => {});
   // Some unit tests read the built UI (its CSP test): a fresh clone has none yet.
   const unitReady = Promise.all([native, uiBuilt]);
-  const [checked] = await Promise.all([
-    whole && !unitOnly ? staticChecks() : Promise.resolve(true),
+  const [failedChecks] = await Promise.all([
+    whole && !unitOnly ? staticChecks() : Promise.resolve([]),
     unitReady.then(() =>
       runFiles('unit tests', unitFiles, 2, { ...process.env, ...NO_SERVERS }, report),
     ),
   ]);
-  if (!checked) return 1;
+  // Said again at the end, where a reader of a long log looks first.
+  if (failedChecks.length > 0) {
+    say(`failed: ${failedChecks.join(', ')} (their output is above)`);
+    return 1;
+  }
   await provisioned;
 
   // Phase 2: integration and end-to-end tests, the longest files (by the last run) first.
@@ -192,6 +208,7 @@ async function main(): Promise<number> {
 try {
   process.exit(await main());
 } catch (err) {
-  process.stderr.write(`music: ${(err as Error).message}\n`);
+  // On stdout, after everything else the run printed there.
+  say(`failed: ${(err as Error).message}`);
   process.exit(1);
 }

@@ -21,5 +21,8 @@ export default defineConfig({
     root,
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // npm test runs these beside the librdkafka build and the unit tests on two cores: a
+    // render that takes 1 s alone can take several there.
+    testTimeout: 30_000,
   },
 });

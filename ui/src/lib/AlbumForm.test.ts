@@ -3,6 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import AlbumForm from './AlbumForm.svelte';
 import { type Album, type AlbumToSave, ApiProblem } from './api.ts';
 
+/** vi.waitFor's 1 s is too short on a loaded CI machine; a broken form still fails here. */
+const SETTLE = { timeout: 10_000 };
+
 const typeInto = async (label: RegExp, value: string) =>
   fireEvent.input(screen.getByLabelText(label), { target: { value } });
 
@@ -50,7 +53,7 @@ describe('AlbumForm', () => {
     const onsaved = vi.fn();
     render(AlbumForm, { save, onsaved });
     await fillAndSubmit('  Blue Train ', 'John Coltrane', '56.99');
-    await vi.waitFor(() => expect(onsaved).toHaveBeenCalled());
+    await vi.waitFor(() => expect(onsaved).toHaveBeenCalled(), SETTLE);
     expect(save).toHaveBeenCalledWith({
       title: 'Blue Train',
       artist: 'John Coltrane',
@@ -66,8 +69,9 @@ describe('AlbumForm', () => {
     });
     render(AlbumForm, { save });
     await fillAndSubmit('Blue Train', 'John Coltrane', '56.99');
-    await vi.waitFor(() =>
-      expect(screen.getByLabelText(/price/i).getAttribute('aria-invalid')).toBe('true'),
+    await vi.waitFor(
+      () => expect(screen.getByLabelText(/price/i).getAttribute('aria-invalid')).toBe('true'),
+      SETTLE,
     );
     expect(descriptionOf(/price/i)).toMatch(/must be multiple of 0\.01/);
   });
@@ -80,6 +84,6 @@ describe('AlbumForm', () => {
     expect((screen.getByLabelText(/price/i) as HTMLInputElement).value).toBe('56.99');
     await typeInto(/price/i, '60');
     await fireEvent.click(screen.getByRole('button', { name: /save changes/i }));
-    await vi.waitFor(() => expect(save).toHaveBeenCalledWith({ ...album, price: 60 }));
+    await vi.waitFor(() => expect(save).toHaveBeenCalledWith({ ...album, price: 60 }), SETTLE);
   });
 });
