@@ -80,4 +80,20 @@ export const RequestIdHeaders = Type.Object({
   ),
 });
 
+/** The headers of a write: the request id, and the Idempotency-Key that makes a retry safe. */
+export const WriteHeaders = Type.Object({
+  ...RequestIdHeaders.properties,
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'A key of 1 to 255 printable ASCII characters (draft-ietf-httpapi-idempotency-key-' +
+        'header; quoted or bare), new for each write. A retry with the same key and body within ' +
+        '24 hours gets the first answer again (same ids) and writes nothing; the same key with ' +
+        'another body is 422, and while the first request is in flight 409. Keys are kept per ' +
+        'method and route.',
+      examples: ['"8e03978e-40d5-43e8-bc93-6894a57f9324"'],
+    }),
+  ),
+});
+
 export { AlbumSchema };
