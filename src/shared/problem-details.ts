@@ -45,8 +45,21 @@ export function parseProblem(status: number, body: unknown): ReceivedProblem {
   return { status, message: text(detail) ?? text(title), fields };
 }
 
-/** Reads an error answer's problem+json body; a body that is not JSON gives only the status. */
+/** True when `contentType` names problem+json, whatever its parameters or letter case. */
+export function isProblemJson(contentType: string | null): boolean {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === PROBLEM_JSON;
+}
+
+/**
+ * Reads an error answer. Only a problem+json body is read for a message: any other body (an HTML
+ * page of a proxy, or JSON that only looks like a problem, such as an album whose `title` would
+ * pass for one) is discarded unread and gives only the status.
+ */
 export async function readProblem(res: Response): Promise<ReceivedProblem> {
+  if (!isProblemJson(res.headers.get('content-type'))) {
+    await res.body?.cancel().catch(() => {});
+    return parseProblem(res.status, null);
+  }
   const body: unknown = await res.json().catch(() => null);
   return parseProblem(res.status, body);
 }

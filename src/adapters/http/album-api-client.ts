@@ -1,25 +1,46 @@
+import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import pRetry from 'p-retry';
 import type { Album, AlbumSubmission } from '../../domain/album.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
-import { readProblem } from '../../shared/problem-details.ts';
+import { answerError, isRetried, type RetryPolicy, retryPause } from './answers.ts';
 
 export type WriteMethod = 'POST' | 'PUT';
+
+/** The header of draft-ietf-httpapi-idempotency-key-header that makes a write safe to repeat. */
+export const IDEMPOTENCY_KEY = 'idempotency-key';
 
 export interface AlbumApiClientOptions {
   /** Where the REST API answers, such as http://127.0.0.1:3000. */
   readonly baseUrl: string;
   /** A request not answered within this many milliseconds fails as deadline_exceeded. */
   readonly timeoutMs: number;
+  /** How `503`, `429` and `409` answers are retried; `DEFAULT_RETRY` when absent. */
+  readonly retry?: RetryPolicy;
 }
+
+/**
+ * An album as a 2xx answer gave it back. `id` is null only when the server accepted an album
+ * sent without one and did not say which it gave (an answer without the album in its body).
+ */
+export type AcceptedAlbum = Omit<Album, 'id'> & { readonly id: number | null };
 
 /** The album writes of the REST API, as a client sees them. */
 export interface AlbumApiClient {
   /** POST or PUT /api/v1/album: the album as the API accepted it (with its id). */
-  writeOne(method: WriteMethod, album: AlbumSubmission): Promise<Album>;
+  writeOne(method: WriteMethod, album: AlbumSubmission): Promise<AcceptedAlbum>;
   /** POST or PUT /api/v1/albums: the albums as accepted, in the order sent. */
-  writeBatch(method: WriteMethod, albums: readonly AlbumSubmission[]): Promise<Album[]>;
+  writeBatch(method: WriteMethod, albums: readonly AlbumSubmission[]): Promise<AcceptedAlbum[]>;
 }
+
+/** A few attempts over about eight seconds: enough to ride out a broker's leader election. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 4,
+  minDelayMs: 500,
+  maxDelayMs: 4000,
+  maxRetryAfterMs: 30_000,
+};
 
 // The shape of an answer, not the album rules: those are the server's to apply (and TypeBox's
 // multipleOf on floats would refuse prices such as 1).
@@ -32,38 +53,37 @@ const AnsweredAlbum = Type.Object({
 const OneAlbum = TypeCompiler.Compile(AnsweredAlbum);
 const AlbumList = TypeCompiler.Compile(Type.Array(AnsweredAlbum));
 
-// The answer's status read back into our error codes (the inverse of the REST edge's table).
-const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
-  400: ErrorCode.InvalidArgument,
-  404: ErrorCode.NotFound,
-  413: ErrorCode.PayloadTooLarge,
-  415: ErrorCode.UnsupportedMediaType,
-  // Rate limited or overloaded: the caller may retry later, like any unavailable service.
-  429: ErrorCode.RateLimited,
-  503: ErrorCode.Unavailable,
-  504: ErrorCode.DeadlineExceeded,
-};
+/**
+ * What was sent, when the answer does not give the album back: the id sent, if any, and the
+ * price as sent (an absent price is 0, as protobuf's JSON mapping reads it).
+ */
+const asSent = (a: AlbumSubmission): AcceptedAlbum => ({
+  id: a.id ?? null,
+  title: a.title,
+  artist: a.artist,
+  price: a.price ?? 0,
+});
 
-/** The problem+json answer of a failed request as an AppError carrying its fields. */
-async function problemError(res: Response): Promise<AppError> {
-  const { message, fields } = await readProblem(res);
-  const where = fields.map((f) => `${f.pointer} ${f.detail}`).join('; ');
-  return new AppError(
-    CODE_OF_STATUS[res.status] ?? ErrorCode.Internal,
-    `the REST API answered ${res.status}: ${message ?? res.statusText}${where ? ` (${where})` : ''}`,
-    { fields },
-  );
-}
-
-/** A client of the REST API's album writes on fetch, keeping its connections alive. */
+/**
+ * A client of the REST API's album writes on fetch, keeping its connections alive. Any 2xx is
+ * success. Each write carries an Idempotency-Key of its own, the same on each of its retries,
+ * so that a retry of a write the server did take answers the first answer instead of writing
+ * again.
+ */
 export function createAlbumApiClient(o: AlbumApiClientOptions): AlbumApiClient {
-  async function send(path: string, method: WriteMethod, body: unknown): Promise<unknown> {
+  const policy = o.retry ?? DEFAULT_RETRY;
+
+  async function attempt(path: string, method: WriteMethod, body: string, key: string) {
     let res: Response;
     try {
       res = await fetch(new URL(path, o.baseUrl), {
         method,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          [IDEMPOTENCY_KEY]: key,
+        },
+        body,
         signal: AbortSignal.timeout(o.timeoutMs),
       });
     } catch (err: unknown) {
@@ -77,24 +97,38 @@ export function createAlbumApiClient(o: AlbumApiClientOptions): AlbumApiClient {
       // fetch fails this way only when no HTTP answer came: refused, reset, unresolvable...
       throw new AppError(ErrorCode.Unavailable, 'no answer', { cause: err });
     }
-    if (res.status !== 202) throw await problemError(res);
-    return res.json();
+    if (res.status < 200 || res.status > 299) throw await answerError(res);
+    // A 2xx is success whatever its body: a body that is not JSON only loses the echo.
+    return (await res.json().catch(() => null)) as unknown;
   }
 
-  const unexpected = (path: string) =>
-    new AppError(ErrorCode.Internal, `the REST API answered ${path} with an unexpected body`);
+  /** One logical write: its key, then attempts until a 2xx, a final answer, or no retries left. */
+  function send(path: string, method: WriteMethod, payload: unknown): Promise<unknown> {
+    const key = randomUUID();
+    const body = JSON.stringify(payload);
+    return pRetry(() => attempt(path, method, body, key), {
+      retries: policy.retries,
+      minTimeout: policy.minDelayMs,
+      maxTimeout: policy.maxDelayMs,
+      factor: 2,
+      randomize: true,
+      // Only answers that say "nothing was done, try again"; a lost connection may have been a
+      // write the server took, and the exit code tells the user that retrying is theirs to do.
+      shouldRetry: ({ error }) => isRetried(error),
+      onFailedAttempt: ({ error, retryDelay }) => retryPause(error, retryDelay, policy),
+    });
+  }
 
   return {
     async writeOne(method, album) {
-      const body = await send('/api/v1/album', method, album);
-      if (!OneAlbum.Check(body)) throw unexpected('/api/v1/album');
-      return body;
+      const answered = await send('/api/v1/album', method, album);
+      return OneAlbum.Check(answered) ? answered : asSent(album);
     },
     async writeBatch(method, albums) {
-      const body = await send('/api/v1/albums', method, albums);
-      if (!AlbumList.Check(body) || body.length !== albums.length)
-        throw unexpected('/api/v1/albums');
-      return body;
+      const answered = await send('/api/v1/albums', method, albums);
+      return AlbumList.Check(answered) && answered.length === albums.length
+        ? answered
+        : albums.map(asSent);
     },
   };
 }

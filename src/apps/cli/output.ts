@@ -1,4 +1,4 @@
-import type { Album } from '../../domain/album.ts';
+import type { AcceptedAlbum } from '../../adapters/http/album-api-client.ts';
 
 /** Where a command's result goes: one JSON document for scripts, or text for people. */
 export interface Output {
@@ -16,9 +16,12 @@ export function createOutput(json: () => boolean, stream: NodeJS.WritableStream)
 
 const price = (p: number) => p.toFixed(2);
 
-/** Albums as an aligned text table: id and price right-aligned, text left-aligned. */
-export function albumTable(albums: readonly Album[]): string {
-  const rows = albums.map((a) => [String(a.id), a.title, a.artist, price(a.price)] as const);
+/**
+ * Albums as an aligned text table: id and price right-aligned, text left-aligned. An id the
+ * server did not say is shown as `?`.
+ */
+export function albumTable(albums: readonly AcceptedAlbum[]): string {
+  const rows = albums.map((a) => [String(a.id ?? '?'), a.title, a.artist, price(a.price)] as const);
   const header = ['ID', 'TITLE', 'ARTIST', 'PRICE'] as const;
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: readonly string[]) =>

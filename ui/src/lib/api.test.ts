@@ -42,7 +42,12 @@ describe('api', () => {
       detail: 'The request body is invalid',
       errors: [{ pointer: '/price', detail: 'must be >= 0' }],
     };
-    const problem = await problemFor(Response.json(body, { status: 400 }));
+    const problem = await problemFor(
+      new Response(JSON.stringify(body), {
+        status: 400,
+        headers: { 'content-type': 'application/problem+json' },
+      }),
+    );
     expect([problem.status, problem.message, problem.fields]).toEqual([
       400,
       'The request body is invalid',
@@ -57,5 +62,9 @@ describe('api', () => {
       'The server answered 502',
       {},
     ]);
+    // JSON that is not problem+json, such as an album, is no message (its title is no error).
+    const album = { id: 1, title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
+    const json = await problemFor(Response.json(album, { status: 500 }));
+    expect(json.message).toBe('The server answered 500');
   });
 });

@@ -61,7 +61,9 @@ export async function write(ctx: CliContext, method: WriteMethod, o: WriteOption
             ...sampleAlbum(o, start + k, count),
           }),
         );
-        ids.add((await api.writeBatch(method, albums)).map((a) => a.id));
+        ids.add(
+          (await api.writeBatch(method, albums)).flatMap((a) => (a.id === null ? [] : [a.id])),
+        );
       },
       ctx.progress(count, 'albums'),
     ),
