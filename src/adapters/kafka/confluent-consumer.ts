@@ -69,6 +69,8 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       'max.poll.interval.ms': 300_000,
       'fetch.wait.max.ms': FETCH.maxWaitMs,
       'fetch.min.bytes': FETCH.minBytes,
+      // Committed records only: a REST batch is stored whole or not at all (default, pinned).
+      'isolation.level': 'read_committed',
       rebalance_cb: onRebalance,
     },
     // A group without committed offsets starts from the beginning of the topic.

@@ -1,6 +1,7 @@
 import {
   Consumer,
   type ConsumerGroupJoinPayload,
+  FetchIsolationLevels,
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
@@ -69,6 +70,8 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     minBytes: FETCH.minBytes,
     // Up to 10 MB per fetch, all partitions of a leader in one request.
     maxBytes: 10 * 1024 * 1024,
+    // Committed records only: a REST batch is stored whole or not at all (default, pinned).
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
   });
   const commits = prunableCommits(consumer, o.topic);
 
