@@ -8,8 +8,9 @@ import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { LIBRDKAFKA_PARTITIONER } from './partitioner.ts';
+import { toBuffer } from './produce-requests.ts';
 import type { Publisher, PublisherOptions } from './publisher.ts';
-import { toBuffer } from './publisher.ts';
 
 interface Delivery {
   resolve(): void;
@@ -23,7 +24,7 @@ const unacknowledged = (cause: unknown) =>
 
 /**
  * The Publisher of publisher.ts on @confluentinc/kafka-javascript's librdkafka Producer:
- * idempotent, acks=all. librdkafka batches records itself (linger.ms); a publish resolves once a
+ * idempotent, acks=all, not transactional (the CLI's producer). librdkafka batches records itself (linger.ms); a publish resolves once a
  * delivery report came back for each of its records and rejects if any of them failed, which
  * librdkafka decides within `timeoutMs` (message.timeout.ms) of producing it.
  */
@@ -36,6 +37,8 @@ export function createConfluentPublisher(o: PublisherOptions, log: Logger): Publ
     'message.timeout.ms': o.timeoutMs,
     'linger.ms': 5,
     'batch.num.messages': o.maxBatch ?? 5000,
+    // Java's partitioner, as every producer of the project uses (partitioner.ts).
+    partitioner: LIBRDKAFKA_PARTITIONER,
     // The topic is created by whoever owns it (ensureTopics), never by a typo here.
     'allow.auto.create.topics': false,
     dr_cb: true,

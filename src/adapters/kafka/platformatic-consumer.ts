@@ -11,6 +11,7 @@ import { createBatcher } from './batcher.ts';
 import { warnCommitFailed } from './commit-offsets.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
 import { prunableCommits } from './shims/platformatic-commit.ts';
+import { useBrokerTimestamps } from './shims/platformatic-log-append-time.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
 import { FETCH } from './types.ts';
 
@@ -74,6 +75,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
   });
   const commits = prunableCommits(consumer, o.topic);
+  useBrokerTimestamps();
 
   let stream: RawStream | null = null;
   let joined = false;

@@ -1,7 +1,13 @@
-import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { randomUUID } from 'node:crypto';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
-import { withDeadline } from './deadline.ts';
+import { DEFAULT_MAX_REQUEST_BYTES, splitRequests, toRecords } from './produce-requests.ts';
+import {
+  idempotentSender,
+  type RecordSender,
+  transactionalSender,
+  UnknownOutcomeError,
+} from './record-senders.ts';
 
 export interface PublisherOptions {
   readonly brokers: readonly string[];
@@ -10,6 +16,16 @@ export interface PublisherOptions {
   readonly timeoutMs: number;
   /** Records per produce request at most. */
   readonly maxBatch?: number;
+  /** Estimated bytes of records per produce request at most (produce-requests.ts). */
+  readonly maxRequestBytes?: number;
+  /**
+   * Publishes in Kafka transactions under this id, unique per process: what leaves in one
+   * produce round (one publish, or several that waited together) is stored whole or not at all.
+   * Without it, records are only idempotent.
+   */
+  readonly transactionalId?: string;
+  /** Called after each produce request of a transaction was acknowledged; tests make it throw. */
+  readonly afterRequest?: () => void | Promise<void>;
   /**
    * Told how many records of a topic the broker acknowledged, or failed to, after each produce
    * request; metrics hang here so that this adapter needs no metrics library.
@@ -30,6 +46,15 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/**
+ * A transactional id for one process start: unique, so that no two REST processes fence each
+ * other, and new at every start, since a restarted process has no transaction of its
+ * predecessor to finish (an open one is aborted by the coordinator at its timeout).
+ */
+export function processTransactionalId(clientId: string): string {
+  return `${clientId}-${randomUUID()}`;
+}
+
 /** Publishes records and resolves only once the broker acknowledged every one of them. */
 export interface Publisher {
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
@@ -37,22 +62,23 @@ export interface Publisher {
 }
 
 /**
- * An idempotent, acks=all producer on @platformatic/kafka. One produce request is in flight at a
- * time; records published meanwhile wait and leave together in the next request, so batches grow
- * with load without a fixed linger delay, and records of one key keep their order.
+ * An acks=all producer on @platformatic/kafka, transactional when given a transactionalId. One
+ * produce round is in flight at a time; records published meanwhile wait and leave together in
+ * the next one, so rounds grow with load without a fixed linger delay, and records of one key
+ * keep their order. A round is cut into produce requests within the broker's limits, so a
+ * publish is never refused for where its keys hash to. With transactions, a round is one
+ * transaction: if it fails, every publish in it fails and none of its records is read by a
+ * read_committed consumer.
  */
 export function createPublisher(o: PublisherOptions): Publisher {
-  const producer = new Producer({
-    clientId: o.clientId,
-    bootstrapBrokers: [...o.brokers],
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    timeout: o.timeoutMs,
-    retries: 2,
-    retryDelay: 250,
-    autocreateTopics: false,
-  });
-  const maxBatch = o.maxBatch ?? 5000;
+  const sender: RecordSender =
+    o.transactionalId === undefined
+      ? idempotentSender(o)
+      : transactionalSender({ ...o, transactionalId: o.transactionalId });
+  const limits = {
+    maxRecords: o.maxBatch ?? 5000,
+    maxBytes: o.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+  };
   let queue: Pending[] = [];
   /** The loop sending the queue, while it runs; close() waits for it. */
   let sending: Promise<void> | null = null;
@@ -69,13 +95,13 @@ export function createPublisher(o: PublisherOptions): Publisher {
     }
   }
 
-  /** The next produce request's share of the queue: up to maxBatch records, at least one publish. */
+  /** The next round's share of the queue: up to maxBatch records, at least one publish. */
   function take(): Pending[] {
     const taken: Pending[] = [];
     let count = 0;
     while (
       queue.length > 0 &&
-      (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= maxBatch)
+      (taken.length === 0 || count + (queue[0]?.messages.length ?? 0) <= limits.maxRecords)
     ) {
       const next = queue.shift() as Pending;
       taken.push(next);
@@ -88,15 +114,18 @@ export function createPublisher(o: PublisherOptions): Publisher {
     let failure: AppError | null = null;
     try {
       // Inside the try: whatever fails, these callers hear of it and the queue goes on.
-      await withDeadline(
-        producer.send({ messages: toRecords(taken) }),
-        o.timeoutMs,
-        `no acknowledgement within ${o.timeoutMs} ms`,
-      );
+      await sender.send(splitRequests(toRecords(taken), limits));
     } catch (err) {
-      failure = new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
-        cause: err,
-      });
+      failure =
+        err instanceof UnknownOutcomeError
+          ? new AppError(
+              ErrorCode.Unavailable,
+              'Kafka did not confirm the transaction, nor its abort: it may still be stored',
+              { cause: err },
+            )
+          : new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
+              cause: err,
+            });
     }
     // Counted before the callers hear of it, so a 202 never precedes its count.
     report(taken, failure === null);
@@ -133,46 +162,7 @@ export function createPublisher(o: PublisherOptions): Publisher {
       // What was published before close() is still sent (or failed) before the producer closes.
       await sending;
       queue = [];
-      await producer.close();
+      await sender.close();
     },
   };
-}
-
-type ProducerRecord = Parameters<Producer['send']>[0]['messages'][number];
-type Headers = NonNullable<OutgoingMessage['headers']>;
-
-/**
- * The records of a produce request. Allocation per record is kept to the record itself: values
- * that are Buffers already are sent as they are, and the messages of one publish, which share
- * one headers object, share one header map too.
- */
-/** Bytes as a Buffer without copying them; text as UTF-8. */
-export function toBuffer(data: string | Uint8Array): Buffer {
-  if (typeof data === 'string') return Buffer.from(data);
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function toRecords(taken: readonly Pending[]): ProducerRecord[] {
-  const records: ProducerRecord[] = [];
-  const headerMaps = new Map<Headers, Map<Buffer, Buffer>>();
-  const headersOf = (headers: Headers) => {
-    let map = headerMaps.get(headers);
-    if (map === undefined) {
-      // Header keys go through the Buffer serializer too, so they must be Buffers.
-      map = new Map(Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]));
-      headerMaps.set(headers, map);
-    }
-    return map;
-  };
-  for (const p of taken) {
-    for (const m of p.messages) {
-      records.push({
-        topic: p.topic,
-        key: m.key === null ? undefined : toBuffer(m.key),
-        value: m.value === null ? undefined : toBuffer(m.value),
-        headers: m.headers ? headersOf(m.headers) : undefined,
-      });
-    }
-  }
-  return records;
 }

@@ -1,15 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Admin, findErrorBy } from '@platformatic/kafka';
+import {
+  Admin,
+  ConfigResourceTypes,
+  findErrorBy,
+  IncrementalAlterConfigOperationTypes,
+} from '@platformatic/kafka';
 
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** Topic configuration the topic must have, whether created now or before. */
+  readonly configs?: Readonly<Record<string, string>>;
 }
 
 /**
- * Creates the topics that do not exist yet, with min(3, broker count) replicas. Existing topics
- * are left as they are (their partition count is not changed). A topic created concurrently by
- * another process between our listing and our CreateTopics is fine.
+ * The album topic's records carry the time the broker appended them, whatever time the producer
+ * set: changes of one album are ordered by the broker's clock and offsets (domain/batch.ts),
+ * never by a producer's, whose skew could otherwise hide later changes.
+ */
+export const BROKER_TIME = { 'message.timestamp.type': 'LogAppendTime' } as const;
+
+/**
+ * Creates the topics that do not exist yet, with min(3, broker count) replicas and their
+ * configs; sets the configs of existing ones where they differ (their partition count is not
+ * changed). A topic created concurrently by another process between our listing and our
+ * CreateTopics is fine.
  */
 export async function ensureTopics(
   brokers: readonly string[],
@@ -24,7 +39,12 @@ export async function ensureTopics(
     for (const t of topics) {
       if (existing.has(t.name)) continue;
       try {
-        await admin.createTopics({ topics: [t.name], partitions: t.partitions, replicas });
+        await admin.createTopics({
+          topics: [t.name],
+          partitions: t.partitions,
+          replicas,
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        });
       } catch (e: unknown) {
         const err = e instanceof Error ? e : new Error(String(e));
         if (findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS') === null) throw err;
@@ -34,8 +54,49 @@ export async function ensureTopics(
       admin,
       topics.map((t) => t.name),
     );
+    await alignConfigs(
+      admin,
+      topics.filter((t) => existing.has(t.name)),
+    );
   } finally {
     await admin.close();
+  }
+}
+
+/**
+ * Sets the configs of topics that existed before, where they differ (a topic created before
+ * this version, or changed by hand). Only what differs is altered, so a cluster that forbids
+ * altering configs still starts when the topics are already right.
+ */
+async function alignConfigs(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
+  const wanted = topics.filter((t) => Object.keys(t.configs ?? {}).length > 0);
+  if (wanted.length === 0) return;
+  const described = await admin.describeConfigs({
+    resources: wanted.map((t) => ({
+      resourceType: ConfigResourceTypes.TOPIC,
+      resourceName: t.name,
+      configurationKeys: Object.keys(t.configs ?? {}),
+    })),
+  });
+  for (const t of wanted) {
+    const current = described.find((d) => d.resourceName === t.name)?.configs ?? [];
+    const differing = Object.entries(t.configs ?? {}).filter(
+      ([name, value]) => current.find((c) => c.name === name)?.value !== value,
+    );
+    if (differing.length === 0) continue;
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: t.name,
+          configs: differing.map(([name, value]) => ({
+            name,
+            value,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+          })),
+        },
+      ],
+    });
   }
 }
 
@@ -63,14 +124,17 @@ async function waitForLeaders(
   }
 }
 
-/** The album topic and its dead-letter topic, as every service creates them when missing. */
+/**
+ * The album topic (stamped by the broker, BROKER_TIME) and its dead-letter topic, as every
+ * service creates them when missing.
+ */
 export function albumTopics(o: {
   KAFKA_TOPIC: string;
   KAFKA_DLQ_TOPIC: string;
   KAFKA_PARTITIONS: number;
 }): TopicSpec[] {
   return [
-    { name: o.KAFKA_TOPIC, partitions: o.KAFKA_PARTITIONS },
+    { name: o.KAFKA_TOPIC, partitions: o.KAFKA_PARTITIONS, configs: BROKER_TIME },
     { name: o.KAFKA_DLQ_TOPIC, partitions: o.KAFKA_PARTITIONS },
   ];
 }

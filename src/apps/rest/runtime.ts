@@ -4,7 +4,11 @@ import { listenStored } from '../../adapters/db/album-events.ts';
 import { IdAllocator } from '../../adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
 import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
-import { createPublisher, type Publisher } from '../../adapters/kafka/publisher.ts';
+import {
+  createPublisher,
+  type Publisher,
+  processTransactionalId,
+} from '../../adapters/kafka/publisher.ts';
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
 import {
@@ -66,6 +70,8 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
         brokers: config.KAFKA_BROKERS,
         clientId: `${config.KAFKA_CLIENT_ID}-rest`,
         timeoutMs: config.PRODUCE_TIMEOUT_MS,
+        // Each round of publishes is one transaction: a 503 means none of its albums is stored.
+        transactionalId: processTransactionalId(`${config.KAFKA_CLIENT_ID}-rest`),
         onOutcome: producerMetrics(metrics),
       }),
       (own) => own.close(),

@@ -1,0 +1,181 @@
+import { findErrorBy, ProduceAcks, Producer } from '@platformatic/kafka';
+import { withDeadline } from './deadline.ts';
+import { javaPartitioner } from './partitioner.ts';
+import type { ProduceRecord } from './produce-requests.ts';
+
+/** The library's transaction (its class is not exported by name). */
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
+/** How the publisher's records reach the broker: one call per group of produce requests. */
+export interface RecordSender {
+  /**
+   * Sends the requests in order, each after the previous one was acknowledged. Resolves once all
+   * were; rejects when any failed, or when they took longer than the timeout in all.
+   */
+  send(requests: readonly ProduceRecord[][]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SenderOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Per request, per attempt; also the deadline of a whole send, and a transaction's timeout. */
+  readonly timeoutMs: number;
+}
+
+export interface TransactionalOptions extends SenderOptions {
+  readonly transactionalId: string;
+  /** Called after each request of a transaction was acknowledged (tests make it throw). */
+  readonly afterRequest?: (() => void | Promise<void>) | undefined;
+}
+
+/**
+ * A transaction's first request, right after the previous commit, is answered
+ * CONCURRENT_TRANSACTIONS until the coordinator wrote that commit's markers (a few ms): retried
+ * after 10 ms, as the Java client does after 20, instead of the 250 ms other failures wait.
+ */
+function retryDelay(
+  _client: unknown,
+  _operation: string,
+  _attempt: number,
+  _retries: number,
+  error: unknown,
+): number {
+  return findErrorBy(error as Error, 'apiId', 'CONCURRENT_TRANSACTIONS') ? 10 : 250;
+}
+
+function newProducer(o: SenderOptions, transactionalId?: string): Producer {
+  return new Producer({
+    clientId: o.clientId,
+    bootstrapBrokers: [...o.brokers],
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    timeout: o.timeoutMs,
+    autocreateTopics: false,
+    partitioner: javaPartitioner(),
+    ...(transactionalId === undefined
+      ? { retries: 2, retryDelay: 250 }
+      : {
+          transactionalId,
+          // A send gives up at its deadline anyway; these cover the short CONCURRENT_TRANSACTIONS.
+          retries: 20,
+          retryDelay,
+          // -1/-1 as Java's initTransactions sends: "a new producer", which the coordinator lets
+          // take over the id (fencing the old one); the library's default 0/0 is itself fenced.
+          producerId: -1n,
+          producerEpoch: -1,
+        }),
+  });
+}
+
+const late = (ms: number) => `no acknowledgement within ${ms} ms`;
+
+/** An idempotent, acks=all sender: the requests of one send are not atomic together. */
+export function idempotentSender(o: SenderOptions): RecordSender {
+  const producer = newProducer(o);
+  return {
+    async send(requests) {
+      const all = (async () => {
+        for (const messages of requests) await producer.send({ messages: [...messages] });
+      })();
+      await withDeadline(all, o.timeoutMs, late(o.timeoutMs));
+    },
+    close: () => producer.close(),
+  };
+}
+
+/** Thrown when a commit was sent but neither it nor the abort after it was answered. */
+export class UnknownOutcomeError extends Error {
+  override name = 'UnknownOutcomeError';
+}
+
+/**
+ * Each send is one Kafka transaction: consumers reading `read_committed` see all of its records
+ * or none. It commits only when every request was acknowledged within the timeout; otherwise it
+ * is abandoned: the producer is replaced, and the new one's InitProducerId, sent at once under
+ * the same transactional id, fences the old one (a late request of it fails) and has the
+ * coordinator abort its open transaction, which would otherwise hold back read_committed
+ * consumers of its partitions until the transaction timed out. A commit that fails is followed
+ * by an abort, which tells whether anything was stored.
+ */
+export function transactionalSender(o: TransactionalOptions): RecordSender {
+  let producer = newProducer(o, o.transactionalId);
+  /** A transaction begun ahead (after a replacement) so that fencing happens at once. */
+  let prepared: Promise<Transaction> | null = null;
+  /** Replaced producers, closing. */
+  const retiring = new Set<Promise<void>>();
+
+  function begin(): Promise<Transaction> {
+    const tx = prepared ?? producer.beginTransaction();
+    prepared = null;
+    return tx;
+  }
+
+  function replace(): void {
+    const old = producer;
+    producer = newProducer(o, o.transactionalId);
+    const next = producer.beginTransaction();
+    // A failure here shows again on the next begin(), which fails that publish.
+    next.catch(() => undefined);
+    prepared = next;
+    // Forced: what the old one still retries ends now; fencing keeps it from the log anyway.
+    const closing = old.close(true).catch(() => undefined);
+    retiring.add(closing);
+    void closing.finally(() => retiring.delete(closing));
+  }
+
+  /** True when the transaction is certainly aborted. */
+  async function abort(tx: Transaction): Promise<boolean> {
+    try {
+      await withDeadline(tx.abort(), o.timeoutMs, 'abort not confirmed');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    async send(requests) {
+      /** Set when the deadline passed: the requests stop and nothing commits. */
+      let expired = false;
+      const sending = (async () => {
+        const tx = await begin();
+        for (const messages of requests) {
+          if (expired) throw new Error('the transaction expired');
+          await tx.send({ messages: [...messages] });
+          await o.afterRequest?.();
+        }
+        return tx;
+      })();
+      let tx: Transaction;
+      try {
+        tx = await withDeadline(sending, o.timeoutMs, late(o.timeoutMs));
+      } catch (err: unknown) {
+        expired = true;
+        // Never committed. A new producer fences this one at once (its sequence numbers may have
+        // a gap after a failed request anyway), and the coordinator aborts the open transaction.
+        replace();
+        throw err;
+      }
+      let answered = false;
+      const committing = tx.commit().finally(() => {
+        answered = true;
+      });
+      try {
+        await withDeadline(committing, o.timeoutMs, 'commit not confirmed');
+      } catch (err: unknown) {
+        // An abort while the commit is still retried would be merged into it by the library.
+        if (answered && (await abort(tx))) throw err;
+        replace();
+        throw new UnknownOutcomeError('The transaction was neither confirmed nor aborted', {
+          cause: err,
+        });
+      }
+    },
+    async close() {
+      await prepared?.catch(() => undefined);
+      await Promise.all(retiring);
+      await producer.close();
+    },
+  };
+}
