@@ -2,7 +2,6 @@
 // the runtime src/apps/consumer/main.ts starts, watched so that tests can count what it handled.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { Admin } from '@platformatic/kafka';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import {
   type BatchConsumer,
@@ -15,6 +14,7 @@ import { type AlbumRecord, centsToDecimal } from '../../../src/domain/album.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
 import type { BatchHandler, ConsumedMessage } from '../../../src/domain/events.ts';
 import { config, configWith, log, produceRaw, uniqueName } from '../../support/stack.ts';
+import { countRecords } from '../../support/topic-records.ts';
 
 export const CLIENTS = KAFKA_CLIENTS;
 export type Client = KafkaClientName;
@@ -232,26 +232,7 @@ export function startConsumer(
   };
 }
 
-/** How many records a topic holds: the sum of its partitions' end offsets. */
-export async function recordCount(topic: string, brokers = config.KAFKA_BROKERS): Promise<number> {
-  const admin = new Admin({ clientId: uniqueName('count-admin'), bootstrapBrokers: [...brokers] });
-  try {
-    const { topics } = await admin.metadata({ topics: [topic] });
-    const partitions = topics.get(topic)?.partitions.length ?? 0;
-    assert.ok(partitions > 0, `topic ${topic} has partitions`);
-    const listed = await admin.listOffsets({
-      topics: [
-        {
-          name: topic,
-          partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({
-            partitionIndex,
-            timestamp: -1n, // latest
-          })),
-        },
-      ],
-    });
-    return listed.flatMap((x) => x.partitions).reduce((sum, p) => sum + Number(p.offset), 0);
-  } finally {
-    await admin.close();
-  }
+/** How many records a topic holds (committed ones: transaction markers take offsets too). */
+export function recordCount(topic: string, brokers = config.KAFKA_BROKERS): Promise<number> {
+  return countRecords(topic, brokers);
 }

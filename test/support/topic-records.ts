@@ -1,0 +1,88 @@
+// Counting the records of a topic when transactions write markers between them.
+import {
+  Admin,
+  Consumer,
+  FetchIsolationLevels,
+  type FetchIsolationLevelValue,
+  MessagesStreamModes,
+} from '@platformatic/kafka';
+import { uniqueName, waitFor } from './stack.ts';
+
+/** Each partition's end offset (for read_committed: the last stable offset). */
+async function endOffsets(
+  topic: string,
+  brokers: readonly string[],
+  isolationLevel: FetchIsolationLevelValue,
+): Promise<Map<number, bigint>> {
+  const admin = new Admin({ clientId: uniqueName('count-admin'), bootstrapBrokers: [...brokers] });
+  try {
+    const { topics } = await admin.metadata({ topics: [topic] });
+    const partitions = topics.get(topic)?.partitions.length ?? 0;
+    if (partitions === 0) throw new Error(`topic ${topic} has no partitions`);
+    const listed = await admin.listOffsets({
+      isolationLevel,
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({
+            partitionIndex,
+            timestamp: -1n, // latest
+          })),
+        },
+      ],
+    });
+    return new Map(listed.flatMap((t) => t.partitions).map((p) => [p.partitionIndex, p.offset]));
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * The records a topic holds, read from its beginning up to its end offsets as they are now.
+ * Offsets cannot tell: a transaction's commit or abort marker takes an offset in each partition
+ * it wrote to. Committed records only, unless `uncommitted` (then aborted ones count too).
+ */
+export async function countRecords(
+  topic: string,
+  brokers: readonly string[],
+  o: { uncommitted?: boolean; keys?: ReadonlySet<string> } = {},
+): Promise<number> {
+  const isolationLevel = o.uncommitted
+    ? FetchIsolationLevels.READ_UNCOMMITTED
+    : FetchIsolationLevels.READ_COMMITTED;
+  const ends = await endOffsets(topic, brokers, isolationLevel);
+  if ([...ends.values()].every((end) => end === 0n)) return 0;
+  const consumer = new Consumer({
+    clientId: uniqueName('count-reader'),
+    groupId: uniqueName('count'),
+    bootstrapBrokers: [...brokers],
+    isolationLevel,
+  });
+  try {
+    const stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.EARLIEST,
+      autocommit: false,
+      isolationLevel,
+      maxWaitTime: 100,
+    });
+    let count = 0;
+    stream.on('data', (m: { key?: Buffer }) => {
+      if (o.keys === undefined || o.keys.has(m.key?.toString() ?? '')) count++;
+    });
+    try {
+      // The stream's next fetch offsets move past markers too, which no message shows.
+      await waitFor(`the end of ${topic}`, async () => {
+        const done = [...ends].every(
+          ([p, end]) => (stream.offsetsToFetch.get(`${topic}:${p}`) ?? 0n) >= end,
+        );
+        return done && stream.readableLength === 0 ? true : undefined;
+      });
+    } finally {
+      await stream.close();
+    }
+    return count;
+  } finally {
+    await consumer.close(true);
+  }
+}
