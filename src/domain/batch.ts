@@ -5,6 +5,7 @@ import type { ConsumedMessage } from './events.ts';
 /** An album change with the position that orders it against other changes of the same id. */
 export interface AlbumChange {
   readonly album: AlbumRecord;
+  /** The record's timestamp: on the album topic (LogAppendTime) the broker's, not a producer's. */
   readonly eventTimeMs: bigint;
   readonly partition: number;
   readonly offset: bigint;
@@ -21,7 +22,12 @@ export interface BatchPlan {
   readonly rejected: readonly Rejected[];
 }
 
-/** True when change `a` happened after change `b` (event time, then log position). */
+/**
+ * True when change `a` happened after change `b`: by the time the broker appended it, then by log
+ * position. Within a partition the broker's times rise with its offsets (unless its clock steps
+ * back), ties in one millisecond falling to the offset; across partitions (keyless records) the
+ * broker's clock decides. The upsert guard (adapters/db/album-upsert.ts) holds the same order.
+ */
 function isNewer(a: AlbumChange, b: AlbumChange): boolean {
   if (a.eventTimeMs !== b.eventTimeMs) return a.eventTimeMs > b.eventTimeMs;
   if (a.partition !== b.partition) return a.partition > b.partition;

@@ -21,7 +21,8 @@ export const newerEventWins = (sql: Sql) => sql`
 
 /**
  * Writes a batch of changes (at most one per id) in one statement. A row only changes when the
- * incoming event is newer than the one it last applied, by (event time, partition, offset).
+ * incoming event is newer than the one it last applied, by (event time, partition, offset), the
+ * order of domain/batch.ts; event times are the broker's (the album topic stamps LogAppendTime).
  * Returns the ids whose rows were inserted or changed.
  */
 export async function upsertAlbums(sql: Sql, changes: readonly AlbumChange[]): Promise<number[]> {
