@@ -63,18 +63,23 @@ export interface Publisher {
 
 /**
  * An acks=all producer on @platformatic/kafka, transactional when given a transactionalId. One
- * produce round is in flight at a time; records published meanwhile wait and leave together in
- * the next one, so rounds grow with load without a fixed linger delay, and records of one key
- * keep their order. A round is cut into produce requests within the broker's limits, so a
- * publish is never refused for where its keys hash to. With transactions, a round is one
- * transaction: if it fails, every publish in it fails and none of its records is read by a
- * read_committed consumer.
+ * produce round is in flight at a time; publishes made meanwhile wait and leave together in the
+ * next one, so rounds grow with load without a fixed linger delay, and records of one key keep
+ * their order. A round is cut into produce requests within the broker's limits, so a publish is
+ * never refused for where its keys hash to. With transactions, a round is one transaction: if it
+ * fails, every publish in it fails and none of its records is read by a read_committed consumer.
+ *
+ * One round at a time on purpose: a transaction costs the broker far more than its records (a
+ * few appends to its transaction log and a marker per partition), so fewer, larger rounds beat
+ * concurrent ones on a busy broker (measured: 4 concurrent transactional producers answered
+ * fewer single POSTs than one).
  */
 export function createPublisher(o: PublisherOptions): Publisher {
+  const { transactionalId } = o;
   const sender: RecordSender =
-    o.transactionalId === undefined
+    transactionalId === undefined
       ? idempotentSender(o)
-      : transactionalSender({ ...o, transactionalId: o.transactionalId });
+      : transactionalSender({ ...o, transactionalId });
   const limits = {
     maxRecords: o.maxBatch ?? 5000,
     maxBytes: o.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
