@@ -113,7 +113,10 @@ export async function buildRestApp(deps: RestDeps) {
   await app.register(fastifySwagger, swaggerOptions);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformStaticCSP: docsCsp });
 
-  await app.register(albumWriteRoutes, { intake: deps.intake });
+  await app.register(albumWriteRoutes, {
+    intake: deps.intake,
+    idempotencyKeys: deps.idempotencyKeys,
+  });
   await app.register(albumReadRoutes, { albums: deps.albums });
   await app.register(albumEventRoutes, { events: deps.events });
   await app.register(healthRoutes, { readiness: deps.readiness });

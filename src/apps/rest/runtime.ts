@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { listenStored } from '../../adapters/db/album-events.ts';
 import { IdAllocator } from '../../adapters/db/id-allocator.ts';
+import { IdempotencyKeys } from '../../adapters/db/idempotency-keys.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
 import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import {
@@ -48,6 +49,9 @@ export interface RestRuntime {
   /** Stops taking requests, drains those in flight, then closes probe, publisher and database. */
   close(): Promise<void>;
 }
+
+/** How often each REST process deletes expired Idempotency-Keys (each run a small batch). */
+const PURGE_KEYS_EVERY_MS = 10 * 60_000;
 
 /** The built UI, served at `/` when it exists. */
 const UI_DIR = resolve(import.meta.dirname, '..', '..', '..', 'ui', 'dist');
@@ -97,12 +101,28 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     });
     const ids = new IdAllocator(sql);
     const albums = createAlbumRepository(sql);
+    // A claimed key outlives any write (ids, then the producer's deadline) by far.
+    const keys = new IdempotencyKeys(sql, {
+      leaseMs: Math.max(5 * 60_000, 4 * config.PRODUCE_TIMEOUT_MS),
+    });
+    const purgeKeys = () => {
+      trackDb(() => keys.purge()).catch((err: unknown) => {
+        log.warn({ err }, 'could not delete expired idempotency keys');
+      });
+    };
+    const purging = setInterval(purgeKeys, PURGE_KEYS_EVERY_MS).unref();
+    parts.defer(() => clearInterval(purging));
 
     const app = await buildRestApp({
       log,
       intake: {
         allocateIds: (count) => trackDb(() => ids.take(count)),
         publish: (messages) => publisher.publish(config.KAFKA_TOPIC, messages),
+      },
+      idempotencyKeys: {
+        claim: (scope, fingerprint, claim) => trackDb(() => keys.claim(scope, fingerprint, claim)),
+        complete: (scope, claim, answer) => trackDb(() => keys.complete(scope, claim, answer)),
+        release: (scope, claim) => trackDb(() => keys.release(scope, claim)),
       },
       albums: {
         list: (query) => trackDb(() => albums.list(query)),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AlbumSubmission, albumRuleProblems } from '../../../domain/album.ts';
 import {
   type AcceptOptions,
@@ -6,6 +7,15 @@ import {
   type IntakePorts,
 } from '../../../services/album-intake.ts';
 import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
+import { PROBLEM_JSON } from '../../../shared/problem-details.ts';
+import {
+  IDEMPOTENCY_KEY,
+  type IdempotencyStore,
+  idempotencyKeyOf,
+  keyProblemResponses,
+  runOnce,
+  type StoredAnswer,
+} from '../idempotency.ts';
 import { problemResponse } from '../problem-responses.ts';
 import {
   AlbumCreate,
@@ -14,18 +24,24 @@ import {
   AlbumUpsert,
   batchOf,
   MAX_BATCH,
-  RequestIdHeaders,
+  WriteHeaders,
 } from '../schemas.ts';
 
 export interface AlbumWriteDeps {
   readonly intake: IntakePorts;
+  /**
+   * Where Idempotency-Keys live, shared by every REST process; without it (apps built with no
+   * database, in tests) a write that sends the header is refused with 503.
+   */
+  readonly idempotencyKeys?: IdempotencyStore | undefined;
 }
 
 /** The error answers of a write, with examples as clients get them at `url`. */
 function errorsOf(url: string, batch: boolean) {
   return {
     400: problemResponse(
-      'The body does not match the schema; `errors` points at each bad field',
+      'The body does not match the schema (`errors` points at each bad field), or the ' +
+        'Idempotency-Key header is malformed',
       new AppError(ErrorCode.InvalidArgument, 'The request body is invalid', {
         fields: [{ pointer: batch ? '/1/price' : '/price', detail: 'must be multiple of 0.01' }],
       }),
@@ -46,6 +62,7 @@ function errorsOf(url: string, batch: boolean) {
       new AppError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json'),
       url,
     ),
+    ...keyProblemResponses(url),
     503: problemResponse(
       'Kafka did not acknowledge every album in time: nothing may be assumed written; retry',
       new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message'),
@@ -63,10 +80,16 @@ function trimAlbum(item: unknown): void {
   }
 }
 
-/** POST/PUT of one album or of a batch: 202 once every album is on the Kafka topic. */
+const send = (reply: FastifyReply, { status, headers, body }: StoredAnswer) =>
+  reply.status(status).headers(headers).send(body);
+
+/**
+ * POST/PUT of one album or of a batch: 202 once every album is on the Kafka topic. With an
+ * Idempotency-Key, a retry gets the first answer again and publishes nothing.
+ */
 export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async (
   app,
-  { intake },
+  { intake, idempotencyKeys },
 ) => {
   app.addHook('preValidation', async (request) => {
     const body: unknown = request.body;
@@ -101,6 +124,26 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
     headers: { 'x-request-id': request.id },
   });
 
+  // Without the header nothing changes: no query is added to the write.
+  const answer = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    write: () => Promise<StoredAnswer>,
+  ) => {
+    const key = idempotencyKeyOf(request.headers[IDEMPOTENCY_KEY]);
+    if (key === undefined) return send(reply, await write());
+    if (!idempotencyKeys) {
+      throw new AppError(ErrorCode.Unavailable, 'Idempotency-Key is not available here');
+    }
+    const scope = { key, method: request.method, path: request.routeOptions.url ?? request.url };
+    const outcome = await runOnce(idempotencyKeys, scope, request.body, write, request.log);
+    if (outcome.kind === 'answer') return send(reply, outcome.answer);
+    const { problem } = outcome;
+    request.log.info({ key, status: problem.status }, problem.detail);
+    if (problem.status === 409) reply.header('retry-after', '1');
+    return reply.status(problem.status).type(PROBLEM_JSON).send(problem);
+  };
+
   for (const method of ['POST', 'PUT'] as const) {
     const create = method === 'POST';
     app.route({
@@ -112,15 +155,16 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
         description:
           'Answers 202 once Kafka acknowledged the album; it is readable after the consumers ' +
           'stored it. `Location` names the album.',
-        headers: RequestIdHeaders,
+        headers: WriteHeaders,
         body: create ? AlbumCreate : AlbumUpsert,
         response: { 202: AlbumOut, ...errorsOf('/api/v1/album', false) },
       },
-      handler: async (request, reply) => {
-        const [album] = await acceptAlbums(intake, [request.body], headersOf(request));
-        if (!album) throw new AppError(ErrorCode.Internal, 'No album was accepted');
-        return reply.status(202).header('location', `/api/v1/albums/${album.id}`).send(album);
-      },
+      handler: (request, reply) =>
+        answer(request, reply, async () => {
+          const [album] = await acceptAlbums(intake, [request.body], headersOf(request));
+          if (!album) throw new AppError(ErrorCode.Internal, 'No album was accepted');
+          return { status: 202, headers: { location: `/api/v1/albums/${album.id}` }, body: album };
+        }),
     });
     app.route({
       method,
@@ -132,12 +176,16 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
         description:
           'All or nothing: one invalid album rejects the whole batch. Answers 202 once Kafka ' +
           'acknowledged every album, in the order sent.',
-        headers: RequestIdHeaders,
+        headers: WriteHeaders,
         body: batchOf(create ? AlbumCreate : AlbumUpsert),
         response: { 202: AlbumList, ...errorsOf('/api/v1/albums', true) },
       },
-      handler: async (request, reply) =>
-        reply.status(202).send(await acceptAlbums(intake, request.body, headersOf(request))),
+      handler: (request, reply) =>
+        answer(request, reply, async () => ({
+          status: 202,
+          headers: {},
+          body: await acceptAlbums(intake, request.body, headersOf(request)),
+        })),
     });
   }
 };
