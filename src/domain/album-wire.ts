@@ -8,6 +8,7 @@
  * returns null for values it would reject, `readAlbum` for unknown fields, other wire types,
  * negative or long varints, truncated input and text that may not be valid UTF-8.
  */
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 
 /** The fields of `service.Album` as protobuf-es reads them. */
 export interface AlbumWireFields {
@@ -166,4 +167,36 @@ export function readAlbum(bytes: Uint8Array): AlbumWireFields | null {
     } else return null;
   }
   return { id, title, artist, price, priceCents };
+}
+
+// protobuf-es reads a known scalar field by its declared type whatever wire type its tag says
+// (the wire type matters only to skip unknown fields); `wireId` walks the bytes the same way.
+const READ_DECLARED: Record<WireField['type'], (reader: BinaryReader) => unknown> = {
+  int32: (reader) => reader.int32(),
+  int64: (reader) => reader.int64(),
+  string: (reader) => reader.bytes(),
+  float: (reader) => reader.float(),
+};
+const DECLARED_TYPE = new Map<number, WireField['type']>(
+  Object.values(ALBUM_WIRE_FIELDS).map((field) => [field.number, field.type]),
+);
+
+/**
+ * The id as the wire holds it, read as protobuf's int64 (a negative int32 is sign-extended to ten
+ * bytes): the last field 1, or undefined when there is none. protobuf's int32 reading keeps only
+ * the low 32 bits, so an id above int32 comes out of it as another album's id; comparing the two
+ * tells. For the messages `readAlbum` leaves to protobuf-es (only they can hold such an id),
+ * once protobuf-es read them; it throws on input protobuf-es would refuse.
+ */
+export function wireId(bytes: Uint8Array): bigint | undefined {
+  const reader = new BinaryReader(bytes);
+  let id: bigint | undefined;
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    const type = DECLARED_TYPE.get(field);
+    if (field === ALBUM_WIRE_FIELDS.id.number) id = BigInt(reader.int64());
+    else if (type === undefined) reader.skip(wireType, field);
+    else READ_DECLARED[type](reader);
+  }
+  return id;
 }

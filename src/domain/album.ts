@@ -1,11 +1,18 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { PRICE_CEILING, PriceLimits } from './price.ts';
 
-/** The limits of an album, shared by the REST schema, the event check and the database. */
+export { fromCents, toCents } from './price.ts';
+
+/**
+ * The limits of an album, shared by the REST schema, the event check and the database. Ids are
+ * any int32 but 0, as the original's `integer` column took them (its REST testers send random
+ * int32 ids); 0 is protobuf's "not set", so it names no album.
+ */
 export const AlbumLimits = {
+  minId: -2147483648,
   maxId: 2147483647,
   maxText: 200,
-  maxPrice: 99999999.99,
+  maxPrice: PriceLimits.max,
 } as const;
 
 const Text = (description: string, example: string) =>
@@ -19,18 +26,19 @@ const Text = (description: string, example: string) =>
 /** Album fields as clients send them; the id is optional where the server may allocate one. */
 export const AlbumFields = {
   id: Type.Integer({
-    minimum: 1,
+    minimum: AlbumLimits.minId,
     maximum: AlbumLimits.maxId,
-    description: 'Positive 32-bit id',
+    description: 'A 32-bit id other than 0 (protobuf\'s "not set")',
     examples: [42],
   }),
   title: Text('Album title', 'Blue Train'),
   artist: Text('Artist name', 'John Coltrane'),
   price: Type.Number({
     minimum: 0,
-    maximum: AlbumLimits.maxPrice,
-    multipleOf: 0.01,
-    description: 'Price with at most two decimals',
+    exclusiveMaximum: PRICE_CEILING,
+    description:
+      'Price, rounded to cents half away from zero as stored (PostgreSQL numeric(10,2)); ' +
+      `at most ${AlbumLimits.maxPrice} once rounded`,
     examples: [56.99],
   }),
 } as const;
@@ -39,8 +47,14 @@ export const AlbumFields = {
 export const AlbumSchema = Type.Object(AlbumFields, { $id: 'Album', additionalProperties: false });
 export type Album = Static<typeof AlbumSchema>;
 
-/** An album as a client submits it: the id may be left for the server to allocate. */
-export type AlbumSubmission = Omit<Album, 'id'> & { readonly id?: number | undefined };
+/**
+ * An album as a client submits it: the id may be left for the server to allocate, and the price
+ * left out means 0, as in protobuf's JSON mapping of `service.Album` (Go's clients omit a 0).
+ */
+export type AlbumSubmission = Omit<Album, 'id' | 'price'> & {
+  readonly id?: number | undefined;
+  readonly price?: number | undefined;
+};
 
 /** An album whose price is held as integer cents, as the write path carries it. */
 export interface AlbumRecord {
@@ -48,16 +62,6 @@ export interface AlbumRecord {
   readonly title: string;
   readonly artist: string;
   readonly priceCents: bigint;
-}
-
-/** Cents from a price in currency units, rounded half away from zero (float 56.99 → 5699). */
-export function toCents(price: number): bigint {
-  return BigInt(Math.round(price * 100));
-}
-
-/** A price in currency units from cents, exact to two decimals. */
-export function fromCents(cents: bigint): number {
-  return Number(cents) / 100;
 }
 
 /** The decimal text of a cents amount, as PostgreSQL's numeric(10,2) takes it. */
@@ -83,18 +87,30 @@ export function textProblem(text: string): string | null {
   return null;
 }
 
+/** Whether `id` may name an album: an int32 other than 0. */
+export function isAlbumId(id: number): boolean {
+  return Number.isInteger(id) && id >= AlbumLimits.minId && id <= AlbumLimits.maxId && id !== 0;
+}
+
+const ID_RULE = `must be an integer from ${AlbumLimits.minId} to ${AlbumLimits.maxId} other than 0`;
+
 /** One broken rule of a submitted album, by field name. */
 export interface FieldRule {
-  readonly field: 'title' | 'artist';
+  readonly field: 'id' | 'title' | 'artist';
   readonly detail: string;
 }
 
 /**
- * The rules of a submitted album that a JSON schema cannot state; its shape, types and ranges
- * are the schema's to check first.
+ * The rules of a submitted album that its JSON schema does not state (an id of 0, text rules);
+ * its shape, types and ranges are the schema's to check first.
  */
-export function albumRuleProblems(album: Pick<Album, 'title' | 'artist'>): FieldRule[] {
+export function albumRuleProblems(
+  album: Pick<AlbumSubmission, 'id' | 'title' | 'artist'>,
+): FieldRule[] {
   const problems: FieldRule[] = [];
+  if (album.id === 0) {
+    problems.push({ field: 'id', detail: 'must not be 0; leave the id out to have one allocated' });
+  }
   for (const field of ['title', 'artist'] as const) {
     const detail = textProblem(album[field]);
     if (detail !== null) problems.push({ field, detail });
@@ -102,17 +118,14 @@ export function albumRuleProblems(album: Pick<Album, 'title' | 'artist'>): Field
   return problems;
 }
 
-const IdCheck = TypeCompiler.Compile(AlbumFields.id);
-const MAX_CENTS = BigInt(Math.round(AlbumLimits.maxPrice * 100));
-
 /** Why an album record breaks the rules, or null when it keeps them. */
 export function albumRecordProblem(album: AlbumRecord): string | null {
-  if (!IdCheck.Check(album.id)) return `id: must be an integer from 1 to ${AlbumLimits.maxId}`;
+  if (!isAlbumId(album.id)) return `id: ${ID_RULE}`;
   for (const field of ['title', 'artist'] as const) {
     const problem = textProblem(album[field]);
     if (problem !== null) return `${field}: ${problem}`;
   }
-  if (album.priceCents < 0n || album.priceCents > MAX_CENTS) {
+  if (album.priceCents < 0n || album.priceCents > PriceLimits.maxCents) {
     return `price: must be between 0 and ${AlbumLimits.maxPrice}`;
   }
   return null;

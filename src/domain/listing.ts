@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../shared/errors.ts';
-import { type Album, AlbumLimits } from './album.ts';
+import { type Album, isAlbumId } from './album.ts';
 
 // The rules of album listings, shared by the REST API (Drizzle) and the gRPC API (raw SQL):
 // both page by keyset (ids above the last one seen), sorted by id.
@@ -71,7 +71,7 @@ const NUL_DETAIL = 'must not contain NUL characters';
 // treat it as opaque and its format can change without breaking them. Both APIs give out this
 // format; the REST API gave out base64url JSON `{"after":id}` before, which it still accepts.
 const PREFIX = 'a1:';
-const FORMAT = /^a1:([1-9][0-9]{0,9})$/;
+const FORMAT = /^a1:(-?[1-9][0-9]{0,9})$/;
 
 /** The cursor of the page after the one ending with album `lastId`. */
 export function encodeCursor(lastId: number): string {
@@ -92,7 +92,7 @@ export interface CursorField {
 
 /**
  * The id after which the page a cursor names starts. A cursor is valid only when it is exactly
- * what the API gives (or gave) out for an id from 1 to `AlbumLimits.maxId`: base64url decoding
+ * what the API gives (or gave) out for an album id (`isAlbumId`): base64url decoding
  * ignores what is not base64url, so the round trip must give the cursor back. Anything else is
  * one INVALID_ARGUMENT error, naming the field.
  */
@@ -100,8 +100,7 @@ export function decodeCursor(cursor: string, field: CursorField): number {
   const text = Buffer.from(cursor, 'base64url').toString('latin1');
   const json = field.acceptJson === true && text.startsWith('{');
   const id = json ? jsonCursorId(text) : Number(FORMAT.exec(text)?.[1]);
-  const isValidId = Number.isInteger(id) && id >= 1 && id <= AlbumLimits.maxId;
-  if (isValidId && (json ? encodeJsonCursor(id) : encodeCursor(id)) === cursor) return id;
+  if (isAlbumId(id) && (json ? encodeJsonCursor(id) : encodeCursor(id)) === cursor) return id;
   throw new AppError(ErrorCode.InvalidArgument, `The ${field.name} is not one this API gave out`, {
     fields: [{ pointer: `/${field.name}`, detail: 'is not a valid cursor' }],
   });

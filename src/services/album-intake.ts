@@ -1,6 +1,8 @@
-import { type Album, type AlbumRecord, type AlbumSubmission, toCents } from '../domain/album.ts';
+import { type Album, type AlbumSubmission, fromCents } from '../domain/album.ts';
 import { encodeAlbum } from '../domain/album-codec.ts';
 import type { OutgoingMessage } from '../domain/events.ts';
+import { checkPrice } from '../domain/price.ts';
+import { AppError, ErrorCode } from '../shared/errors.ts';
 
 export interface IntakePorts {
   /** `count` fresh ids. */
@@ -14,29 +16,44 @@ export interface AcceptOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** The cents of each submission's price by the one price rule (absent is 0), or an error. */
+function centsOf(submissions: readonly AlbumSubmission[]): bigint[] {
+  return submissions.map((s, i) => {
+    const price = checkPrice(s.price ?? 0);
+    if (price.ok) return price.cents;
+    // The REST schema refuses these first; this holds the rule for any other caller.
+    throw new AppError(ErrorCode.InvalidArgument, `Album ${i + 1}: price ${price.problem}`);
+  });
+}
+
 /**
- * Accepts albums into the catalogue: gives ids to those without one and publishes each as a
- * `service.Album` event keyed by its id, so all changes of one album share a partition.
- * Resolves with the accepted albums only once all of them are on the topic.
+ * Accepts albums into the catalogue: rounds each price to the cents it is stored with, gives ids
+ * to those without one and publishes each as a `service.Album` event keyed by its id, so all
+ * changes of one album share a partition. Resolves with the accepted albums as they will be
+ * stored (rounded prices) only once all of them are on the topic.
  */
 export async function acceptAlbums(
   ports: IntakePorts,
   submissions: readonly AlbumSubmission[],
   { headers = {} }: AcceptOptions = {},
 ): Promise<Album[]> {
+  const cents = centsOf(submissions);
   const missing = submissions.filter((s) => s.id === undefined).length;
   const fresh = missing > 0 ? await ports.allocateIds(missing) : [];
   let nextFresh = 0;
-  const accepted: Album[] = submissions.map((s) => ({
+  const records = submissions.map((s, i) => ({
     id: s.id ?? (fresh[nextFresh++] as number),
     title: s.title,
     artist: s.artist,
-    price: s.price,
+    priceCents: cents[i] as bigint,
   }));
-  const messages = accepted.map((album): OutgoingMessage => {
-    const record: AlbumRecord = { ...album, priceCents: toCents(album.price) };
-    return { key: String(album.id), value: encodeAlbum(record), headers };
-  });
+  const messages = records.map(
+    (record): OutgoingMessage => ({
+      key: String(record.id),
+      value: encodeAlbum(record),
+      headers,
+    }),
+  );
   await ports.publish(messages);
-  return accepted;
+  return records.map(({ priceCents, ...album }) => ({ ...album, price: fromCents(priceCents) }));
 }

@@ -4,7 +4,7 @@ import { create, type DescField, fromBinary, ScalarType, toBinary } from '@bufbu
 import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
 import fc from 'fast-check';
 import { decodeAlbum, encodeAlbum } from '../../src/domain/album-codec.ts';
-import { ALBUM_WIRE_FIELDS, readAlbum, writeAlbum } from '../../src/domain/album-wire.ts';
+import { ALBUM_WIRE_FIELDS, readAlbum, wireId, writeAlbum } from '../../src/domain/album-wire.ts';
 import { AlbumSchema } from '../../src/gen/service/music_pb.js';
 
 // protobuf-es is the reference: the hand-written codec must give exactly its bytes and fields.
@@ -183,4 +183,16 @@ test('every field of service.Album, set to other than its default, goes through 
   const { id, title, artist, price, priceCents } = message;
   const written = writeAlbum(id, title, artist, price, priceCents ?? 0n);
   assert.deepEqual(written && Buffer.from(written), Buffer.from(bytes), 'the same bytes');
+});
+
+test('wireId reads whatever protobuf-es reads, and the id before its int32 truncation', () => {
+  fc.assert(
+    fc.property(wire, (bytes) => {
+      const m = referenceRead(bytes);
+      if (m === null) return;
+      const id = wireId(bytes);
+      assert.equal(id === undefined ? 0n : BigInt.asIntN(32, id), BigInt(m.id));
+    }),
+    { numRuns: 5000 },
+  );
 });

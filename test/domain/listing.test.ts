@@ -52,8 +52,8 @@ test('pageOf: one row more than the page means another page follows, after the l
   assert.deepEqual(pageOf([], 50), { items: [], next: null });
 });
 
-test('a cursor round-trips every id from 1 to the largest', () => {
-  for (const id of [1, 42, 1_000_000, AlbumLimits.maxId]) {
+test('a cursor round-trips every album id, negative ones too', () => {
+  for (const id of [1, 42, 1_000_000, AlbumLimits.maxId, -1, -42, AlbumLimits.minId]) {
     const cursor = encodeCursor(id);
     assert.match(cursor, /^[A-Za-z0-9_-]+$/, 'URL-safe without escaping');
     assert.equal(decodeCursor(cursor, grpc), id);
@@ -73,7 +73,10 @@ test('anything but a cursor this API gives out is one INVALID_ARGUMENT naming th
     `${valid}=`,
     ` ${valid}`,
     b64('a1:0'),
-    b64('a1:-5'),
+    b64('a1:-0'),
+    b64('a1:-05'),
+    b64('a1:--5'),
+    b64(`a1:${AlbumLimits.minId - 1}`),
     b64('a1:05'),
     b64('a1:5 '),
     b64('a2:5'),
@@ -100,7 +103,7 @@ test("the REST API's JSON cursors stay valid there, and only exactly as it gave 
     ['/page_token'],
   );
   const handMade = [
-    jsonCursor({ after: -1 }),
+    jsonCursor({ after: AlbumLimits.minId - 1 }),
     jsonCursor({ after: 0 }),
     jsonCursor({ after: '5' }),
     jsonCursor({ after: 2.5 }),

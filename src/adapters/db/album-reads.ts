@@ -43,7 +43,7 @@ export async function readAlbumPage(
   const rows = await cancelOnAbort(
     sql<Album[]>`
       select id, title, artist, price::float8 as price from music.albums
-      where id > ${query.afterId ?? 0} ${artistIs(sql, query)}
+      where true ${afterIdIs(sql, query)} ${artistIs(sql, query)}
       order by id
       limit ${rowsForPage(query.limit)}`,
     signal,
@@ -106,6 +106,11 @@ export async function* streamAlbums(
 }
 
 // The domain's artist rule (listing.ts), which the Drizzle repository states the same way.
+// The first page has no lower bound: ids may be negative (any int32 but 0).
+function afterIdIs(sql: Sql, query: Pick<ListingQuery, 'afterId'>) {
+  return query.afterId === undefined ? sql`` : sql`and id > ${query.afterId}`;
+}
+
 function artistIs(sql: Sql, filter: AlbumFilter) {
   const artist = artistFilter(filter);
   return artist === null ? sql`` : sql`and lower(artist) = lower(${artist})`;

@@ -95,8 +95,9 @@ export function musicService(sql: Sql, log: Logger) {
 
     getAlbum: (request: GetAlbumRequest, context: CallContext) =>
       atEdge(context.signal, async () => {
-        if (request.id <= 0) {
-          throw new AppError(ErrorCode.InvalidArgument, 'id must be a positive integer');
+        // Any int32 but 0 may name an album; 0 is proto3's "not set".
+        if (request.id === 0) {
+          throw new AppError(ErrorCode.InvalidArgument, 'id is required (0 names no album)');
         }
         const album = await readAlbum(sql, request.id, context.signal);
         if (!album) throw new AppError(ErrorCode.NotFound, `album ${request.id} does not exist`);

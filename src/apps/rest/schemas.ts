@@ -9,12 +9,24 @@ const blueTrain = { id: 42, title: 'Blue Train', artist: 'John Coltrane', price:
 const giantSteps = { id: 43, title: 'Giant Steps', artist: 'John Coltrane', price: 63.99 };
 const withoutId = ({ id: _, ...album }: typeof blueTrain) => album;
 
+/**
+ * A price as requests carry it: protobuf's JSON mapping of `service.Album` leaves out a price of
+ * 0 (Go's clients do), so an absent price is 0; any other is rounded to cents when accepted.
+ */
+const RequestPrice = Type.Optional(
+  Type.Number({
+    ...AlbumFields.price,
+    default: 0,
+    description: `${AlbumFields.price.description}; 0 when left out`,
+  }),
+);
+
 export const AlbumCreate = Type.Object(
   {
     id: Type.Optional(AlbumFields.id),
     title: AlbumFields.title,
     artist: AlbumFields.artist,
-    price: AlbumFields.price,
+    price: RequestPrice,
   },
   {
     additionalProperties: false,
@@ -23,11 +35,14 @@ export const AlbumCreate = Type.Object(
   },
 );
 
-export const AlbumUpsert = Type.Object(AlbumFields, {
-  additionalProperties: false,
-  description: 'An album, created or replaced by id',
-  examples: [blueTrain],
-});
+export const AlbumUpsert = Type.Object(
+  { ...AlbumFields, price: RequestPrice },
+  {
+    additionalProperties: false,
+    description: 'An album, created or replaced by id',
+    examples: [blueTrain],
+  },
+);
 
 export const batchOf = <T extends typeof AlbumCreate | typeof AlbumUpsert>(item: T) =>
   Type.Array(item, {
@@ -39,10 +54,10 @@ export const batchOf = <T extends typeof AlbumCreate | typeof AlbumUpsert>(item:
     ],
   });
 
-/** One album as the API answers it. */
+/** One album as the API answers it: a price as stored, rounded to cents. */
 export const AlbumOut = Type.Object(AlbumFields, {
   additionalProperties: false,
-  description: 'The album',
+  description: 'The album as it will be stored (the price rounded to cents)',
   examples: [blueTrain],
 });
 

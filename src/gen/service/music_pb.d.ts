@@ -92,7 +92,7 @@ export declare const GetAlbumsResponseSchema: GenMessage<GetAlbumsResponse>;
  */
 export declare type GetAlbumRequest = Message<"service.GetAlbumRequest"> & {
   /**
-   * The album's id; must be positive.
+   * The album's id: any int32 but 0 (proto3's "not set").
    *
    * @generated from field: int32 id = 1;
    */
@@ -214,7 +214,7 @@ export declare const MusicService: GenService<{
     output: typeof GetAlbumsResponseSchema;
   },
   /**
-   * One album by id: NOT_FOUND when there is none, INVALID_ARGUMENT for an id below 1.
+   * One album by id: NOT_FOUND when there is none, INVALID_ARGUMENT for an id of 0.
    *
    * @generated from rpc service.MusicService.GetAlbum
    */

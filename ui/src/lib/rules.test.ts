@@ -20,6 +20,18 @@ describe('album rules', () => {
     expect(checkAlbum({ ...ok, title: 'é'.repeat(200) }).ok).toBe(true);
   });
 
+  it('round the price to cents as the server stores it', () => {
+    const priceOf = (price: string) => {
+      const result = checkAlbum({ ...ok, price });
+      return result.ok ? result.album.price : result.errors;
+    };
+    expect(priceOf('1.234')).toBe(1.23);
+    expect(priceOf('1.005')).toBe(1.01);
+    expect(priceOf('0.6782996')).toBe(0.68);
+    expect(priceOf('99999999.994')).toBe(99999999.99);
+    expect(priceOf('.5')).toBe(0.5);
+  });
+
   it('refuse what the server refuses', () => {
     const errors = (draft: Partial<typeof ok>) => {
       const result = checkAlbum({ ...ok, ...draft });
@@ -27,9 +39,11 @@ describe('album rules', () => {
     };
     expect(errors({ title: '  ' }).title).toMatch(/required/);
     expect(errors({ artist: 'x'.repeat(201) }).artist).toMatch(/at most 200/);
-    expect(errors({ price: '1.234' }).price).toMatch(/2 decimals/);
-    expect(errors({ price: '-1' }).price).toBeDefined();
+    expect(errors({ price: '-1' }).price).toMatch(/negative/);
+    expect(errors({ price: '-0.004' }).price).toMatch(/negative/);
     expect(errors({ price: '100000000' }).price).toMatch(/at most/);
+    expect(errors({ price: '99999999.995' }).price).toMatch(/at most/);
+    expect(errors({ price: '1e3' }).price).toMatch(/a number such as/);
     expect(errors({ price: 'abc' }).price).toBeDefined();
   });
 });

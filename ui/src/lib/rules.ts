@@ -1,7 +1,9 @@
 // The album rules of the server (src/domain/album.ts), checked in the browser before sending so
 // that mistakes show at once; the server checks them again. rules.test.ts keeps the two equal.
+// The price rule is the server's own module (it imports nothing): one rule on every path.
+import { checkPrice, fromCents, PriceLimits } from '../../../src/domain/price.ts';
 
-export const Limits = { maxText: 200, maxPrice: 99999999.99 } as const;
+export const Limits = { maxText: 200, maxPrice: PriceLimits.max } as const;
 
 export type Field = 'title' | 'artist' | 'price';
 export type FieldErrors = Partial<Record<Field, string>>;
@@ -20,7 +22,8 @@ export interface AlbumInput {
   price: number;
 }
 
-const PRICE = /^\d+(\.\d+)?$/;
+/** A decimal as people type it: digits with an optional fraction and sign, no exponent. */
+const PRICE = /^-?(\d+(\.\d*)?|\.\d+)$/;
 
 function textProblem(label: string, value: string): string | undefined {
   const text = value.trim();
@@ -31,29 +34,31 @@ function textProblem(label: string, value: string): string | undefined {
   return undefined;
 }
 
-function priceProblem(value: string): string | undefined {
+/** The price to send, rounded to the cents the server stores, or the problem. */
+function priceOf(value: string): { price: number } | { problem: string } {
   const text = value.trim();
-  if (text.length === 0) return 'Price is required';
-  if (!PRICE.test(text)) return 'Price must be a number such as 12.99';
-  if ((text.split('.')[1] ?? '').length > 2) return 'Price may have at most 2 decimals';
-  if (Number(text) > Limits.maxPrice) return `Price must be at most ${Limits.maxPrice}`;
-  return undefined;
+  if (text.length === 0) return { problem: 'Price is required' };
+  if (!PRICE.test(text)) return { problem: 'Price must be a number such as 12.99' };
+  const check = checkPrice(Number(text));
+  if (check.ok) return { price: fromCents(check.cents) };
+  if (Number(text) < 0) return { problem: 'Price must not be negative' };
+  return { problem: `Price must be at most ${Limits.maxPrice}` };
 }
 
-/** The album to send, or the problem of each field. */
+/** The album to send (its price rounded to cents, as the server stores it), or each problem. */
 export function checkAlbum(
   draft: AlbumDraft,
 ): { ok: true; album: AlbumInput } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const title = textProblem('Title', draft.title);
   const artist = textProblem('Artist', draft.artist);
-  const price = priceProblem(draft.price);
+  const price = priceOf(draft.price);
   if (title) errors.title = title;
   if (artist) errors.artist = artist;
-  if (price) errors.price = price;
-  if (title || artist || price) return { ok: false, errors };
+  if ('problem' in price) errors.price = price.problem;
+  if (title || artist || 'problem' in price) return { ok: false, errors };
   return {
     ok: true,
-    album: { title: draft.title.trim(), artist: draft.artist.trim(), price: Number(draft.price) },
+    album: { title: draft.title.trim(), artist: draft.artist.trim(), price: price.price },
   };
 }
