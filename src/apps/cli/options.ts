@@ -58,3 +58,23 @@ export function checkIdRange(firstId: number | undefined, count: number): void {
     );
   }
 }
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * A point in time, as epoch milliseconds: an ISO 8601 date or date-time (`2025-01-31`,
+ * `2025-01-31T12:00:00Z`), or a span before now such as `90s`, `30m`, `2h` or `7d`.
+ */
+export function parseSince(value: string, now = Date.now()): number {
+  const span = /^(\d+)([smhd])$/.exec(value);
+  if (span) return now - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS];
+  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(at)) {
+    throw new InvalidArgumentError(
+      'must be an ISO 8601 time (2025-01-31T12:00:00Z) or a span such as 30m, 2h, 7d',
+    );
+  }
+  return at;
+}

@@ -3,6 +3,7 @@ import { type Config, loadConfig, secretsOf } from '../../shared/config.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { dbCommand } from './commands/db.ts';
+import { dlqCommand } from './commands/dlq.ts';
 import { grpcCommand } from './commands/grpc.ts';
 import { kafkaCommand } from './commands/kafka.ts';
 import { restCommand } from './commands/rest.ts';
@@ -49,6 +50,7 @@ export function createProgram(globals: Globals): Command {
     .addCommand(grpcCommand(ctx))
     .addCommand(kafkaCommand(ctx))
     .addCommand(dbCommand(ctx))
+    .addCommand(dlqCommand(ctx))
     .addCommand(consumeCommand());
   configure(program);
   return program;

@@ -39,6 +39,9 @@ test('--help on every command: usage, description and the global options, exit 0
     'db get',
     'db insert',
     'db list',
+    'dlq',
+    'dlq list',
+    'dlq replay',
     'grpc',
     'grpc get',
     'grpc list',
@@ -75,6 +78,10 @@ test('a wrong command line is one line naming the problem and the help to read, 
       line: /^music: option '--client <client>' argument 'sarama' is invalid\. Allowed choices are platformatic, confluent\./,
     },
     { args: ['db', 'get', 'seven'], line: /^music: command-argument value 'seven' is invalid/ },
+    {
+      args: ['dlq', 'replay', '--since', 'yesterday'],
+      line: /^music: option '--since <time>' argument 'yesterday' is invalid\. must be an ISO 8601 time/,
+    },
   ];
   const runs = await Promise.all(cases.map((c) => music(c.args)));
   for (const [i, run] of runs.entries()) assertFailure(run, 2, cases[i]?.line ?? /never/);
