@@ -56,7 +56,12 @@ const POISON: readonly { name: string; value: Uint8Array | null; reason: RegExp 
   { name: 'an empty value', value: new Uint8Array(), reason: /^empty message value/ },
   { name: 'a tombstone (no value)', value: null, reason: /^empty message value/ },
   { name: 'id 0', value: album({ id: 0 }), reason: /^id:/ },
-  { name: 'a negative id', value: album({ id: -5 }), reason: /^id:/ },
+  // Field 1 as a 5-byte varint of 2^31: protobuf's int32 reading would make it -2^31.
+  {
+    name: 'an id above int32',
+    value: new Uint8Array([0x08, 0x80, 0x80, 0x80, 0x80, 0x08, 0x12, 0x01, 0x54, 0x1a, 0x01, 0x41]),
+    reason: /^id: 2147483648 is not a 32-bit integer/,
+  },
   { name: 'a blank title', value: album({ title: ' \t ' }), reason: /^title: must not be empty/ },
   {
     name: 'a title of 201 characters',
@@ -82,14 +87,19 @@ const POISON: readonly { name: string; value: Uint8Array | null; reason: RegExp 
   {
     name: 'a NaN float price',
     value: album({ price: Number.NaN }),
-    reason: /^price: not a finite number/,
+    reason: /^price: must be a finite number/,
   },
   {
     name: 'an infinite float price',
     value: album({ price: Number.POSITIVE_INFINITY }),
-    reason: /^price: not a finite number/,
+    reason: /^price: must be a finite number/,
   },
   { name: 'a negative float price', value: album({ price: -1 }), reason: /^price:/ },
+  {
+    name: 'a float price of -0.004 (negative before rounding to 0.00)',
+    value: album({ price: -0.004 }),
+    reason: /^price: must not be negative/,
+  },
 ];
 const ROUNDS = 5;
 const GOOD_PER_ROUND = 400;

@@ -51,13 +51,13 @@ test('GetAlbum returns the album with its exact price in cents', async () => {
   assert.equal(album.priceCents, 9999999999n, 'the cents are exact');
 });
 
-test('GetAlbum of a missing id is NOT_FOUND, of an id below 1 INVALID_ARGUMENT', async () => {
-  const missing = await failure(music.getAlbum({ id: 2147483647 }));
-  assert.equal(missing.code, Code.NotFound, missing.message);
-  for (const id of [0, -1, -2147483648]) {
-    const bad = await failure(music.getAlbum({ id }));
-    assert.equal(bad.code, Code.InvalidArgument, `id ${id}: ${bad.message}`);
+test('GetAlbum of a missing id is NOT_FOUND (negative ids too), of id 0 INVALID_ARGUMENT', async () => {
+  for (const id of [2147483647, -1, -2147483648]) {
+    const missing = await failure(music.getAlbum({ id }));
+    assert.equal(missing.code, Code.NotFound, `id ${id}: ${missing.message}`);
   }
+  const bad = await failure(music.getAlbum({ id: 0 }));
+  assert.equal(bad.code, Code.InvalidArgument, bad.message);
 });
 
 /** Every page of a listing, following next_page_token to the end. */

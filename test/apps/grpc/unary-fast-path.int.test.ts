@@ -82,7 +82,8 @@ test('GetAlbum and ListAlbums answer exactly as Connect does: messages, statuses
   const cases: [string, string, Uint8Array][] = [
     ['an album', 'GetAlbum', encoded(GetAlbumRequestSchema, { id: ids[0] ?? 0 })],
     ['a missing album', 'GetAlbum', encoded(GetAlbumRequestSchema, { id: 2_000_000_000 })],
-    ['an id below 1', 'GetAlbum', encoded(GetAlbumRequestSchema, { id: -3 })],
+    ['id 0', 'GetAlbum', encoded(GetAlbumRequestSchema, { id: 0 })],
+    ['a missing negative id', 'GetAlbum', encoded(GetAlbumRequestSchema, { id: -3 })],
     ['a page', 'ListAlbums', encoded(ListAlbumsRequestSchema, { artist, pageSize: 2 })],
     ['the last page', 'ListAlbums', encoded(ListAlbumsRequestSchema, { artist, pageSize: 5 })],
     ['a page size too large', 'ListAlbums', encoded(ListAlbumsRequestSchema, { pageSize: 501 })],

@@ -151,7 +151,12 @@ test('GET /api/v1/albums/{id}: 200 with the album, 404 problem when missing, 400
   assert.equal(problem.type, '/problems/not-found');
   assert.match(problem.detail, new RegExp(String(missingId)));
 
-  for (const bad of ['abc', '1.5', '0', '-1', '2147483648']) {
+  // Any int32 names an album (negative ones too); 0 names none.
+  for (const absent of ['0', '-2147483648']) {
+    const res = await app.inject({ method: 'GET', url: `/api/v1/albums/${absent}` });
+    assert.equal(res.statusCode, 404, `id ${absent}: ${res.body}`);
+  }
+  for (const bad of ['abc', '1.5', '-2147483649', '2147483648']) {
     const res = await app.inject({ method: 'GET', url: `/api/v1/albums/${bad}` });
     assert.equal(res.statusCode, 400, `id ${bad}: ${res.body}`);
     assert.match(res.headers['content-type'] as string, /^application\/problem\+json(;|$)/);

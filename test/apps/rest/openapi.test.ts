@@ -118,8 +118,7 @@ test('every example matches the schema it illustrates', async () => {
   const validator = new Validator();
   await validator.validate(doc);
   const resolved = validator.resolveRefs() as { paths: Paths };
-  // The same float tolerance as the API's own validator: 0.29 is a multiple of 0.01.
-  const ajv = new Ajv2020({ strict: false, multipleOfPrecision: 9 });
+  const ajv = new Ajv2020({ strict: false });
   let checked = 0;
   let mediaCount = 0;
   for (const [path, item] of Object.entries(resolved.paths)) {
@@ -164,13 +163,13 @@ test('the problem examples are what the API answers to those requests', async ()
   const blueTrain = { title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
   const cases = [
     ['/api/v1/albums/{id}', 'get', 404, { method: 'GET', url: '/api/v1/albums/42' }],
-    ['/api/v1/albums/{id}', 'get', 400, { method: 'GET', url: '/api/v1/albums/0' }],
+    ['/api/v1/albums/{id}', 'get', 400, { method: 'GET', url: '/api/v1/albums/2147483648' }],
     ['/api/v1/albums', 'get', 400, { method: 'GET', url: '/api/v1/albums?limit=1000' }],
     [
       '/api/v1/album',
       'post',
       400,
-      { method: 'POST', url: '/api/v1/album', ...json({ ...blueTrain, price: 56.999 }) },
+      { method: 'POST', url: '/api/v1/album', ...json({ ...blueTrain, price: 1e8 }) },
     ],
     [
       '/api/v1/albums',
@@ -179,7 +178,7 @@ test('the problem examples are what the API answers to those requests', async ()
       {
         method: 'POST',
         url: '/api/v1/albums',
-        ...json([blueTrain, { ...blueTrain, price: 56.999 }]),
+        ...json([blueTrain, { ...blueTrain, price: 1e8 }]),
       },
     ],
     [

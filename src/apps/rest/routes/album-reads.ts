@@ -103,10 +103,10 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       response: {
         200: AlbumOut,
         400: invalidPart(
-          'The id is not a positive 32-bit integer',
+          'The id is not a 32-bit integer',
           'params',
-          { pointer: '/id', detail: 'must be >= 1' },
-          '/api/v1/albums/0',
+          { pointer: '/id', detail: 'must be <= 2147483647' },
+          '/api/v1/albums/2147483648',
         ),
         404: problemResponse(
           'No album has this id (yet: a write is stored shortly after its 202)',

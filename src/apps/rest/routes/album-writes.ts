@@ -43,7 +43,7 @@ function errorsOf(url: string, batch: boolean) {
       'The body does not match the schema (`errors` points at each bad field), or the ' +
         'Idempotency-Key header is malformed',
       new AppError(ErrorCode.InvalidArgument, 'The request body is invalid', {
-        fields: [{ pointer: batch ? '/1/price' : '/price', detail: 'must be multiple of 0.01' }],
+        fields: [{ pointer: batch ? '/1/price' : '/price', detail: 'must be < 99999999.995' }],
       }),
       url,
     ),
