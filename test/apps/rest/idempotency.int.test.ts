@@ -3,6 +3,7 @@
 // earlier write, at either process, gets that write's answer again and publishes nothing.
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyKeys } from '../../../src/adapters/db/idempotency-keys.ts';
 import type { Publisher } from '../../../src/adapters/kafka/publisher.ts';
 import { createRestRuntime, type RestRuntime } from '../../../src/apps/rest/runtime.ts';
@@ -190,6 +191,8 @@ test('two requests with one key at once: one publishes, the other gets 409, a la
   const gate = new Promise<void>((resolve) => {
     open = resolve;
   });
+  // Opened before the runtimes close (after hooks run in order), so that they can drain.
+  t.after(() => open());
   let waiting = 0;
   const { rest, topic, published } = await startStack(t, 'idem-race', {
     around: async (publish) => {
@@ -204,7 +207,12 @@ test('two requests with one key at once: one publishes, the other gets 409, a la
 
   const first = write(one, 'POST', '/api/v1/albums', batch, key);
   await waitFor('the first request to publish', async () => (waiting > 0 ? true : undefined));
-  const second = await write(two, 'POST', '/api/v1/albums', batch, key);
+  // Answered while the first publish waits; a second publish would wait too, so time it out.
+  const second = await Promise.race([
+    write(two, 'POST', '/api/v1/albums', batch, key),
+    sleep(10_000).then(() => null),
+  ]);
+  assert.ok(second, 'the second request was answered while the first was publishing');
   assert.equal(second.statusCode, 409, second.body);
   assert.match(second.headers['content-type'] as string, /^application\/problem\+json/);
   assert.equal(second.headers['retry-after'], '1');
