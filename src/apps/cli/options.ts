@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { AlbumLimits } from '../../domain/album.ts';
+import { checkPrice, PriceLimits } from '../../domain/price.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 
 function integer(value: string, min: number, max: number, what: string): number {
@@ -20,15 +21,18 @@ export const countParser =
   (value: string): number =>
     integer(value, 1, max, 'an integer');
 
-/** A price with at most two decimals, within the album limits. */
+/**
+ * A price as decimal text, rounded to cents by the rule of every intake path (domain/price.ts):
+ * `0.6782996` is taken (stored as 0.68), as the original system's testers send such prices.
+ */
 function parsePrice(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d{1,2})?$/.test(value) || n > AlbumLimits.maxPrice) {
+  const check = /^\d+(\.\d+)?$/.test(value) ? checkPrice(Number(value)) : null;
+  if (check === null || !check.ok) {
     throw new InvalidArgumentError(
-      `must be a price from 0 to ${AlbumLimits.maxPrice} with at most two decimals`,
+      `must be a price from 0 to ${PriceLimits.max} (rounded to cents), e.g. 12.99`,
     );
   }
-  return n;
+  return Number(value);
 }
 
 /** The most albums one command sends; more than this belongs in a benchmark. */
