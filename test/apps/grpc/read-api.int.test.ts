@@ -136,7 +136,7 @@ test('ListAlbums refuses page sizes above 500 or below 0, and tokens it did not 
     `${nextPageToken}x`,
     Buffer.from('a1:0').toString('base64url'),
     Buffer.from('a1:2147483648').toString('base64url'),
-    Buffer.from('a1:-5').toString('base64url'),
+    Buffer.from('a1:-2147483649').toString('base64url'),
     Buffer.from('{"after":3}').toString('base64url'),
   ]) {
     const err = await failure(music.listAlbums({ pageToken }));

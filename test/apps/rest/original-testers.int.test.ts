@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { type TestContext, test } from 'node:test';
+import { readAlbumPage } from '../../../src/adapters/db/album-reads.ts';
 import type { Sql } from '../../../src/adapters/db/client.ts';
 import type { RestApp } from '../../../src/apps/rest/app.ts';
 import { createRestRuntime } from '../../../src/apps/rest/runtime.ts';
@@ -187,6 +188,14 @@ test("the original's REST testers: random int32 ids and float32 prices, POST and
     wanted.some((r) => r.price === '0.00'),
     'a price left out was stored as 0.00',
   );
+  // Both read APIs show negative ids: by id, and on a listing's first page (ids sort first).
+  const negativeRow = wanted.find((r) => r.id < 0) as Row;
+  const one = await app.inject({ method: 'GET', url: `/api/v1/albums/${negativeRow.id}` });
+  assert.deepEqual(one.json(), { ...negativeRow, price: Number(negativeRow.price) });
+  const restFirst = await app.inject({ method: 'GET', url: '/api/v1/albums?limit=1' });
+  assert.ok((restFirst.json<Row[]>()[0]?.id ?? 0) < 0, `REST: ${restFirst.body}`);
+  const grpcFirst = await readAlbumPage(sql, { limit: 1 });
+  assert.ok((grpcFirst.items[0]?.id ?? 0) < 0, 'gRPC ListAlbums (raw SQL) too');
   // The roundings that show the rule, as PostgreSQL's numeric(10,2) rounds the decimal text.
   const [check] = await sql<{ prices: string[] }[]>`
     select array_agg(p::numeric(10,2)::text order by ord) as prices
