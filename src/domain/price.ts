@@ -20,6 +20,10 @@ export const PRICE_CEILING = 99999999.995;
  * No range check: `checkPrice` holds the rule.
  */
 export function toCents(price: number): bigint {
+  // Fast path, the usual price: the double nearest to a whole number of cents prints as exactly
+  // that decimal (two such decimals are 0.01 apart, far more than doubles are below 2^53 / 100).
+  const scaled = Math.round(price * 100);
+  if (scaled / 100 === price && Number.isSafeInteger(scaled)) return BigInt(scaled);
   const abs = Math.abs(price);
   const text = String(abs);
   let cents: bigint;
