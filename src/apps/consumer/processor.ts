@@ -2,11 +2,16 @@ import pRetry from 'p-retry';
 import { type AlbumChange, planBatch, type Rejected } from '../../domain/batch.ts';
 import type { BatchHandler, ConsumedMessage, OutgoingMessage } from '../../domain/events.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { deadLetterOf } from './dead-letters.ts';
 
 export interface ProcessorPorts {
   /** Writes the changes in one transaction; returns the ids that changed. */
   store(changes: readonly AlbumChange[]): Promise<readonly number[]>;
-  /** Publishes dead letters, resolving once the broker acknowledged them. */
+  /**
+   * Keeps dead letters durably, in order, resolving once they are kept; they reach the
+   * dead-letter topic after (the runtime's outbox and relay), so a topic that cannot be written
+   * for a while never holds back the batch.
+   */
   deadLetter(messages: readonly OutgoingMessage[]): Promise<void>;
   /** Whether a failure of `store` is the data's fault, so that retrying can never succeed. */
   isPermanent(err: unknown): boolean;
@@ -19,26 +24,9 @@ export interface ProcessorOptions {
   readonly signal: AbortSignal;
 }
 
-/** Headers that say why a record was dead-lettered and where it came from. */
-function deadLetterOf(message: ConsumedMessage, reason: string, client: string): OutgoingMessage {
-  return {
-    key: message.key,
-    value: message.value,
-    headers: {
-      'x-dlq-reason': reason,
-      'x-dlq-source-topic': message.topic,
-      'x-dlq-source-partition': String(message.partition),
-      'x-dlq-source-offset': message.offset.toString(),
-      'x-dlq-source-timestamp': message.timestamp.toString(),
-      'x-dlq-consumer': client,
-      ...Object.fromEntries(message.headers),
-    },
-  };
-}
-
 /**
- * The processing of both consumers, written once: bad records go to the dead-letter topic, good
- * ones are upserted in one statement, and only then does the handler resolve (and the consumer
+ * The processing of both consumers, written once: bad records are kept for the dead-letter topic,
+ * good ones are upserted in one statement, and only then does the handler resolve (and the consumer
  * commit). Failures are retried with backoff until they succeed or shutdown begins.
  */
 export function createBatchProcessor(ports: ProcessorPorts, o: ProcessorOptions): BatchHandler {

@@ -1,10 +1,12 @@
 import { notifyStored } from '../../adapters/db/album-events.ts';
 import { upsertAlbums } from '../../adapters/db/album-upsert.ts';
 import type { Sql } from '../../adapters/db/client.ts';
+import { keepDeadLetters, relayDeadLetters } from '../../adapters/db/dead-letter-outbox.ts';
 import { isDataError } from '../../adapters/db/sqlstate.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
-import { createPublisher } from '../../adapters/kafka/publisher.ts';
+import { createPublisher, type Publisher } from '../../adapters/kafka/publisher.ts';
+import { isRecordTooLarge } from '../../adapters/kafka/record-too-large.ts';
 import type { BatchConsumer, KafkaClientName } from '../../adapters/kafka/types.ts';
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
@@ -15,6 +17,7 @@ import {
   runtimeSql,
   runtimeTopics,
 } from '../runtime-parts.ts';
+import { createDeadLetterRelay, publishInOrder } from './dead-letter-relay.ts';
 import { createBatchProcessor, type ProcessorPorts } from './processor.ts';
 
 /** What a test may change: see RuntimeOverrides. */
@@ -23,6 +26,8 @@ export interface ConsumerOverrides extends KafkaRuntimeOverrides {
   readonly consumer?: (real: BatchConsumer) => BatchConsumer;
   /** Wraps the processing's ports, e.g. to count the rows each store changed. */
   readonly ports?: (real: ProcessorPorts) => ProcessorPorts;
+  /** Wraps the dead-letter topic's producer, e.g. to fail it as an outage would. */
+  readonly dlq?: (real: Publisher) => Publisher;
 }
 
 /** A consumer, started: a member of the group, storing what it reads. */
@@ -64,15 +69,33 @@ export function createConsumerRuntime(
     await runtimeTopics(config, o);
     const sql = runtimeSql(parts, o, {
       url: config.DATABASE_URL,
-      max: 2,
+      // The batch's statements, and the dead-letter relay's transaction beside them.
+      max: 3,
       applicationName: `music-consumer-${client}`,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     });
-    const dlq = parts.own(
+    const realDlq = parts.own(
       createPublisher({
         brokers: config.KAFKA_BROKERS,
         clientId: `${config.KAFKA_CLIENT_ID}-dlq-${client}`,
         timeoutMs: config.PRODUCE_TIMEOUT_MS,
+      }),
+      (own) => own.close(),
+    );
+    const dlq = o.dlq ? o.dlq(realDlq) : realDlq;
+    const topic = config.KAFKA_DLQ_TOPIC;
+    // Closed before the producer and the database it uses (parts close in reverse order).
+    const relay = parts.own(
+      createDeadLetterRelay({
+        log,
+        pass: () =>
+          relayDeadLetters(sql, topic, (letters) =>
+            publishInOrder(
+              letters,
+              { publish: (m) => dlq.publish(topic, m), isTooLarge: isRecordTooLarge },
+              log,
+            ),
+          ),
       }),
       (own) => own.close(),
     );
@@ -92,7 +115,10 @@ export function createConsumerRuntime(
     const consumer = o.consumer ? o.consumer(real) : real;
     const ports: ProcessorPorts = {
       store: storeAndNotify(sql, log),
-      deadLetter: (messages) => dlq.publish(config.KAFKA_DLQ_TOPIC, messages),
+      deadLetter: async (messages) => {
+        await keepDeadLetters(sql, topic, messages);
+        relay.kick();
+      },
       isPermanent: isDataError,
     };
     // Aborted first at close, so that a failing batch is given up instead of retried.

@@ -9,7 +9,11 @@ import {
   type KafkaClientName,
 } from '../../../src/adapters/kafka/types.ts';
 import type { ProcessorPorts } from '../../../src/apps/consumer/processor.ts';
-import { type ConsumerRuntime, createConsumerRuntime } from '../../../src/apps/consumer/runtime.ts';
+import {
+  type ConsumerOverrides,
+  type ConsumerRuntime,
+  createConsumerRuntime,
+} from '../../../src/apps/consumer/runtime.ts';
 import { type AlbumRecord, centsToDecimal } from '../../../src/domain/album.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
 import type { BatchHandler, ConsumedMessage } from '../../../src/domain/events.ts';
@@ -145,6 +149,10 @@ export function startConsumer(
     brokers?: readonly string[];
     /** The consumer may die of an error (a supervisor restarts it); stop() then does not fail. */
     mayFail?: boolean;
+    /** Wraps the processing's ports (inside the counting), e.g. to block or fail the store. */
+    ports?: (real: ProcessorPorts) => ProcessorPorts;
+    /** Wraps the dead-letter topic's producer, e.g. to fail it as an outage would. */
+    dlqPublisher?: ConsumerOverrides['dlq'];
   },
 ): Running {
   let handled = 0;
@@ -170,14 +178,17 @@ export function startConsumer(
       await handle(batch);
       track(batch);
     });
-  const counted = (real: ProcessorPorts): ProcessorPorts => ({
-    ...real,
-    store: async (changes) => {
-      const ids = await real.store(changes);
-      changed += ids.length;
-      return ids;
-    },
-  });
+  const counted = (given: ProcessorPorts): ProcessorPorts => {
+    const real = o.ports ? o.ports(given) : given;
+    return {
+      ...real,
+      store: async (changes) => {
+        const ids = await real.store(changes);
+        changed += ids.length;
+        return ids;
+      },
+    };
+  };
   const settings = configWith({
     KAFKA_BROKERS: o.brokers ?? config.KAFKA_BROKERS,
     KAFKA_CLIENT_ID: uniqueName(`${o.client}-consumer`),
@@ -195,6 +206,7 @@ export function startConsumer(
     createTopics: false,
     consumer: watched,
     ports: counted,
+    ...(o.dlqPublisher ? { dlq: o.dlqPublisher } : {}),
   });
   let runtime: ConsumerRuntime | undefined;
   starting.then(
