@@ -26,6 +26,9 @@ const ConfigSchema = Type.Object({
   CONSUMER_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 5 }),
   // Kafka's default is 45 s; a crashed consumer's partitions should move on sooner than that.
   KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6000, maximum: 300000, default: 10000 }),
+  // /readyz and music_consumer_stalled_partitions report a partition whose committed offset
+  // has not moved this long while records arrive.
+  CONSUMER_STALL_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 60000 }),
   REST_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   REST_PORT: Port,
   GRPC_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),

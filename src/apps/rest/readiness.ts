@@ -1,6 +1,7 @@
 import type { Sql } from '../../adapters/db/client.ts';
 import type { GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import type { Readiness } from './routes/health.ts';
+import { createStallWatch, describeStalls } from './stall-watch.ts';
 
 const STABLE = new Set(['Stable', 'STABLE']);
 
@@ -15,19 +16,35 @@ async function check(work: () => Promise<string>): Promise<{ ok: boolean; detail
   }
 }
 
+export interface ReadinessOptions {
+  /** The consumers' group (KAFKA_GROUP_ID) and its topic (KAFKA_TOPIC). */
+  readonly groupId: string;
+  readonly topic: string;
+  /** A partition whose committed offset stays put this long while records arrive is stalled. */
+  readonly stallAfterMs: number;
+  /** Probes within this many milliseconds share one answer. */
+  readonly cacheMs?: number;
+  /** The clock of the cache and the stall rule. */
+  readonly now?: () => number;
+}
+
 /**
- * Readiness of the REST API: PostgreSQL answers, Kafka answers, and the consumer group has
- * members in a stable assignment. Answers are cached briefly so probes cannot load the backends.
+ * Readiness of the REST API: PostgreSQL answers, Kafka answers, the consumer group has members in
+ * a stable assignment, and no partition of its topic is stalled (see stall-watch.ts): albums
+ * accepted now would be stored. Answers are cached briefly so probes cannot load the backends.
  */
 export function createReadiness(
   sql: Sql,
   probe: GroupProbe,
-  groupId: string,
-  cacheMs = 1000,
+  o: ReadinessOptions,
 ): () => Promise<Readiness> {
+  const { groupId, topic } = o;
+  const cacheMs = o.cacheMs ?? 1000;
+  const clock = o.now ?? Date.now;
+  const stalls = createStallWatch(o.stallAfterMs, clock);
   let cached: { at: number; value: Promise<Readiness> } | null = null;
   const evaluate = async (): Promise<Readiness> => {
-    const [postgres, described] = await Promise.all([
+    const [postgres, described, progress] = await Promise.all([
       check(async () => {
         await sql`select 1`;
         return 'answers';
@@ -36,11 +53,16 @@ export function createReadiness(
         (group) => ({ group }),
         (err: unknown) => ({ error: messageOf(err) }),
       ),
+      check(async () => {
+        const stalled = stalls.observe(await probe.progress(groupId, topic));
+        if (stalled.length > 0) throw new Error(describeStalls(topic, stalled));
+        return `no partition of ${topic} stalled`;
+      }),
     ]);
     // A group description needs the broker, so a failure to describe means Kafka is down.
     if ('error' in described) {
       const down = { ok: false, detail: described.error };
-      return { ready: false, checks: { postgres, kafka: down, consumers: down } };
+      return { ready: false, checks: { postgres, kafka: down, consumers: down, progress: down } };
     }
     const { group } = described;
     const stable = STABLE.has(group.state) && group.members > 0;
@@ -49,12 +71,12 @@ export function createReadiness(
       detail: `group ${groupId} is ${stable ? 'stable' : group.state} with ${group.members} member(s)`,
     };
     return {
-      ready: postgres.ok && consumers.ok,
-      checks: { postgres, kafka: { ok: true, detail: 'answers' }, consumers },
+      ready: postgres.ok && consumers.ok && progress.ok,
+      checks: { postgres, kafka: { ok: true, detail: 'answers' }, consumers, progress },
     };
   };
   return () => {
-    const now = Date.now();
+    const now = clock();
     if (!cached || now - cached.at > cacheMs) cached = { at: now, value: evaluate() };
     return cached.value;
   };

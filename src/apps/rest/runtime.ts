@@ -96,6 +96,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       groupId: config.KAFKA_GROUP_ID,
       topic: config.KAFKA_TOPIC,
       dlqTopic: config.KAFKA_DLQ_TOPIC,
+      stallAfterMs: config.CONSUMER_STALL_AFTER_MS,
       log,
       ...(o.clusterCacheMs === undefined ? {} : { cacheMs: o.clusterCacheMs }),
     });
@@ -128,7 +129,11 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
         list: (query) => trackDb(() => albums.list(query)),
         get: (id) => trackDb(() => albums.get(id)),
       },
-      readiness: createReadiness(sql, probe, config.KAFKA_GROUP_ID),
+      readiness: createReadiness(sql, probe, {
+        groupId: config.KAFKA_GROUP_ID,
+        topic: config.KAFKA_TOPIC,
+        stallAfterMs: config.CONSUMER_STALL_AFTER_MS,
+      }),
       events: (onIds) => listenStored(sql, onIds),
       metrics,
       security: {

@@ -2,6 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { withDeadline } from '../../../adapters/kafka/deadline.ts';
 import type { GroupProbe, PartitionProgress } from '../../../adapters/kafka/group-probe.ts';
 import type { Logger } from '../../../shared/logger.ts';
+import { createStallWatch, type StalledPartition } from '../stall-watch.ts';
 
 export interface ClusterMetricsOptions {
   readonly registry: Registry;
@@ -11,6 +12,8 @@ export interface ClusterMetricsOptions {
   readonly topic: string;
   readonly dlqTopic: string;
   readonly log: Logger;
+  /** A partition whose committed offset stays put this long while records arrive is stalled. */
+  readonly stallAfterMs?: number;
   /** Scrapes within this many milliseconds share one reading of the cluster. */
   readonly cacheMs?: number;
   /** A reading not done by then counts as failed, so a slow broker cannot stall a scrape. */
@@ -22,6 +25,7 @@ interface Reading {
   readonly members: number | null;
   readonly progress: readonly PartitionProgress[] | null;
   readonly dlqEnds: ReadonlyMap<number, bigint> | null;
+  readonly stalled: readonly StalledPartition[] | null;
 }
 
 /**
@@ -35,6 +39,7 @@ export function clusterMetrics(o: ClusterMetricsOptions): void {
   const timeoutMs = o.timeoutMs ?? 2000;
   let cached: { at: number; reading: Promise<Reading> } | null = null;
   let failing = false;
+  const stalls = createStallWatch(o.stallAfterMs ?? 60_000);
 
   const part = async <T>(what: string, work: () => Promise<T>): Promise<T | null> => {
     try {
@@ -53,7 +58,8 @@ export function clusterMetrics(o: ClusterMetricsOptions): void {
       part('the dead-letter topic', () => o.probe.endOffsets(o.dlqTopic)),
     ]);
     failing = group === null || progress === null || dlqEnds === null;
-    return { members: group?.members ?? null, progress, dlqEnds };
+    const stalled = progress === null ? null : stalls.observe(progress);
+    return { members: group?.members ?? null, progress, dlqEnds, stalled };
   };
 
   const reading = (): Promise<Reading> => {
@@ -126,6 +132,20 @@ export function clusterMetrics(o: ClusterMetricsOptions): void {
       return p.end > from ? p.end - from : 0n;
     },
   );
+
+  const stalled: Gauge<'topic'> = new Gauge({
+    name: 'music_consumer_stalled_partitions',
+    help:
+      'Partitions of the topic whose committed offset has not moved for CONSUMER_STALL_AFTER_MS ' +
+      'while records kept arriving: the consumers stopped storing albums there',
+    labelNames: ['topic'] as const,
+    registers: [o.registry],
+    async collect() {
+      const r = await reading();
+      stalled.reset();
+      if (r.stalled !== null) stalled.set({ topic: o.topic }, r.stalled.length);
+    },
+  });
 
   const dlq: Gauge<'topic'> = new Gauge({
     name: 'music_dlq_messages',
