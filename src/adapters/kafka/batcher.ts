@@ -49,6 +49,15 @@ export interface Batcher {
   revoke(lost: boolean, release: () => void): void;
   /** Resolves once no batch is in flight (its commit included) and no revoke is under way. */
   idle(): Promise<void>;
+  /**
+   * The client has delivered every record below these offsets (per partition) and read past
+   * offsets no record shows: transaction markers and aborted records. While nothing waits or is
+   * in flight, a held partition whose offset lies beyond its last delivered record is committed
+   * there, so that an idle group's committed offsets reach the end of the log (a lag of 0, not 1
+   * per marker). Only past a record delivered since the partition was assigned: a client's
+   * position before that may be stale, and a commit must never go back.
+   */
+  stepOver(delivered: ReadonlyMap<number, bigint>): void;
   /** Takes no more records and starts no more batches; the batch in flight finishes. */
   stop(): void;
 }
@@ -99,10 +108,25 @@ export function createBatcher(o: BatcherOptions): Batcher {
     clearTimer();
     if (pending.length > 0) armTimer();
     flow();
-    inFlight = handleAndCommit(handle, batch).finally(() => {
+    track(handleAndCommit(handle, batch));
+  }
+
+  /** Holds the next batch (and a revoke) until `work` is done, then dispatches what is due. */
+  function track(work: Promise<void>): void {
+    inFlight = work.finally(() => {
       inFlight = null;
       if (pending.length >= o.batchSize || (pending.length > 0 && timer === null)) dispatch();
     });
+  }
+
+  /** Never rejects: a failure stops the batcher and goes to o.fail. */
+  async function commitOnly(offsets: ReadonlyMap<number, bigint>): Promise<void> {
+    try {
+      await o.commit(offsets);
+    } catch (e: unknown) {
+      stop();
+      o.fail(e);
+    }
   }
 
   /** Never rejects: a failure stops the batcher and goes to o.fail. */
@@ -177,6 +201,21 @@ export function createBatcher(o: BatcherOptions): Batcher {
       void done.finally(() => {
         if (revoking === done) revoking = null;
       });
+    },
+
+    stepOver(delivered) {
+      if (handle === null || stopped || revoking !== null || inFlight !== null) return;
+      if (pending.length > 0) return;
+      const offsets = new Map<number, bigint>();
+      for (const [partition, offset] of delivered) {
+        const expected = positions.get(partition);
+        if (assigned.has(partition) && expected !== undefined && offset > expected)
+          offsets.set(partition, offset);
+      }
+      if (offsets.size === 0) return;
+      // Anything below is a re-delivery from now on, as for records handled.
+      for (const [partition, offset] of offsets) positions.set(partition, offset);
+      track(commitOnly(offsets));
     },
 
     async idle() {

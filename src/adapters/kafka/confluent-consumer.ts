@@ -17,7 +17,7 @@ import {
   waitForFirstMessageOnly,
 } from './shims/confluent-internals.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
-import { FETCH } from './types.ts';
+import { FETCH, STEP_OVER_MS } from './types.ts';
 
 const ERR_ASSIGN = RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS;
 const ERR_REVOKE = RdKafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS;
@@ -80,6 +80,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
 
   let joined = false;
   let loopDone: Promise<void> | null = null;
+  let steppedAt = 0;
   let connecting: Promise<void> | null = null;
 
   const batcher = createBatcher({
@@ -166,7 +167,29 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       }
       if (life.stopping) break;
       for (const m of messages) if (m.topic === o.topic) batcher.push(toConsumed(m));
+      if (messages.length === 0 && Date.now() - steppedAt >= STEP_OVER_MS) {
+        steppedAt = Date.now();
+        stepOver();
+      }
     }
+  }
+
+  /**
+   * librdkafka's position (the application's next offset) moves past transaction markers and
+   * aborted records; here, between two consume() calls, every record below it was pushed.
+   */
+  function stepOver(): void {
+    if (!joined) return;
+    const delivered = new Map<number, bigint>();
+    try {
+      const held = consumer.assignments().filter((a) => a.topic === o.topic);
+      for (const p of consumer.position(held))
+        if (p.offset >= 0) delivered.set(p.partition, BigInt(p.offset));
+    } catch (e: unknown) {
+      log.warn({ err: errorOf(e) }, 'kafka position failed');
+      return;
+    }
+    batcher.stepOver(delivered);
   }
 
   async function disconnect(): Promise<void> {

@@ -14,7 +14,7 @@ import { dropAbortedTransactions } from './shims/platformatic-aborted-records.ts
 import { prunableCommits } from './shims/platformatic-commit.ts';
 import { useBrokerTimestamps } from './shims/platformatic-log-append-time.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
-import { FETCH } from './types.ts';
+import { FETCH, STEP_OVER_MS } from './types.ts';
 
 /**
  * Group protocol shared with the librdkafka consumer (see confluent-consumer.ts).
@@ -137,8 +137,25 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     if (m.topic === o.topic) batcher.push(toConsumed(m));
   }
 
+  /**
+   * The stream's next fetch offsets move past transaction markers and aborted records, which no
+   * message shows. A fetch response moves them and pushes its records in one synchronous step, so
+   * while the stream buffers nothing, every record below them has reached the batcher.
+   */
+  const stepping = setInterval(() => {
+    const s = stream;
+    if (s === null || !joined || life.stopping || s.readableLength > 0) return;
+    const delivered = new Map<number, bigint>();
+    const prefix = `${o.topic}:`;
+    for (const [key, offset] of s.offsetsToFetch)
+      if (key.startsWith(prefix)) delivered.set(Number(key.slice(prefix.length)), offset);
+    batcher.stepOver(delivered);
+  }, STEP_OVER_MS);
+  stepping.unref();
+
   async function teardown(graceful: boolean): Promise<void> {
     joined = false;
+    clearInterval(stepping);
     if (consumeStarted !== null) await consumeStarted.catch(() => undefined);
     if (graceful) await batcher.idle();
     try {

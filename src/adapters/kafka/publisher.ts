@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { withDeadline } from './deadline.ts';
 import { DEFAULT_MAX_REQUEST_BYTES, splitRequests, toRecords } from './produce-requests.ts';
 import {
   idempotentSender,
@@ -61,6 +62,15 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
+/** The publisher of createPublisher, which can be asked to get ready before the first publish. */
+export interface ReadyingPublisher extends Publisher {
+  /**
+   * Resolves true once the producers are initialised (transactional ones hold a transaction
+   * begun ahead), false if that did not happen within `timeoutMs`; publishing works either way.
+   */
+  ready(timeoutMs: number): Promise<boolean>;
+}
+
 /**
  * An acks=all producer on @platformatic/kafka, transactional when given a transactionalId. One
  * produce round is in flight at a time; publishes made meanwhile wait and leave together in the
@@ -77,7 +87,7 @@ export interface Publisher {
  * markers (its requests are refused CONCURRENT_TRANSACTIONS meanwhile), which tripled the time
  * of a round; the other producer's has nothing to wait for.
  */
-export function createPublisher(o: PublisherOptions): Publisher {
+export function createPublisher(o: PublisherOptions): ReadyingPublisher {
   const { transactionalId } = o;
   const senders: RecordSender[] =
     transactionalId === undefined
@@ -168,6 +178,13 @@ export function createPublisher(o: PublisherOptions): Publisher {
         queue.push({ topic, messages, resolve, reject });
         sending ??= drain();
       });
+    },
+    async ready(timeoutMs) {
+      const all = Promise.all(senders.map((s) => s.ready()));
+      return withDeadline(all, timeoutMs, 'not ready').then(
+        () => true,
+        () => false,
+      );
     },
     async close() {
       closed = true;

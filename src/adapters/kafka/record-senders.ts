@@ -13,6 +13,8 @@ export interface RecordSender {
    * were; rejects when any failed, or when they took longer than the timeout in all.
    */
   send(requests: readonly ProduceRecord[][]): Promise<void>;
+  /** Resolves once the sender is as ready as it gets without sending (whether that worked or not). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export function idempotentSender(o: SenderOptions): RecordSender {
       })();
       await withDeadline(all, o.timeoutMs, late(o.timeoutMs));
     },
+    ready: () => Promise.resolve(),
     close: () => producer.close(),
   };
 }
@@ -100,29 +103,46 @@ export class UnknownOutcomeError extends Error {
  */
 export function transactionalSender(o: TransactionalOptions): RecordSender {
   let producer = newProducer(o, o.transactionalId);
-  /** A transaction begun ahead (after a replacement) so that fencing happens at once. */
-  let prepared: Promise<Transaction> | null = null;
+  /**
+   * A transaction begun ahead: at creation, so that the first publish does not pay for finding
+   * the coordinator and InitProducerId, and after a replacement, so that fencing happens at once.
+   * Null once it failed: the next begin() starts over on a new producer.
+   */
+  let prepared: Promise<Transaction | null> | null = null;
   /** Replaced producers, closing. */
   const retiring = new Set<Promise<void>>();
 
-  function begin(): Promise<Transaction> {
-    const tx = prepared ?? producer.beginTransaction();
-    prepared = null;
-    return tx;
+  function prepare(): void {
+    prepared = producer.beginTransaction().catch(() => null);
   }
 
-  function replace(): void {
+  function swapProducer(): void {
     const old = producer;
     producer = newProducer(o, o.transactionalId);
-    const next = producer.beginTransaction();
-    // A failure here shows again on the next begin(), which fails that publish.
-    next.catch(() => undefined);
-    prepared = next;
     // Forced: what the old one still retries ends now; fencing keeps it from the log anyway.
     const closing = old.close(true).catch(() => undefined);
     retiring.add(closing);
     void closing.finally(() => retiring.delete(closing));
   }
+
+  async function begin(): Promise<Transaction> {
+    const ahead = prepared;
+    prepared = null;
+    if (ahead !== null) {
+      const tx = await ahead;
+      if (tx !== null) return tx;
+      // It failed (say the broker was down then): its producer is in no known state.
+      swapProducer();
+    }
+    return producer.beginTransaction();
+  }
+
+  function replace(): void {
+    swapProducer();
+    prepare();
+  }
+
+  prepare();
 
   /** True when the transaction is certainly aborted. */
   async function abort(tx: Transaction): Promise<boolean> {
@@ -172,8 +192,11 @@ export function transactionalSender(o: TransactionalOptions): RecordSender {
         });
       }
     },
+    async ready() {
+      await prepared;
+    },
     async close() {
-      await prepared?.catch(() => undefined);
+      await prepared;
       await Promise.all(retiring);
       await producer.close();
     },

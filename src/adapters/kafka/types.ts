@@ -39,3 +39,9 @@ export interface ConsumerOptions {
   /** A member silent this long is dropped from the group and its partitions move on. */
   readonly sessionTimeoutMs: number;
 }
+
+/**
+ * How often an idle consumer commits past the offsets no record shows (transaction markers,
+ * aborted records; Batcher.stepOver), so that the group's lag on a quiet topic reaches 0.
+ */
+export const STEP_OVER_MS = 1000;

@@ -80,6 +80,10 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       }),
       (own) => own.close(),
     );
+    // The first write should not pay for finding the transaction coordinator (seconds on a
+    // broker's first transaction); a broker that is down now does not hold the start, though.
+    if (!(await realPublisher.ready(config.PRODUCE_TIMEOUT_MS)))
+      log.warn('Kafka producers not initialised yet: writes answer 503 until the broker answers');
     const publisher = o.publisher ? o.publisher(realPublisher) : realPublisher;
     const realProbe = parts.own(
       createGroupProbe(

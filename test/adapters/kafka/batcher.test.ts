@@ -277,3 +277,61 @@ test('records pushed before start() or of a partition not held are ignored', (t)
   batcher.push(record(0, 1));
   assert.equal(batches, 1);
 });
+
+test('stepOver commits past markers once idle, only beyond a delivered record, never back', async (t) => {
+  const { batcher, held, commits, push } = setup(t);
+  const step = (...pairs: [number, number][]) =>
+    batcher.stepOver(new Map(pairs.map(([p, o]) => [p, BigInt(o)])));
+  step([0, 5], [1, 5]);
+  await settle();
+  assert.deepEqual(
+    commits,
+    [],
+    'nothing delivered since the assignment: the position may be stale',
+  );
+
+  push(0, 0, 1);
+  step([0, 3]);
+  await settle();
+  assert.deepEqual(commits, [], 'records wait: their batch commits first');
+  t.mock.timers.tick(100);
+  step([0, 3]);
+  await settle();
+  assert.deepEqual(commits, [], 'a batch is in flight');
+  held[0]?.resolve();
+  await settle();
+  assert.deepEqual(commits, [['0@2']]);
+
+  step([0, 3], [1, 7]);
+  await settle();
+  assert.deepEqual(commits, [['0@2'], ['0@3']], 'the marker at 2 stepped over; 1 had no record');
+  step([0, 3]);
+  step([0, 1]);
+  await settle();
+  assert.equal(commits.length, 2, 'neither the same offset again nor one behind it');
+  push(0, 2);
+  t.mock.timers.tick(100);
+  assert.equal(held.length, 1, 'a record below the stepped-over offset is a re-delivery');
+});
+
+test('stepOver ignores partitions not held and does nothing while revoking or stopped', async (t) => {
+  const { batcher, held, commits, push, revoke } = setup(t);
+  push(0, 0);
+  push(1, 0);
+  t.mock.timers.tick(100);
+  held[0]?.resolve();
+  await settle();
+  assert.deepEqual(commits, [['0@1', '1@1']]);
+  batcher.assign([1]);
+  batcher.stepOver(new Map([[0, 4n]]));
+  await settle();
+  assert.equal(commits.length, 1, 'partition 0 is no longer held');
+  revoke(false);
+  batcher.stepOver(new Map([[1, 4n]]));
+  await settle();
+  assert.equal(commits.length, 1, 'revoked: positions are forgotten');
+  batcher.stop();
+  batcher.stepOver(new Map([[1, 4n]]));
+  await settle();
+  assert.equal(commits.length, 1);
+});

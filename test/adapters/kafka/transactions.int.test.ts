@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { createGroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
 import { createPublisher, processTransactionalId } from '../../../src/adapters/kafka/publisher.ts';
 import { CLIENTS, startConsumer } from '../../apps/consumer/support.ts';
 import { config, readTopic, uniqueName, waitFor } from '../../support/stack.ts';
@@ -87,7 +88,8 @@ for (const client of CLIENTS) {
       publisher: () => publisher,
     });
     defer(() => publisher.close());
-    startConsumer(t, { client, ...topics, groupId: uniqueName(`abort-${client}-group`) });
+    const groupId = uniqueName(`abort-${client}-group`);
+    startConsumer(t, { client, ...topics, groupId });
     const ids = idsOnPartition(1, 50).concat(idsOnPartition(4, 50));
 
     const refused = await app.inject({
@@ -118,5 +120,18 @@ for (const client of CLIENTS) {
       (await storedOf(sql, markers)) === markers.length ? true : undefined,
     );
     assert.equal(await storedOf(sql, ids), 0, 'no album of the refused batch is stored');
+
+    // Markers and aborted records take offsets no record shows: an idle consumer commits past
+    // them, so the group's lag reaches 0 rather than staying at 1 per partition and more.
+    const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('abort-probe'));
+    defer(() => probe.close());
+    const lag = async () =>
+      (await probe.progress(groupId, topics.topic)).reduce(
+        (sum, p) => sum + Number(p.end - (p.committed ?? p.start)),
+        0,
+      );
+    await waitFor('the group committed to the end of every partition', async () =>
+      (await lag()) === 0 ? true : undefined,
+    );
   });
 }
