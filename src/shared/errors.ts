@@ -5,6 +5,10 @@ export const ErrorCode = {
   UnsupportedMediaType: 'unsupported_media_type',
   PayloadTooLarge: 'payload_too_large',
   RateLimited: 'rate_limited',
+  /** Another request holding the same claim (an Idempotency-Key) is in flight: retry later. */
+  Conflict: 'conflict',
+  /** Well-formed, but at odds with what an earlier request left (a key sent with another body). */
+  Unprocessable: 'unprocessable',
   Unavailable: 'unavailable',
   DeadlineExceeded: 'deadline_exceeded',
   Internal: 'internal',

@@ -25,6 +25,10 @@ const EXIT_OF_CODE: Record<ErrorCode, ExitCode> = {
   deadline_exceeded: ExitCode.Unavailable,
   // Too many requests: waiting and trying again helps, as for a service that is down.
   rate_limited: ExitCode.Unavailable,
+  // Another request is busy with the same write: trying again later gets its answer.
+  conflict: ExitCode.Unavailable,
+  // What was sent does not fit what the service holds: the user has to send something else.
+  unprocessable: ExitCode.Usage,
   // The API refusing our own content type is our bug, not the user's.
   unsupported_media_type: ExitCode.Failure,
   internal: ExitCode.Failure,

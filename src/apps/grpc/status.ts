@@ -8,6 +8,12 @@ const CODES: Record<ErrorCode, Code> = {
   unsupported_media_type: Code.InvalidArgument,
   payload_too_large: Code.ResourceExhausted,
   rate_limited: Code.ResourceExhausted,
+  // A concurrency conflict that retrying the whole call resolves, which is what gRPC's status
+  // guide says of ABORTED; ALREADY_EXISTS would tell the caller that retrying cannot help.
+  conflict: Code.Aborted,
+  // Valid on its own but not in the state the service holds (a key bound to another body), and
+  // not fixed by a retry: FAILED_PRECONDITION; INVALID_ARGUMENT is for requests bad in any state.
+  unprocessable: Code.FailedPrecondition,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,
   internal: Code.Internal,

@@ -2,8 +2,6 @@
 // the key of an earlier request gets that request's answer again instead of writing anew.
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
-import { PROBLEM_JSON, type Problem } from '../../shared/problem-details.ts';
-import { ProblemSchema } from './schemas.ts';
 
 /** The request header, as Node names it. */
 export const IDEMPOTENCY_KEY = 'idempotency-key';
@@ -47,10 +45,11 @@ export interface IdempotencyStore {
   release(scope: KeyScope, claim: string): Promise<void>;
 }
 
-/** The answer to a keyed write: the request's own or a replay, or a problem with the key. */
-export type KeyedOutcome =
-  | { readonly kind: 'answer'; readonly answer: StoredAnswer; readonly replayed: boolean }
-  | { readonly kind: 'problem'; readonly problem: Problem };
+/** The answer to a keyed write: the request's own, or a replay of the first request's. */
+export interface KeyedOutcome {
+  readonly answer: StoredAnswer;
+  readonly replayed: boolean;
+}
 
 // A bare value, or a Structured Fields String (the draft's syntax: `"…"` with \" and \\).
 const BARE = /^[\x21\x23-\x7e][\x20-\x7e]*$/;
@@ -94,54 +93,26 @@ export function fingerprintOf(body: unknown): Buffer {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
-const KEY_PROBLEMS = {
-  409: {
-    type: '/problems/idempotency-key-in-use',
-    title: 'Conflict',
-    description: 'A request with this Idempotency-Key is in flight; a retry later gets its answer',
-    detail:
-      'A request with this Idempotency-Key is still being processed; retry later to get its answer',
-  },
-  422: {
-    type: '/problems/idempotency-key-reused',
-    title: 'Unprocessable content',
-    description: 'This Idempotency-Key was used with another body (within 24 hours)',
-    detail:
-      'This Idempotency-Key was already used with another request body; send a new request ' +
+/** The error of a key whose request is still in flight (409, retried by clients). */
+export const keyInUse = (): AppError =>
+  new AppError(
+    ErrorCode.Conflict,
+    'A request with this Idempotency-Key is still being processed; retry later to get its answer',
+  );
+
+/** The error of a key sent again with another body (422). */
+export const keyReused = (): AppError =>
+  new AppError(
+    ErrorCode.Unprocessable,
+    'This Idempotency-Key was already used with another request body; send a new request ' +
       'with a new key',
-  },
-} as const;
-
-/** The problem document of a key in use (409) or reused with another body (422). */
-export function keyProblem(status: 409 | 422, instance: string): Problem {
-  const { type, title, detail } = KEY_PROBLEMS[status];
-  return { type, title, status, detail, instance };
-}
-
-/** The 409 and 422 answers of a keyed route, for its response schema (made by keyProblem). */
-export function keyProblemResponses(instance: string) {
-  const documented = (status: 409 | 422) => ({
-    description: KEY_PROBLEMS[status].description,
-    content: {
-      [PROBLEM_JSON]: {
-        schema: ProblemSchema,
-        examples: {
-          [KEY_PROBLEMS[status].type.slice('/problems/'.length)]: {
-            summary: KEY_PROBLEMS[status].detail,
-            value: keyProblem(status, instance),
-          },
-        },
-      },
-    },
-  });
-  return { 409: documented(409), 422: documented(422) };
-}
+  );
 
 /**
  * Runs a keyed write at most once per key: claims the key (one round trip), runs the write,
  * then keeps its answer (one more). A write that throws frees the key for a retry, since a
- * failed write (503) wrote nothing. The same key with another body is a 422, a key whose
- * request is still in flight a 409.
+ * failed write (503) wrote nothing. The same key with another body throws `keyReused()`, a key
+ * whose request is still in flight `keyInUse()`.
  */
 export async function runOnce(
   store: IdempotencyStore,
@@ -154,11 +125,9 @@ export async function runOnce(
   const fingerprint = fingerprintOf(body);
   const found = await store.claim(scope, fingerprint, claim);
   if (!found.claimed) {
-    if (found.fingerprint && !sameBytes(found.fingerprint, fingerprint)) {
-      return { kind: 'problem', problem: keyProblem(422, scope.path) };
-    }
-    if (!found.answer) return { kind: 'problem', problem: keyProblem(409, scope.path) };
-    return { kind: 'answer', answer: found.answer, replayed: true };
+    if (found.fingerprint && !sameBytes(found.fingerprint, fingerprint)) throw keyReused();
+    if (!found.answer) throw keyInUse();
+    return { answer: found.answer, replayed: true };
   }
   let answer: StoredAnswer;
   try {
@@ -174,5 +143,5 @@ export async function runOnce(
   await store.complete(scope, claim, answer).catch((err: unknown) => {
     log.error({ err, key: scope.key }, 'could not keep the answer of an idempotency key');
   });
-  return { kind: 'answer', answer, replayed: false };
+  return { answer, replayed: false };
 }

@@ -9,6 +9,11 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   payload_too_large: 413,
   rate_limited: 429,
+  // RFC 9110's own words: 409 "conflict with the current state of the target resource" (a key
+  // whose request is still in flight), 422 "unable to process the contained instructions" (a
+  // body that is valid but not the one the key was first sent with).
+  conflict: 409,
+  unprocessable: 422,
   unavailable: 503,
   deadline_exceeded: 504,
   internal: 500,
@@ -20,6 +25,8 @@ const TITLE: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   payload_too_large: 'Payload too large',
   rate_limited: 'Too many requests',
+  conflict: 'Conflict',
+  unprocessable: 'Unprocessable content',
   unavailable: 'Service unavailable',
   deadline_exceeded: 'Deadline exceeded',
   internal: 'Internal server error',

@@ -89,7 +89,6 @@ test('runOnce: a new key writes and keeps the answer; a failed write frees the k
     return answer;
   };
   assert.deepEqual(await runOnce(fresh.store, scope, body, write, log), {
-    kind: 'answer',
     answer,
     replayed: false,
   });
@@ -105,28 +104,33 @@ test('runOnce: a new key writes and keeps the answer; a failed write frees the k
   assert.deepEqual(failing.calls, ['claim', 'release']);
 });
 
-test('runOnce: a held key replays its answer, or answers 409 while in flight, 422 for another body', async () => {
+test('runOnce: a held key replays its answer, or throws conflict while in flight, unprocessable for another body', async () => {
   const write = () => Promise.reject(new Error('must not write'));
   const fingerprint = fingerprintOf(body);
   const done = storeFinding({ claimed: false, fingerprint, answer });
   assert.deepEqual(await runOnce(done.store, scope, body, write, log), {
-    kind: 'answer',
     answer,
     replayed: true,
   });
   assert.deepEqual(done.calls, ['claim']);
 
+  const keyError = (code: ErrorCode) => (err: unknown) =>
+    err instanceof AppError && err.code === code && /Idempotency-Key/.test(err.message);
   for (const seen of [fingerprint, null]) {
     const pending = storeFinding({ claimed: false, fingerprint: seen, answer: null });
-    const outcome = await runOnce(pending.store, scope, body, write, log);
-    assert.equal(outcome.kind === 'problem' && outcome.problem.status, 409);
+    await assert.rejects(
+      runOnce(pending.store, scope, body, write, log),
+      keyError(ErrorCode.Conflict),
+    );
+    assert.deepEqual(pending.calls, ['claim']);
   }
 
   const other = storeFinding({ claimed: false, fingerprint, answer });
-  const outcome = await runOnce(other.store, scope, [{ ...body[0], price: 2 }], write, log);
-  assert.ok(outcome.kind === 'problem');
-  assert.equal(outcome.problem.status, 422);
-  assert.match(outcome.problem.detail, /Idempotency-Key/);
+  await assert.rejects(
+    runOnce(other.store, scope, [{ ...body[0], price: 2 }], write, log),
+    keyError(ErrorCode.Unprocessable),
+  );
+  assert.deepEqual(other.calls, ['claim']);
 });
 
 test('a write without the header does not touch the store; a malformed header is a 400 naming it', async () => {
@@ -163,6 +167,61 @@ test('a write without the header does not touch the store; a malformed header is
     assert.equal(keyed.statusCode, 202, keyed.body);
     assert.equal(keyed.headers.location, `/api/v1/albums/${keyed.json<{ id: number }>().id}`);
     assert.deepEqual(calls, ['claim', 'complete']);
+  } finally {
+    await app.close();
+  }
+});
+
+test('a key in flight answers 409 with Retry-After, another body 422: the documented problems', async () => {
+  const fingerprint = fingerprintOf([{ title: 'T', artist: 'A', price: 1 }]);
+  let found: Claim = { claimed: false, fingerprint, answer: null };
+  const store: IdempotencyStore = {
+    claim: async () => found,
+    complete: async () => {},
+    release: async () => {},
+  };
+  const app = await buildRestApp({
+    log,
+    intake: {
+      allocateIds: () => Promise.reject(new Error('must not write')),
+      publish: () => Promise.reject(new Error('must not write')),
+    },
+    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    readiness: async () => ({ ready: true, checks: {} }),
+    idempotencyKeys: store,
+  });
+  try {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
+    const documented = (status: number): unknown => {
+      const response = doc.paths['/api/v1/albums']?.post?.responses[String(status)] as {
+        content: Record<string, { examples: Record<string, { value: unknown }> }>;
+      };
+      const examples = response.content['application/problem+json']?.examples ?? {};
+      return Object.values(examples)[0]?.value;
+    };
+    const post = (price: number) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/albums',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-2' },
+        payload: JSON.stringify([{ title: 'T', artist: 'A', price }]),
+      });
+
+    const inFlight = await post(1);
+    assert.equal(inFlight.statusCode, 409, inFlight.body);
+    assert.match(inFlight.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.equal(inFlight.headers['retry-after'], '1');
+    assert.deepEqual(inFlight.json(), documented(409));
+
+    found = { claimed: false, fingerprint, answer };
+    const reused = await post(2);
+    assert.equal(reused.statusCode, 422, reused.body);
+    assert.match(reused.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.equal(reused.headers['retry-after'], undefined);
+    assert.deepEqual(reused.json(), documented(422));
+    assert.match(reused.json<{ detail: string }>().detail, /Idempotency-Key/);
   } finally {
     await app.close();
   }

@@ -7,12 +7,12 @@ import {
   type IntakePorts,
 } from '../../../services/album-intake.ts';
 import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
-import { PROBLEM_JSON } from '../../../shared/problem-details.ts';
 import {
   IDEMPOTENCY_KEY,
   type IdempotencyStore,
   idempotencyKeyOf,
-  keyProblemResponses,
+  keyInUse,
+  keyReused,
   runOnce,
   type StoredAnswer,
 } from '../idempotency.ts';
@@ -62,7 +62,16 @@ function errorsOf(url: string, batch: boolean) {
       new AppError(ErrorCode.UnsupportedMediaType, 'Send the body as application/json'),
       url,
     ),
-    ...keyProblemResponses(url),
+    409: problemResponse(
+      'A request with this Idempotency-Key is in flight; a retry later gets its answer',
+      keyInUse(),
+      url,
+    ),
+    422: problemResponse(
+      'This Idempotency-Key was used with another body (within 24 hours)',
+      keyReused(),
+      url,
+    ),
     503: problemResponse(
       'Kafka did not acknowledge every album in time: nothing may be assumed written; retry',
       new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message'),
@@ -136,12 +145,16 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
       throw new AppError(ErrorCode.Unavailable, 'Idempotency-Key is not available here');
     }
     const scope = { key, method: request.method, path: request.routeOptions.url ?? request.url };
-    const outcome = await runOnce(idempotencyKeys, scope, request.body, write, request.log);
-    if (outcome.kind === 'answer') return send(reply, outcome.answer);
-    const { problem } = outcome;
-    request.log.info({ key, status: problem.status }, problem.detail);
-    if (problem.status === 409) reply.header('retry-after', '1');
-    return reply.status(problem.status).type(PROBLEM_JSON).send(problem);
+    const outcome = await runOnce(idempotencyKeys, scope, request.body, write, request.log).catch(
+      (err: unknown) => {
+        // The error handler keeps headers already set: the 409 tells clients when to come back.
+        if (err instanceof AppError && err.code === ErrorCode.Conflict) {
+          reply.header('retry-after', '1');
+        }
+        throw err;
+      },
+    );
+    return send(reply, outcome.answer);
   };
 
   for (const method of ['POST', 'PUT'] as const) {
