@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { AlbumLimits } from '../../domain/album.ts';
+import { AlbumLimits, isAlbumId } from '../../domain/album.ts';
 import { checkPrice, PriceLimits } from '../../domain/price.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 
@@ -11,9 +11,22 @@ function integer(value: string, min: number, max: number, what: string): number 
   return n;
 }
 
-/** An album id: a positive 32-bit integer. */
-export const parseId = (value: string): number =>
-  integer(value, 1, AlbumLimits.maxId, 'an album id');
+/**
+ * An album id: any int32 but 0, negative ones included (domain/album.ts). Commander takes `-5`
+ * as the value of `--id -5` and, in a command without subcommands, as an `<id>` argument.
+ */
+export function parseId(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value) || !isAlbumId(n)) {
+    throw new InvalidArgumentError(
+      `must be an album id from ${AlbumLimits.minId} to ${AlbumLimits.maxId} other than 0`,
+    );
+  }
+  return n;
+}
+
+/** The first of consecutive ids: positive, so that counting up from it never meets 0. */
+const parseFirstId = (value: string): number => integer(value, 1, AlbumLimits.maxId, 'an album id');
 
 /** A count of items, from 1 to `max`. */
 export const countParser =
@@ -50,7 +63,7 @@ export const albumOptions = {
     ),
   firstId: (
     description = 'give the albums consecutive ids from this one (replacing albums that have them)',
-  ) => new Option('--first-id <id>', description).argParser(parseId),
+  ) => new Option('--first-id <id>', description).argParser(parseFirstId),
 } as const;
 
 /** Checks that `count` consecutive ids from `firstId` stay within the id limit. */
