@@ -42,8 +42,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
-// The shape of an answer, not the album rules: those are the server's to apply (and TypeBox's
-// multipleOf on floats would refuse prices such as 1).
+// The shape of an answer, not the album rules: those are the server's to apply (a price comes
+// back as it will be stored, rounded to cents by domain/price.ts).
 const AnsweredAlbum = Type.Object({
   id: Type.Integer(),
   title: Type.String(),
