@@ -5,7 +5,10 @@ import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RouteOptions } from 'fastify';
+import type { Sql } from '../../../src/adapters/db/client.ts';
+import type { GroupProbe, GroupState } from '../../../src/adapters/kafka/group-probe.ts';
 import { buildRestApp } from '../../../src/apps/rest/app.ts';
+import { createReadiness } from '../../../src/apps/rest/readiness.ts';
 import { log } from '../../support/stack.ts';
 
 interface Media {
@@ -209,4 +212,35 @@ test('the problem examples are what the API answers to those requests', async ()
       `${method} ${path} ${status}`,
     );
   }
+});
+
+test('the /readyz examples are what readiness reports, with every check it makes', async () => {
+  // PostgreSQL answers; the group is described as `state` and no partition has records.
+  const sql = (() => Promise.resolve([])) as unknown as Sql;
+  const reportWith = (state: GroupState) => {
+    const probe: GroupProbe = {
+      describe: async () => state,
+      progress: async () => [],
+      endOffsets: () => Promise.reject(new Error('not asked here')),
+      close: async () => {},
+    };
+    const readiness = createReadiness(sql, probe, {
+      groupId: 'music-albums',
+      topic: 'music.albums',
+      stallAfterMs: 60_000,
+    });
+    return readiness();
+  };
+  const example = (status: number): unknown => {
+    const media = doc.paths['/readyz']?.get?.responses[String(status)]?.content?.[
+      'application/json'
+    ] as Media;
+    const [[, value] = ['', undefined]] = examplesOf(media);
+    return value;
+  };
+  assert.deepEqual(
+    await reportWith({ state: 'Stable', members: 2, hosts: ['a', 'b'] }),
+    example(200),
+  );
+  assert.deepEqual(await reportWith({ state: 'Empty', members: 0, hosts: [] }), example(503));
 });

@@ -17,7 +17,10 @@ const readinessOf = (description: string, example: Readiness) =>
     { description, examples: [example] },
   );
 
-/** The example reports of the docs: every check passing, or the consumer group not formed. */
+/**
+ * The example reports of the docs, with the checks readiness.ts makes: every check passing, or
+ * the consumer group not formed.
+ */
 const exampleOf = (stable: boolean): Readiness => ({
   ready: stable,
   checks: {
@@ -29,6 +32,7 @@ const exampleOf = (stable: boolean): Readiness => ({
         ? 'group music-albums is stable with 2 member(s)'
         : 'group music-albums is Empty with 0 member(s)',
     },
+    progress: { ok: true, detail: 'no partition of music.albums stalled' },
   },
 });
 
@@ -53,7 +57,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, {
   app.get('/readyz', {
     schema: {
       tags: ['health'],
-      summary: 'Kafka and PostgreSQL answer and the consumers have joined their group',
+      summary:
+        'Kafka and PostgreSQL answer, the consumers have joined their group, no partition stalled',
       response: {
         200: readinessOf('Ready: every check passed', exampleOf(true)),
         503: readinessOf('Not ready: the failing checks say why', exampleOf(false)),
