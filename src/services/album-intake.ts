@@ -9,6 +9,8 @@ export interface IntakePorts {
   allocateIds(count: number): Promise<number[]>;
   /** Resolves once the broker has acknowledged every message. */
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** True when a publish that failed with `err` may still have put its messages in the log. */
+  mayHaveWritten?(err: unknown): boolean;
 }
 
 export interface AcceptOptions {

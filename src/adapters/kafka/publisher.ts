@@ -27,11 +27,24 @@ export interface PublisherOptions {
   readonly transactionalId?: string;
   /** Called after each produce request of a transaction was acknowledged; tests make it throw. */
   readonly afterRequest?: () => void | Promise<void>;
+  /** Awaited before each transaction's commit is sent; tests hold it past the deadline. */
+  readonly beforeCommit?: () => Promise<void>;
   /**
    * Told how many records of a topic the broker acknowledged, or failed to, after each produce
    * request; metrics hang here so that this adapter needs no metrics library.
    */
   readonly onOutcome?: (outcome: PublishOutcome) => void;
+}
+
+const OUTCOME_UNKNOWN =
+  'Kafka did not confirm the transaction, nor its abort: it may still be stored';
+
+/**
+ * True for a publish whose records may be in the log although it failed (a commit neither
+ * confirmed nor refused, twice): its caller must not take the failure for "nothing written".
+ */
+export function mayBeStored(err: unknown): boolean {
+  return err instanceof AppError && err.cause instanceof UnknownOutcomeError;
 }
 
 export interface PublishOutcome {
@@ -96,6 +109,7 @@ export function createPublisher(o: PublisherOptions): ReadyingPublisher {
           transactionalSender({ ...o, transactionalId: `${transactionalId}-${n}` }),
         );
   let rounds = 0;
+  const nextSender = () => senders[rounds++ % senders.length] as RecordSender;
   const limits = {
     maxRecords: o.maxBatch ?? 5000,
     maxBytes: o.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
@@ -135,16 +149,26 @@ export function createPublisher(o: PublisherOptions): ReadyingPublisher {
     let failure: AppError | null = null;
     try {
       // Inside the try: whatever fails, these callers hear of it and the queue goes on.
-      const sender = senders[rounds++ % senders.length] as RecordSender;
-      await sender.send(splitRequests(toRecords(taken), limits));
+      const requests = splitRequests(toRecords(taken), limits);
+      try {
+        await nextSender().send(requests);
+      } catch (err: unknown) {
+        if (!(err instanceof UnknownOutcomeError)) throw err;
+        // The commit was neither confirmed nor refused: the records may be in the log or not.
+        // Sent again in a new transaction, on the other producer (the first one is being fenced,
+        // which settles its transaction one way or the other), they are there for certain; a
+        // first copy, if the coordinator committed it, is the same album with the same id earlier
+        // in the log, and leaves one row. If this fails too, the outcome is still unknown.
+        await nextSender()
+          .send(requests)
+          .catch((again: unknown) => {
+            throw again instanceof UnknownOutcomeError ? again : err;
+          });
+      }
     } catch (err) {
       failure =
         err instanceof UnknownOutcomeError
-          ? new AppError(
-              ErrorCode.Unavailable,
-              'Kafka did not confirm the transaction, nor its abort: it may still be stored',
-              { cause: err },
-            )
+          ? new AppError(ErrorCode.Unavailable, OUTCOME_UNKNOWN, { cause: err })
           : new AppError(ErrorCode.Unavailable, 'Kafka did not acknowledge the message', {
               cause: err,
             });

@@ -29,6 +29,8 @@ export interface TransactionalOptions extends SenderOptions {
   readonly transactionalId: string;
   /** Called after each request of a transaction was acknowledged (tests make it throw). */
   readonly afterRequest?: (() => void | Promise<void>) | undefined;
+  /** Awaited before a transaction's commit is sent (tests hold it past the deadline). */
+  readonly beforeCommit?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -178,7 +180,10 @@ export function transactionalSender(o: TransactionalOptions): RecordSender {
         throw err;
       }
       let answered = false;
-      const committing = tx.commit().finally(() => {
+      const committing = (async () => {
+        await o.beforeCommit?.();
+        return tx.commit();
+      })().finally(() => {
         answered = true;
       });
       try {

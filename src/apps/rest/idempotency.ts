@@ -111,8 +111,10 @@ export const keyReused = (): AppError =>
 /**
  * Runs a keyed write at most once per key: claims the key (one round trip), runs the write,
  * then keeps its answer (one more). A write that throws frees the key for a retry, since a
- * failed write (503) wrote nothing. The same key with another body throws `keyReused()`, a key
- * whose request is still in flight `keyInUse()`.
+ * failed write (503) wrote nothing, unless `mayHaveWritten` says it may have: then the key stays
+ * claimed until its lease ends, and retries get 409 rather than writing the albums again under
+ * new ids. The same key with another body throws `keyReused()`, a key whose request is still in
+ * flight `keyInUse()`.
  */
 export async function runOnce(
   store: IdempotencyStore,
@@ -120,6 +122,7 @@ export async function runOnce(
   body: unknown,
   write: () => Promise<StoredAnswer>,
   log: { error(details: object, message: string): void },
+  mayHaveWritten: (err: unknown) => boolean = () => false,
 ): Promise<KeyedOutcome> {
   const claim = randomUUID();
   const fingerprint = fingerprintOf(body);
@@ -133,6 +136,10 @@ export async function runOnce(
   try {
     answer = await write();
   } catch (err: unknown) {
+    if (mayHaveWritten(err)) {
+      log.error({ err, key: scope.key }, 'a keyed write may be stored: its key stays claimed');
+      throw err;
+    }
     await store.release(scope, claim).catch((releaseErr: unknown) => {
       // The key stays claimed until its lease runs out; retries get 409 until then.
       log.error({ err: releaseErr, key: scope.key }, 'could not free an idempotency key');

@@ -7,6 +7,7 @@ import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts
 import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import {
   createPublisher,
+  mayBeStored,
   type Publisher,
   processTransactionalId,
 } from '../../adapters/kafka/publisher.ts';
@@ -123,6 +124,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       intake: {
         allocateIds: (count) => trackDb(() => ids.take(count)),
         publish: (messages) => publisher.publish(config.KAFKA_TOPIC, messages),
+        mayHaveWritten: mayBeStored,
       },
       idempotencyKeys: {
         claim: (scope, fingerprint, claim) => trackDb(() => keys.claim(scope, fingerprint, claim)),

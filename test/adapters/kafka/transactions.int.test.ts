@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createGroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
 import { createPublisher, processTransactionalId } from '../../../src/adapters/kafka/publisher.ts';
 import { CLIENTS, startConsumer } from '../../apps/consumer/support.ts';
@@ -135,3 +136,30 @@ for (const client of CLIENTS) {
     );
   });
 }
+
+test('a commit neither confirmed nor refused is sent again in a new transaction: the publish succeeds and its records are in the log once', async (t) => {
+  const topics = await serviceTopics('unsure-commit');
+  let commits = 0;
+  const publisher = createPublisher({
+    brokers: config.KAFKA_BROKERS,
+    clientId: uniqueName('unsure-publisher'),
+    timeoutMs: 3000,
+    transactionalId: processTransactionalId(uniqueName('unsure')),
+    // The first commit leaves after the deadline, when a new producer has fenced this one: its
+    // outcome is unknown to the publisher, which cannot tell an abort from a lost answer.
+    beforeCommit: async () => {
+      if (++commits === 1) await sleep(4500);
+    },
+  });
+  t.after(() => publisher.close());
+  const ids = oneIdPerPartition();
+  const keys = new Set(ids.map(String));
+
+  await publisher.publish(
+    topics.topic,
+    ids.map((id) => ({ key: String(id), value: Buffer.from(`album ${id}`) })),
+  );
+
+  assert.equal(commits, 2, 'the round was committed again, on the other producer');
+  assert.equal(await countRecords(topics.topic, config.KAFKA_BROKERS, { keys }), ids.length);
+});

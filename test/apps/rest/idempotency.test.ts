@@ -102,6 +102,15 @@ test('runOnce: a new key writes and keeps the answer; a failed write frees the k
     unavailable,
   );
   assert.deepEqual(failing.calls, ['claim', 'release']);
+
+  // A write that may have reached the log keeps its key: a retry must not write it again.
+  const unsure = storeFinding({ claimed: true });
+  const maybe = new AppError(ErrorCode.Unavailable, 'may still be stored');
+  await assert.rejects(
+    runOnce(unsure.store, scope, body, () => Promise.reject(maybe), log, (e) => e === maybe),
+    maybe,
+  );
+  assert.deepEqual(unsure.calls, ['claim'], 'the key stays claimed');
 });
 
 test('runOnce: a held key replays its answer, or throws conflict while in flight, unprocessable for another body', async () => {

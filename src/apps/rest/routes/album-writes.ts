@@ -145,15 +145,20 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
       throw new AppError(ErrorCode.Unavailable, 'Idempotency-Key is not available here');
     }
     const scope = { key, method: request.method, path: request.routeOptions.url ?? request.url };
-    const outcome = await runOnce(idempotencyKeys, scope, request.body, write, request.log).catch(
-      (err: unknown) => {
-        // The error handler keeps headers already set: the 409 tells clients when to come back.
-        if (err instanceof AppError && err.code === ErrorCode.Conflict) {
-          reply.header('retry-after', '1');
-        }
-        throw err;
-      },
-    );
+    const outcome = await runOnce(
+      idempotencyKeys,
+      scope,
+      request.body,
+      write,
+      request.log,
+      (err) => intake.mayHaveWritten?.(err) ?? false,
+    ).catch((err: unknown) => {
+      // The error handler keeps headers already set: the 409 tells clients when to come back.
+      if (err instanceof AppError && err.code === ErrorCode.Conflict) {
+        reply.header('retry-after', '1');
+      }
+      throw err;
+    });
     return send(reply, outcome.answer);
   };
 
