@@ -78,6 +78,17 @@ export function idempotencyKeyOf(
   return key;
 }
 
+/**
+ * The Idempotency-Key header as sent: its one value, every value when it came more than once
+ * (Node would join those into one "a, b", itself a valid key), or undefined.
+ */
+export function keyHeaderOf(rawHeaders: readonly string[]): string | string[] | undefined {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    if (rawHeaders[i]?.toLowerCase() === IDEMPOTENCY_KEY) values.push(rawHeaders[i + 1] as string);
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+}
+
 // Object keys sorted, so that the same albums sent with their fields in another order match.
 const sortedKeys = (_key: string, value: unknown): unknown =>
   value !== null && typeof value === 'object' && !Array.isArray(value)

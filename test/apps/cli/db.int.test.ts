@@ -39,6 +39,15 @@ test('db insert --id: stores the album through the ORM and prints it', async () 
   assert.deepEqual(await row(id), { title: 'Kind of Blue', artist, price: '29.99' });
 });
 
+test('db insert rounds a price as every other path does: 1.005 is stored as 1.01', async () => {
+  const [id] = idBlock(1) as [number];
+  const artist = uniqueName('db-round');
+  const args = ['db', 'insert', '--id', String(id), '--title', 'Half', '--artist', artist];
+  const printed = await musicJson<Album>([...args, '--price', '1.005']);
+  assert.equal(printed.price, 1.01);
+  assert.equal((await row(id))?.price, '1.01', 'not 1.00, as toFixed(2) of the double would give');
+});
+
 test('db insert without --id takes a new id from the sequence', async () => {
   const artist = uniqueName('db-seq');
   const run = await music(['db', 'insert', '--title', 'Seq', '--artist', artist, '--price', '1']);

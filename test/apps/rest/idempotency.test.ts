@@ -9,6 +9,7 @@ import {
   type IdempotencyStore,
   idempotencyKeyOf,
   type KeyScope,
+  keyHeaderOf,
   runOnce,
   type StoredAnswer,
 } from '../../../src/apps/rest/idempotency.ts';
@@ -44,6 +45,14 @@ test('a key is 1 to 255 printable ASCII characters, bare or as a quoted string',
     );
   }
   assert.throws(() => idempotencyKeyOf(['a', 'b']), AppError);
+});
+
+test('a key header sent twice is refused, not joined into one key', () => {
+  assert.equal(keyHeaderOf(['Host', 'h', 'Idempotency-Key', 'k']), 'k');
+  assert.equal(keyHeaderOf(['Host', 'h']), undefined);
+  const twice = keyHeaderOf(['idempotency-key', 'a', 'Host', 'h', 'IDEMPOTENCY-KEY', 'b']);
+  assert.deepEqual(twice, ['a', 'b']);
+  assert.throws(() => idempotencyKeyOf(twice), /sent once/);
 });
 
 test('the fingerprint ignores the order of fields but not their values or the albums order', () => {
@@ -107,7 +116,14 @@ test('runOnce: a new key writes and keeps the answer; a failed write frees the k
   const unsure = storeFinding({ claimed: true });
   const maybe = new AppError(ErrorCode.Unavailable, 'may still be stored');
   await assert.rejects(
-    runOnce(unsure.store, scope, body, () => Promise.reject(maybe), log, (e) => e === maybe),
+    runOnce(
+      unsure.store,
+      scope,
+      body,
+      () => Promise.reject(maybe),
+      log,
+      (e) => e === maybe,
+    ),
     maybe,
   );
   assert.deepEqual(unsure.calls, ['claim'], 'the key stays claimed');

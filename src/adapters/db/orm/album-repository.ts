@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import type { Album } from '../../../domain/album.ts';
+import { type Album, centsToDecimal } from '../../../domain/album.ts';
 import {
   type AlbumReads,
   artistFilter,
@@ -9,6 +9,7 @@ import {
   pageOf,
   rowsForPage,
 } from '../../../domain/listing.ts';
+import { toCents } from '../../../domain/price.ts';
 import type { Sql } from '../client.ts';
 import { albums } from './schema.ts';
 
@@ -88,7 +89,8 @@ export function createAlbumRepository(client: Sql): AlbumReads & {
 
     /** Inserts or replaces one album directly, bypassing Kafka (the original system's ORM tester). */
     async put(album: Album): Promise<Album> {
-      const values = { ...album, price: album.price.toFixed(2) };
+      // The one price rule (half away from zero on the decimal), not toFixed's binary rounding.
+      const values = { ...album, price: centsToDecimal(toCents(album.price)) };
       const [row] = await db
         .insert(albums)
         .values(values)

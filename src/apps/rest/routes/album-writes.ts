@@ -8,9 +8,9 @@ import {
 } from '../../../services/album-intake.ts';
 import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
 import {
-  IDEMPOTENCY_KEY,
   type IdempotencyStore,
   idempotencyKeyOf,
+  keyHeaderOf,
   keyInUse,
   keyReused,
   runOnce,
@@ -139,7 +139,7 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
     reply: FastifyReply,
     write: () => Promise<StoredAnswer>,
   ) => {
-    const key = idempotencyKeyOf(request.headers[IDEMPOTENCY_KEY]);
+    const key = idempotencyKeyOf(keyHeaderOf(request.raw.rawHeaders));
     if (key === undefined) return send(reply, await write());
     if (!idempotencyKeys) {
       throw new AppError(ErrorCode.Unavailable, 'Idempotency-Key is not available here');
