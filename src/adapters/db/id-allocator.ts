@@ -1,4 +1,13 @@
+import pRetry from 'p-retry';
 import type { Sql } from './client.ts';
+import { isDataError } from './sqlstate.ts';
+
+/**
+ * A block is fetched again after a lost connection (a backend terminated, a pooled connection
+ * found closed): nextval twice costs one unused block, while the request it serves would
+ * otherwise fail with 503 although the database is there.
+ */
+const REFILL_RETRY = { retries: 2, minTimeout: 50, maxTimeout: 200 } as const;
 
 /**
  * Hands out album ids from `music.album_id_seq`, one block (the sequence's INCREMENT) per
@@ -27,10 +36,13 @@ export class IdAllocator {
   #fill(): Promise<void> {
     this.#refill ??= (async () => {
       try {
-        const [row] = await this.#sql<{ first: number; size: number }[]>`
-          select nextval('music.album_id_seq')::int4 as first,
-                 (select increment_by::int4 from pg_sequences
-                   where schemaname = 'music' and sequencename = 'album_id_seq') as size`;
+        const [row] = await pRetry(
+          () => this.#sql<{ first: number; size: number }[]>`
+            select nextval('music.album_id_seq')::int4 as first,
+                   (select increment_by::int4 from pg_sequences
+                     where schemaname = 'music' and sequencename = 'album_id_seq') as size`,
+          { ...REFILL_RETRY, shouldRetry: ({ error }) => !isDataError(error) },
+        );
         if (!row) throw new Error('music.album_id_seq returned nothing');
         this.#next = row.first;
         this.#end = row.first + row.size;
