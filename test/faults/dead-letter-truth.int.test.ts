@@ -78,6 +78,8 @@ for (const client of CLIENTS) {
       assert.equal(letter.headers['x-dlq-source-partition'], '0', c.name);
       assert.equal(letter.headers['x-dlq-source-offset'], String(i), c.name);
       assert.equal(letter.headers['x-dlq-consumer'], client, c.name);
+      const at = Number(letter.headers['x-dlq-at']);
+      assert.ok(at > Date.now() - 600_000 && at <= Date.now(), `${c.name}: x-dlq-at ${at}`);
     }
     const forged = letters.find((l) => l.headers.case === 'forged headers');
     assert.deepEqual(

@@ -8,6 +8,7 @@ import type { ConsumedMessage } from '../../domain/events.ts';
 /** The headers the consumer writes on every dead letter (apps/consumer/processor.ts). */
 const H = {
   reason: 'x-dlq-reason',
+  at: 'x-dlq-at',
   consumer: 'x-dlq-consumer',
   topic: 'x-dlq-source-topic',
   partition: 'x-dlq-source-partition',
@@ -20,7 +21,10 @@ export interface DeadLetterView {
   /** Where it lies on the dead-letter topic: what `dlq replay` remembers as replayed. */
   readonly partition: number;
   readonly offset: string;
-  /** When it was dead-lettered (the DLQ record's timestamp), ISO 8601. */
+  /**
+   * When it was dead-lettered, ISO 8601: the consumer's x-dlq-at, or the DLQ record's timestamp
+   * for letters written before that header existed.
+   */
   readonly at: string;
   readonly reason: string | null;
   /** The consumer client that dead-lettered it. */
@@ -57,6 +61,12 @@ function keyText(key: Buffer | null): Pick<DeadLetterView, 'key' | 'keyEncoding'
 const integerOf = (text: string | undefined): number | null =>
   text !== undefined && /^\d+$/.test(text) ? Number(text) : null;
 
+/** When a letter was dead-lettered, in epoch milliseconds (see DeadLetterView.at). */
+function deadLetteredMs(m: ConsumedMessage): number {
+  const at = m.headers.get(H.at);
+  return at !== undefined && /^\d+$/.test(at) ? Number(at) : Number(m.timestamp);
+}
+
 /** What a dead letter says of itself. */
 export function viewOf(m: ConsumedMessage): DeadLetterView {
   const header = (name: string) => m.headers.get(name) ?? null;
@@ -65,7 +75,7 @@ export function viewOf(m: ConsumedMessage): DeadLetterView {
   return {
     partition: m.partition,
     offset: m.offset.toString(),
-    at: isoOf(m.timestamp) ?? String(m.timestamp),
+    at: isoOf(deadLetteredMs(m)) ?? String(m.timestamp),
     reason: header(H.reason),
     consumer: header(H.consumer),
     source: {
@@ -96,7 +106,7 @@ export interface Selection {
 }
 
 export function selects(s: Selection, m: ConsumedMessage): boolean {
-  if (s.sinceMs !== undefined && Number(m.timestamp) < s.sinceMs) return false;
+  if (s.sinceMs !== undefined && deadLetteredMs(m) < s.sinceMs) return false;
   if (s.reason === undefined) return true;
   const reason = m.headers.get(H.reason) ?? '';
   return reason.toLowerCase().includes(s.reason.toLowerCase());

@@ -58,9 +58,13 @@ export function deadLetterOf(
   message: ConsumedMessage,
   reason: string,
   client: string,
+  nowMs: number = Date.now(),
 ): OutgoingMessage {
   const headers: Record<string, string> = {
     'x-dlq-reason': reason,
+    // When the consumer refused it: the DLQ record's own time is when the relay published it,
+    // which after a DLQ outage is much later.
+    'x-dlq-at': String(nowMs),
     'x-dlq-source-topic': message.topic,
     'x-dlq-source-partition': String(message.partition),
     'x-dlq-source-offset': message.offset.toString(),

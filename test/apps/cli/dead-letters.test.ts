@@ -84,3 +84,12 @@ test('a replay selects by reason (text it contains, any case) and by time', () =
   assert.ok(!selects({ sinceMs: at + 1 }, m));
   assert.ok(!selects({ reason: 'database' }, letter({ headers: new Map() })));
 });
+
+test("when a letter was dead-lettered is the consumer's x-dlq-at, not when the relay published it", () => {
+  const refusedAt = at - 3_600_000; // an hour before the DLQ could be written again
+  const headers = new Map(letter({}).headers).set('x-dlq-at', String(refusedAt));
+  const m = letter({ headers });
+  assert.equal(viewOf(m).at, '2025-03-01T11:00:00.000Z');
+  assert.ok(selects({ sinceMs: refusedAt }, m));
+  assert.ok(!selects({ sinceMs: refusedAt + 1 }, m), 'not selected by the later publish time');
+});

@@ -34,9 +34,11 @@ test("the consumer's x-dlq-* headers win; forged ones are kept as x-dlq-original
     }),
     'title: must not be empty',
     'confluent',
+    1700000009000,
   );
   assert.deepEqual(letter.headers, {
     'x-dlq-reason': 'title: must not be empty',
+    'x-dlq-at': '1700000009000',
     'x-dlq-source-topic': 'albums',
     'x-dlq-source-partition': '3',
     'x-dlq-source-offset': '41',

@@ -30,7 +30,7 @@ export function dlqCommand(ctx: CliContext): Command {
     .addOption(
       new Option(
         '--since <time>',
-        'only dead letters written since this ISO 8601 time, or this long ago (30m, 2h, 7d)',
+        'only records dead-lettered since this ISO 8601 time, or this long ago (30m, 2h, 7d)',
       ).argParser((value) => parseSince(value)),
     )
     .addOption(new Option('--dry-run', 'show what would be replayed; publish nothing'))
