@@ -3,7 +3,10 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 export type { Logger };
 
 export interface LoggerOptions {
-  /** Values replaced by `***` wherever they would appear in a line, such as the DB password. */
+  /**
+   * Values replaced by `***` wherever they would appear in a line, such as the DB password; only
+   * those of at least MIN_FREE_TEXT_SECRET characters (URL passwords are masked whatever their length).
+   */
   readonly secrets?: readonly string[];
   /** Where the lines go; stdout when absent. */
   readonly destination?: DestinationStream;
@@ -27,14 +30,24 @@ const REDACTED_PATHS = [
 const URL_PASSWORD = /(\/\/[^\s:/@"]+:)[^\s@"/]+@/g;
 
 /**
+ * The shortest secret searched for in free text. A shorter one can be an ordinary word (the local
+ * password `music` is also the database, the user and part of every topic name): masking each
+ * occurrence would mangle every line and, by where the masks fall, give the secret away. Those
+ * are masked where they are credentials: a URL's password and fields named for them.
+ */
+export const MIN_FREE_TEXT_SECRET = 12;
+
+/**
  * A stream that scrubs each line before it is written. Paths cannot catch a secret inside a
  * message or an error's text (a driver quoting its connection string), so the finished line is
- * searched as well: for the secrets as written and as JSON escapes them, and for URL passwords.
+ * searched as well: for URL passwords, and for long secrets as written and as JSON escapes them.
  */
 function scrubbing(secrets: readonly string[], target: DestinationStream): DestinationStream {
   const forms = [
     ...new Set(
-      secrets.filter((s) => s.length > 0).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+      secrets
+        .filter((s) => s.length >= MIN_FREE_TEXT_SECRET)
+        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
     ),
   ];
   return {

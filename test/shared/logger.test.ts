@@ -57,3 +57,22 @@ test('no log line contains the database password or an authorization header, how
   assert.match(all, /music:\*\*\*@db\.internal/);
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
 });
+
+test('a short password that is also a word is masked where it is a credential, never in the words', () => {
+  const lines: string[] = [];
+  const log = createLogger('test', 'trace', {
+    secrets: secretsOf({ DATABASE_URL: 'postgres://music:music@127.0.0.1:5432/music' }),
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  log.info({ topic: 'music.albums', group: 'music-albums' }, 'consuming');
+  log.info('select * from "music"."albums"');
+  log.error({ err: new Error('no route to postgres://music:music@127.0.0.1:5432/music') }, 'down');
+  log.info({ password: 'music' }, 'a field named password');
+
+  const all = lines.join('');
+  assert.match(all, /"topic":"music\.albums","group":"music-albums"/);
+  assert.match(all, /from \\"music\\"\.\\"albums\\"/);
+  assert.match(all, /postgres:\/\/music:\*\*\*@127\.0\.0\.1:5432\/music/);
+  assert.doesNotMatch(all, /music:music@/);
+  assert.match(all, /"password":"\*\*\*"/);
+});
