@@ -6,6 +6,7 @@ import { ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/r
 import { ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { MusicService } from '../../gen/service/music_pb.js';
 import type { Logger } from '../../shared/logger.ts';
+import { capGrpcTimeout } from './deadline-cap.ts';
 import { healthService } from './health-service.ts';
 import { musicService } from './music-service.ts';
 import { serverReflection } from './reflection.ts';
@@ -66,5 +67,8 @@ export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
     { ...limits, compressMinBytes: COMPRESS_MIN_BYTES },
     connect,
   );
-  return http2.createServer(handler);
+  return http2.createServer((req, res) => {
+    capGrpcTimeout(req.headers);
+    handler(req, res);
+  });
 }

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type RouteOptions } from 'fastify';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { AccessLog } from './access-log.ts';
+import { AccessLog, clip } from './access-log.ts';
 import {
   corsOptions,
   docsCsp,
@@ -90,7 +90,7 @@ export async function buildRestApp(deps: RestDeps) {
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
-      new AppError(ErrorCode.NotFound, `No route for ${request.method} ${request.url}`),
+      new AppError(ErrorCode.NotFound, `No route for ${request.method} ${clip(request.url)}`),
       request,
       reply,
     ),
