@@ -43,6 +43,9 @@ const ConfigSchema = Type.Object({
   // while albums are being stored); 0 turns the limit off, as for the benchmark.
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 1000 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 60000 }),
+  // A person's own load test or CLI run against a local stack comes from loopback; set false
+  // where a proxy on the same host (a service-mesh sidecar) forwards the public traffic.
+  RATE_LIMIT_EXEMPT_LOOPBACK: Type.Boolean({ default: true }),
   // Origins whose pages may call the API from a browser; none by default (same origin only).
   CORS_ORIGINS: Type.String({
     pattern: '^(https?://[^,\\s/]+(,https?://[^,\\s/]+)*)?$',

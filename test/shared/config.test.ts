@@ -13,6 +13,7 @@ test('an empty environment gives the documented defaults', () => {
   assert.equal(config.GRPC_PORT, 50051);
   assert.equal(config.RATE_LIMIT_MAX, 1000);
   assert.equal(config.RATE_LIMIT_WINDOW_MS, 60000);
+  assert.equal(config.RATE_LIMIT_EXEMPT_LOOPBACK, true);
   assert.deepEqual(config.CORS_ORIGINS, []);
   assert.equal(config.DB_STATEMENT_TIMEOUT_MS, 30000);
 });
@@ -22,7 +23,9 @@ test('CORS_ORIGINS is a list of origins; RATE_LIMIT_MAX=0 turns the limit off', 
     CORS_ORIGINS: 'https://ui.example.com,http://localhost:5173',
     RATE_LIMIT_MAX: '0',
     RATE_LIMIT_WINDOW_MS: '1000',
+    RATE_LIMIT_EXEMPT_LOOPBACK: 'false',
   });
+  assert.equal(config.RATE_LIMIT_EXEMPT_LOOPBACK, false);
   assert.deepEqual(config.CORS_ORIGINS, ['https://ui.example.com', 'http://localhost:5173']);
   assert.equal(config.RATE_LIMIT_MAX, 0);
   assert.equal(config.RATE_LIMIT_WINDOW_MS, 1000);

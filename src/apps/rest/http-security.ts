@@ -9,6 +9,8 @@ export interface HttpSecurity {
   /** Requests per window per client address; 0 turns the limit off. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Clients on loopback (127.0.0.0/8, ::1) are not limited; false when absent. */
+  readonly rateLimitExemptLoopback?: boolean;
   /** Origins whose pages may call the API from a browser; empty: same origin only. */
   readonly corsOrigins: readonly string[];
 }
@@ -70,11 +72,19 @@ export function corsOptions(origins: readonly string[]): FastifyCorsOptions {
   };
 }
 
+/** Whether an address is this host's own: 127.0.0.0/8, ::1, or either mapped into IPv6. */
+export function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+}
+
 /** Rate limiting per client address, answered as a 429 problem with Retry-After. */
 export function rateLimitOptions(s: HttpSecurity): RateLimitPluginOptions {
   return {
     max: s.rateLimitMax,
     timeWindow: s.rateLimitWindowMs,
+    ...(s.rateLimitExemptLoopback
+      ? { allowList: (request: FastifyRequest) => isLoopback(request.ip) }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       new AppError(
         ErrorCode.RateLimited,

@@ -145,6 +145,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       security: {
         rateLimitMax: config.RATE_LIMIT_MAX,
         rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
+        rateLimitExemptLoopback: config.RATE_LIMIT_EXEMPT_LOOPBACK,
         corsOrigins: config.CORS_ORIGINS,
       },
       uiDir: UI_DIR,

@@ -218,6 +218,24 @@ test('past RATE_LIMIT_MAX a client gets 429 problem+json with Retry-After; probe
   assert.equal((await get('/api/v1/albums', '127.0.0.2')).statusCode, 200);
 });
 
+test('with RATE_LIMIT_EXEMPT_LOOPBACK, loopback clients are never limited and others still are', async (t) => {
+  const app = await appWith({
+    rateLimitMax: 2,
+    rateLimitWindowMs: 60_000,
+    rateLimitExemptLoopback: true,
+    corsOrigins: [],
+  });
+  t.after(() => app.close());
+  const get = (remoteAddress: string) =>
+    app.inject({ method: 'GET', url: '/api/v1/albums', remoteAddress });
+  for (const local of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1']) {
+    for (let i = 0; i < 5; i++) assert.equal((await get(local)).statusCode, 200, local);
+  }
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await get('192.0.2.7')).statusCode);
+  assert.deepEqual(statuses, [200, 200, 429], 'a client elsewhere is limited');
+});
+
 test('RATE_LIMIT_MAX=0 turns rate limiting off', async (t) => {
   const app = await appWith({ rateLimitMax: 0, rateLimitWindowMs: 1000, corsOrigins: [] });
   t.after(() => app.close());
