@@ -21,6 +21,7 @@ import {
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { toMessage } from './album-message.ts';
+import { createExportGate, EXPORTS_BUSY, type ExportGate, exportsFor } from './export-gate.ts';
 import { toConnectError } from './status.ts';
 import type { CallContext } from './unary-fast-path.ts';
 
@@ -54,7 +55,11 @@ function artistOf(artist: string): string {
  * Handlers take only what they use of a call (its signal), so that both Connect and the unary
  * fast path can call them.
  */
-export function musicService(sql: Sql, log: Logger) {
+export function musicService(
+  sql: Sql,
+  log: Logger,
+  exports: ExportGate = createExportGate(exportsFor(sql.options.max)),
+) {
   /**
    * Our gRPC status of anything a call threw. What a client would only see as INTERNAL is
    * logged, unless the call was already over for it (cancelled, or past its deadline).
@@ -72,11 +77,6 @@ export function musicService(sql: Sql, log: Logger) {
       throw statusOf(err, call);
     }
   };
-
-  // A stream holds a pooled connection for as long as its client takes to read it; at most half
-  // the pool goes to streams, so that slow readers cannot starve the other calls and health.
-  const maxStreams = Math.max(1, Math.floor(sql.options.max / 2));
-  let streams = 0;
 
   return {
     /**
@@ -117,12 +117,10 @@ export function musicService(sql: Sql, log: Logger) {
       }),
 
     async *streamAlbums(request: StreamAlbumsRequest, context: CallContext) {
-      if (streams >= maxStreams) {
-        throw toConnectError(
-          new AppError(ErrorCode.Unavailable, 'Too many StreamAlbums calls at once; retry later'),
-        );
+      // A stream holds a pooled connection for as long as its client takes to read it.
+      if (!exports.tryEnter()) {
+        throw toConnectError(new AppError(ErrorCode.Unavailable, EXPORTS_BUSY));
       }
-      streams += 1;
       try {
         const chunks = streamAlbums(
           sql,
@@ -136,7 +134,7 @@ export function musicService(sql: Sql, log: Logger) {
       } catch (err: unknown) {
         throw statusOf(err, context.signal);
       } finally {
-        streams -= 1;
+        exports.leave();
       }
     },
   } satisfies ServiceImpl<typeof MusicService>;

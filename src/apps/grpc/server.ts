@@ -1,4 +1,5 @@
 import http2 from 'node:http2';
+import { Code } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Sql } from '../../adapters/db/client.ts';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
@@ -7,6 +8,7 @@ import { ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection
 import { MusicService } from '../../gen/service/music_pb.js';
 import type { Logger } from '../../shared/logger.ts';
 import { capGrpcTimeout } from './deadline-cap.ts';
+import { createExportGate, EXPORTS_BUSY, exportsFor } from './export-gate.ts';
 import { healthService } from './health-service.ts';
 import { musicService } from './music-service.ts';
 import { serverReflection } from './reflection.ts';
@@ -41,7 +43,8 @@ export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
     }
     return lastCheck.ok;
   };
-  const music = musicService(sql, log);
+  const exports = createExportGate(exportsFor(sql.options.max));
+  const music = musicService(sql, log, exports);
   const limits = { readMaxBytes: MAX_MESSAGE_BYTES, writeMaxBytes: MAX_MESSAGE_BYTES };
   const connect = connectNodeAdapter({
     grpc: true,
@@ -69,6 +72,33 @@ export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
   );
   return http2.createServer((req, res) => {
     capGrpcTimeout(req.headers);
+    // GetAlbumList answers in one message that Connect holds until the client has read it: its
+    // place is kept until the response is closed, which no handler of Connect's sees.
+    if (req.url === GET_ALBUM_LIST) {
+      if (!exports.tryEnter()) {
+        refuseBusy(req, res);
+        return;
+      }
+      res.once('close', () => exports.leave());
+    }
     handler(req, res);
   });
+}
+
+const GET_ALBUM_LIST = `/${MusicService.typeName}/${MusicService.method.getAlbumList.name}`;
+
+/** UNAVAILABLE in the request's protocol: gRPC's trailers-only answer, or Connect's JSON error. */
+function refuseBusy(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('application/grpc')) {
+    res.writeHead(200, {
+      'content-type': type,
+      'grpc-status': String(Code.Unavailable),
+      'grpc-message': encodeURIComponent(EXPORTS_BUSY),
+    });
+  } else {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.write(JSON.stringify({ code: 'unavailable', message: EXPORTS_BUSY }));
+  }
+  res.end();
 }
