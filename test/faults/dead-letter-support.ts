@@ -1,8 +1,8 @@
 // Helpers of the dead-letter tests: records produced and read byte for byte (a binary or empty
 // key, a null or empty value, headers as sent), and the outbox's contents.
-import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Sql } from '../../src/adapters/db/client.ts';
-import { config, uniqueName } from '../support/stack.ts';
+import { config, readFromStart, uniqueName } from '../support/stack.ts';
 
 /** A record exactly as a client sends it: null is a null key or value, not an empty one. */
 export interface ExactRecord {
@@ -45,44 +45,20 @@ export async function produceExact(topic: string, records: readonly ExactRecord[
 }
 
 /** Reads the first `count` records of a topic, keys and values as the broker holds them. */
-export async function readExact(
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<ReadRecord[]> {
-  const consumer = new Consumer({
-    clientId: uniqueName('exact-reader'),
-    groupId: uniqueName('exact-reader'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
-  });
-  const out: ReadRecord[] = [];
-  try {
-    const stream = await consumer.consume({
-      topics: [topic],
-      mode: MessagesStreamModes.EARLIEST,
-      autocommit: false,
-    });
-    const timer = setTimeout(() => void stream.close(), timeoutMs);
-    try {
-      for await (const m of stream) {
-        out.push({
-          partition: m.partition,
-          offset: m.offset,
-          // A null reaches us as undefined whatever the declared type says.
-          key: (m.key as Buffer | undefined) ?? null,
-          value: (m.value as Buffer | undefined) ?? null,
-          headers: Object.fromEntries([...m.headers].map(([k, v]) => [String(k), String(v)])),
-        });
-        if (out.length >= count) break;
-      }
-    } finally {
-      clearTimeout(timer);
-      await stream.close();
-    }
-  } finally {
-    await consumer.close(true);
-  }
-  return out;
+export function readExact(topic: string, count: number, timeoutMs = 30_000): Promise<ReadRecord[]> {
+  return readFromStart(
+    topic,
+    count,
+    (m): ReadRecord => ({
+      partition: m.partition,
+      offset: m.offset,
+      // A null reaches us as undefined whatever the declared type says.
+      key: (m.key as Buffer | undefined) ?? null,
+      value: (m.value as Buffer | undefined) ?? null,
+      headers: Object.fromEntries([...m.headers].map(([k, v]) => [String(k), String(v)])),
+    }),
+    timeoutMs,
+  );
 }
 
 /** Letters of the dead-letter topic `dlq` still waiting in the outbox. */

@@ -1,7 +1,13 @@
 // Shared helpers of the integration tests: real broker, real database, unique names per test.
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import {
+  Consumer,
+  type Message,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+} from '@platformatic/kafka';
 import { copyScratchDatabase } from '../../infra/scratch.ts';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
@@ -124,18 +130,25 @@ export async function produceRaw(topic: string, records: readonly RawRecord[]): 
   }
 }
 
-/** Reads the first `count` records of a topic from the beginning, in a throwaway group. */
-export async function readTopic(
+/** A record as @platformatic/kafka delivers it, keys and values as raw bytes. */
+export type DeliveredRecord = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * Reads the first `count` records of a topic from the beginning, in a throwaway group, each
+ * turned into what the caller wants by `map`; fewer when `timeoutMs` passes first.
+ */
+export async function readFromStart<T>(
   topic: string,
   count: number,
+  map: (m: DeliveredRecord) => T,
   timeoutMs = 30_000,
-): Promise<ConsumedMessage[]> {
+): Promise<T[]> {
   const consumer = new Consumer({
     clientId: 'music-test-reader',
     groupId: uniqueName('reader'),
     bootstrapBrokers: [...config.KAFKA_BROKERS],
   });
-  const out: ConsumedMessage[] = [];
+  const out: T[] = [];
   try {
     const stream = await consumer.consume({
       topics: [topic],
@@ -145,15 +158,7 @@ export async function readTopic(
     const timer = setTimeout(() => void stream.close(), timeoutMs);
     try {
       for await (const m of stream) {
-        out.push({
-          topic: m.topic,
-          partition: m.partition,
-          offset: m.offset,
-          timestamp: m.timestamp,
-          key: m.key && m.key.length > 0 ? m.key : null,
-          value: m.value ?? null,
-          headers: new Map([...m.headers].map(([k, v]) => [k.toString(), v.toString()])),
-        });
+        out.push(map(m));
         if (out.length >= count) break;
       }
     } finally {
@@ -164,4 +169,26 @@ export async function readTopic(
     await consumer.close(true);
   }
   return out;
+}
+
+/** Reads the first `count` records of a topic from the beginning, in a throwaway group. */
+export function readTopic(
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ConsumedMessage[]> {
+  return readFromStart(
+    topic,
+    count,
+    (m): ConsumedMessage => ({
+      topic: m.topic,
+      partition: m.partition,
+      offset: m.offset,
+      timestamp: m.timestamp,
+      key: m.key && m.key.length > 0 ? m.key : null,
+      value: m.value ?? null,
+      headers: new Map([...m.headers].map(([k, v]) => [k.toString(), v.toString()])),
+    }),
+    timeoutMs,
+  );
 }
