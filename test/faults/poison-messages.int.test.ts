@@ -166,6 +166,12 @@ test('poison of every kind amid 2,000 good albums: each dead-lettered with its r
     async () => (tracker.seen.size >= records.length ? true : undefined),
     60_000,
   );
+  // Letters reach the DLQ through the outbox, published by the relay after their batch committed.
+  await waitFor(
+    `${poisonCount} dead letters on the DLQ`,
+    async () => ((await recordCount(dlq)) >= poisonCount ? true : undefined),
+    60_000,
+  );
   assert.equal(await recordCount(dlq), poisonCount, 'one dead letter per poison record');
 
   // It returns as soon as it has them all; the time only bounds a wait for ones that never come.

@@ -298,6 +298,10 @@ for (const client of CLIENTS) {
     );
     await assertRowsEqual(sql, [good]);
     await waitHandled(running, 3);
+    // Letters reach the DLQ through the outbox, published by the relay after the batch committed.
+    await waitFor('the dead letters on the DLQ', async () =>
+      (await recordCount(dlq)) >= 2 ? true : undefined,
+    );
     assert.equal(await recordCount(dlq), 2, 'two dead letters');
 
     const sources = await readTopic(topic, 3);
