@@ -204,8 +204,8 @@ export function createBatcher(o: BatcherOptions): Batcher {
     },
 
     stepOver(delivered) {
-      if (handle === null || stopped || revoking !== null || inFlight !== null) return;
-      if (pending.length > 0) return;
+      const busy = revoking !== null || inFlight !== null || pending.length > 0;
+      if (handle === null || stopped || busy) return;
       const offsets = new Map<number, bigint>();
       for (const [partition, offset] of delivered) {
         const expected = positions.get(partition);

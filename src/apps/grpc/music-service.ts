@@ -21,7 +21,7 @@ import {
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { toMessage } from './album-message.ts';
-import { createExportGate, EXPORTS_BUSY, type ExportGate, exportsFor } from './export-gate.ts';
+import { EXPORTS_BUSY, type ExportGate } from './export-gate.ts';
 import { toConnectError } from './status.ts';
 import type { CallContext } from './unary-fast-path.ts';
 
@@ -55,11 +55,7 @@ function artistOf(artist: string): string {
  * Handlers take only what they use of a call (its signal), so that both Connect and the unary
  * fast path can call them.
  */
-export function musicService(
-  sql: Sql,
-  log: Logger,
-  exports: ExportGate = createExportGate(exportsFor(sql.options.max)),
-) {
+export function musicService(sql: Sql, log: Logger, exports: ExportGate) {
   /**
    * Our gRPC status of anything a call threw. What a client would only see as INTERNAL is
    * logged, unless the call was already over for it (cancelled, or past its deadline).

@@ -1,11 +1,13 @@
 import http2 from 'node:http2';
-import { Code } from '@connectrpc/connect';
+import { codeToHttpStatus, errorToJsonBytes } from '@connectrpc/connect/protocol-connect';
+import { setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Sql } from '../../adapters/db/client.ts';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb.js';
 import { ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { MusicService } from '../../gen/service/music_pb.js';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { capGrpcTimeout } from './deadline-cap.ts';
 import { createExportGate, EXPORTS_BUSY, exportsFor } from './export-gate.ts';
@@ -13,6 +15,7 @@ import { healthService } from './health-service.ts';
 import { musicService } from './music-service.ts';
 import { serverReflection } from './reflection.ts';
 import { reflectionV1, reflectionV1alpha } from './reflection-service.ts';
+import { toConnectError } from './status.ts';
 import { fastRoute, withUnaryFastPath } from './unary-fast-path.ts';
 
 /** The largest request or response message, in bytes; a larger request is RESOURCE_EXHAUSTED. */
@@ -87,18 +90,17 @@ export function createGrpcServer(sql: Sql, log: Logger): http2.Http2Server {
 
 const GET_ALBUM_LIST = `/${MusicService.typeName}/${MusicService.method.getAlbumList.name}`;
 
-/** UNAVAILABLE in the request's protocol: gRPC's trailers-only answer, or Connect's JSON error. */
+/** UNAVAILABLE in the request's protocol, encoded by Connect's own helpers. */
 function refuseBusy(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+  const busy = toConnectError(new AppError(ErrorCode.Unavailable, EXPORTS_BUSY));
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('application/grpc')) {
-    res.writeHead(200, {
-      'content-type': type,
-      'grpc-status': String(Code.Unavailable),
-      'grpc-message': encodeURIComponent(EXPORTS_BUSY),
-    });
-  } else {
-    res.writeHead(503, { 'content-type': 'application/json' });
-    res.write(JSON.stringify({ code: 'unavailable', message: EXPORTS_BUSY }));
+    // Headers, no message, the status in the trailers: as the fast path answers a failed call.
+    res.writeHead(200, { 'content-type': type });
+    res.addTrailers(Object.fromEntries(setTrailerStatus(new Headers(), busy)));
+    res.end();
+    return;
   }
-  res.end();
+  res.writeHead(codeToHttpStatus(busy.code), { 'content-type': 'application/json' });
+  res.end(errorToJsonBytes(busy, undefined));
 }
