@@ -89,7 +89,9 @@ async function* readUntil(
   try {
     for await (const m of stream) {
       const end = endOf.get(m.partition);
-      if (end !== undefined && m.offset < end) {
+      // A record the stream delivers again (it fetches anew after a rejoin) is read once.
+      const fresh = m.offset > (lastSeen.get(m.partition) ?? -1n);
+      if (end !== undefined && m.offset < end && fresh) {
         lastSeen.set(m.partition, m.offset);
         const headers = new Map<string, string>();
         for (const [k, v] of m.headers) headers.set(k.toString(), v?.toString() ?? '');
