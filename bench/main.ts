@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { ensureKafkaJars } from '../infra/kafka.ts';
 import { ensureNativeClient } from '../infra/native-client.ts';
+import { ensureLocalPasswords } from '../infra/postgres-roles.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT } from '../infra/provision.ts';
 import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
@@ -31,6 +32,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   let config: Config;
   try {
     options = parseOptions(argv);
+    // Before the configuration: it reads the local roles' passwords (first run: generated now).
+    ensureLocalPasswords();
     config = loadConfig();
   } catch (err) {
     if (

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { dataDir, PROJECT_ROOT } from '../infra/provision.ts';
 import {
   createScratchDatabase,
+  databaseEnvOn,
   deleteTopicsWithPrefix,
   dropScratchDatabase,
 } from '../infra/scratch.ts';
@@ -46,9 +47,9 @@ export async function openScope(
   const runId = randomBytes(4).toString('hex');
   const database = `music_bench_${runId}`;
   const prefix = `bench-${runId}`;
-  const databaseUrl = await createScratchDatabase(config.DATABASE_URL, database);
+  const databaseUrl = await createScratchDatabase(config.DATABASE_MIGRATE_URL, database);
   const close = async () => {
-    await dropScratchDatabase(config.DATABASE_URL, database).catch((err: unknown) =>
+    await dropScratchDatabase(config.DATABASE_MIGRATE_URL, database).catch((err: unknown) =>
       o.report(`could not drop ${database}: ${(err as Error).message}`),
     );
     await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
@@ -86,7 +87,8 @@ export async function openScope(
       prefix,
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl,
+        // The services run as the writer and the reader there, as they do on `music`.
+        ...databaseEnvOn(config, database),
         KAFKA_TOPIC: topic,
         KAFKA_DLQ_TOPIC: `${topic}.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,

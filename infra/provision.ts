@@ -4,14 +4,17 @@ import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
 import { albumTopics, ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, redactUrl } from '../src/shared/config.ts';
 import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
+import { adminUrl, hasLocalCluster, postgresAnswers, startLocalPostgres } from './postgres.ts';
 import {
-  adminUrl,
-  ensureRoleAndDatabase,
-  ensureRoleOnSystemCluster,
-  hasLocalCluster,
-  postgresAnswers,
-  startLocalPostgres,
-} from './postgres.ts';
+  ensureRolesAs,
+  ensureRolesOnSystemCluster,
+  GRANTS_MIGRATION,
+  grantRuntimeRoles,
+  localPasswords,
+  localRoles,
+  type RoleSpec,
+  urlRole,
+} from './postgres-roles.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
@@ -27,46 +30,73 @@ export function dataDir(config: Config): string {
   return resolve(PROJECT_ROOT, config.MUSIC_DATA_DIR);
 }
 
-/** Makes PostgreSQL answer at DATABASE_URL with the migrations applied; starts it if needed. */
+/**
+ * Makes PostgreSQL answer at the database URLs with the migrations applied; starts it if needed.
+ * Without DATABASE_URL in `env` (the local stack), the owner, writer and reader roles are made or
+ * brought to their generated passwords (ensureLocalPasswords wrote them) whenever one of them
+ * is refused: a checkout from before the roles is upgraded in place.
+ */
 export async function ensurePostgres(
   config: Config,
   report: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<boolean> {
-  const url = new URL(config.DATABASE_URL);
+  const migrateUrl = config.DATABASE_MIGRATE_URL;
+  const url = new URL(migrateUrl);
   const port = Number(url.port || 5432);
   const local = LOOPBACK.has(url.hostname);
+  const localRolesMode = !env.DATABASE_URL;
   const dir = dataDir(config);
   let started = false;
-  let state = await postgresAnswers(config.DATABASE_URL);
-  if (state === 'down') {
-    if (!local)
-      throw new Error(`nothing answers at DATABASE_URL ${redactUrl(config.DATABASE_URL)}`);
+  if ((await postgresAnswers(migrateUrl)) === 'down') {
+    if (!local) throw new Error(`nothing answers at ${redactUrl(migrateUrl)}`);
     await startLocalPostgres({ dataDir: dir, port, report });
     started = true;
-    state = await postgresAnswers(config.DATABASE_URL);
   } else {
     report(`postgres: reusing the server at ${url.host}`);
   }
-  if (state !== 'ok') {
-    // A local server answers but lacks our role or database: create them as its superuser,
-    // through our private cluster's admin password or, for Debian's system cluster, as root.
+  const urls = localRolesMode
+    ? [...new Set([migrateUrl, config.DATABASE_WRITE_URL, config.DATABASE_READ_URL])]
+    : [migrateUrl];
+  const refused = await firstRefused(urls);
+  const madeRoles = refused !== undefined && localRolesMode;
+  if (refused !== undefined) {
+    // A local server answers but lacks our roles or database (or has their old passwords):
+    // make them as its superuser, through our private cluster's admin password or, for
+    // Debian's system cluster, as root.
+    const roles: RoleSpec[] = localRolesMode
+      ? localRoles(localPasswords(dir))
+      : [urlRole(migrateUrl)];
+    const database = url.pathname.slice(1);
     if (local && hasLocalCluster(dir)) {
-      await ensureRoleAndDatabase(adminUrl(dir, port), config.DATABASE_URL);
-    } else if (!(local && ensureRoleOnSystemCluster(config.DATABASE_URL))) {
+      await ensureRolesAs(adminUrl(dir, port), roles, database);
+    } else if (!(local && (await ensureRolesOnSystemCluster(String(port), roles, database)))) {
       throw new Error(
-        `PostgreSQL at ${url.host} refused ${redactUrl(config.DATABASE_URL)} (${state === 'down' ? 'down' : state.refused}): create that role and database, or set DATABASE_URL`,
+        `PostgreSQL at ${url.host} refused ${redactUrl(refused.url)} (${refused.why}): create that role and database, or set DATABASE_URL`,
       );
     }
-    report(`postgres: created role and database for ${redactUrl(config.DATABASE_URL)}`);
+    report(`postgres: roles ${roles.map((r) => r.name).join(', ')} and database ${database} ready`);
   }
-  const sql = createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-migrate' });
+  const sql = createSql({ url: migrateUrl, max: 1, applicationName: 'music-migrate' });
   try {
     const applied = await migrate(sql, await readMigrations());
+    if (madeRoles && !applied.includes(GRANTS_MIGRATION)) await grantRuntimeRoles(sql);
     report(`postgres: schema ready${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
   } finally {
     await sql.end({ timeout: 2 });
   }
   return started;
+}
+
+/** The first URL PostgreSQL does not let in, and why. */
+async function firstRefused(
+  urls: readonly string[],
+): Promise<{ url: string; why: string } | undefined> {
+  for (const url of urls) {
+    const state = await postgresAnswers(url);
+    if (state !== 'ok') return { url, why: state === 'down' ? 'down' : state.refused };
+  }
+  return undefined;
 }
 
 /** Makes a broker answer at KAFKA_BROKERS with the topics created; starts one if needed. */

@@ -4,10 +4,31 @@ import { Admin } from '@platformatic/kafka';
 import pRetry from 'p-retry';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
+import type { DatabaseUrls } from '../src/shared/config.ts';
+
+/** The same server and credentials, on database `name`. */
+export function onDatabase(url: string, name: string): string {
+  const moved = new URL(url);
+  moved.pathname = `/${name}`;
+  return moved.href;
+}
+
+/**
+ * Every database URL of a configuration moved to database `name`: the environment of a run's
+ * processes, so that they use the owner, writer and reader roles there as they would on `music`.
+ */
+export function databaseEnvOn(urls: DatabaseUrls, name: string): DatabaseUrls {
+  return {
+    DATABASE_URL: onDatabase(urls.DATABASE_URL, name),
+    DATABASE_MIGRATE_URL: onDatabase(urls.DATABASE_MIGRATE_URL, name),
+    DATABASE_WRITE_URL: onDatabase(urls.DATABASE_WRITE_URL, name),
+    DATABASE_READ_URL: onDatabase(urls.DATABASE_READ_URL, name),
+  };
+}
 
 /**
  * Creates database `name` on the server of `baseUrl`, with the migrations applied, and returns
- * its URL. The role of `baseUrl` needs CREATEDB.
+ * its URL. The role of `baseUrl` (the owner: DATABASE_MIGRATE_URL) needs CREATEDB.
  */
 export async function createScratchDatabase(baseUrl: string, name: string): Promise<string> {
   const admin = createSql({ url: baseUrl, max: 1, applicationName: 'music-scratch' });
@@ -16,15 +37,14 @@ export async function createScratchDatabase(baseUrl: string, name: string): Prom
   } finally {
     await admin.end();
   }
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  const sql = createSql({ url: url.href, max: 1, applicationName: 'music-scratch' });
+  const url = onDatabase(baseUrl, name);
+  const sql = createSql({ url, max: 1, applicationName: 'music-scratch' });
   try {
     await migrate(sql, await readMigrations());
   } finally {
     await sql.end();
   }
-  return url.href;
+  return url;
 }
 
 /**
@@ -47,9 +67,7 @@ export async function copyScratchDatabase(
   } finally {
     await admin.end();
   }
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return url.href;
+  return onDatabase(baseUrl, name);
 }
 
 /**

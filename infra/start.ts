@@ -7,6 +7,7 @@ import { type Config, ConfigError, loadConfig, redactUrl } from '../src/shared/c
 import { stopLocalKafka } from './kafka.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
+import { ensureLocalPasswords } from './postgres-roles.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT, type Provisioned } from './provision.ts';
 import {
   freePort,
@@ -22,6 +23,8 @@ const say = (line: string) => process.stdout.write(`music: ${line}\n`);
 
 function loadOrExit(): Config {
   try {
+    // Before the configuration: it reads the local roles' passwords (first start: generated now).
+    ensureLocalPasswords();
     return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -12,9 +12,15 @@ import { spec } from 'node:test/reporters';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureKafkaJars } from './kafka.ts';
 import { ensureNativeClient } from './native-client.ts';
+import { ensureLocalPasswords } from './postgres-roles.ts';
 import { dataDir, ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
 import { runQuiet } from './run-quiet.ts';
-import { createScratchDatabase, deleteTopicsWithPrefix, dropScratchDatabase } from './scratch.ts';
+import {
+  createScratchDatabase,
+  databaseEnvOn,
+  deleteTopicsWithPrefix,
+  dropScratchDatabase,
+} from './scratch.ts';
 import { longestFirst, readDurations, TestReport } from './test-report.ts';
 import { ensureChromium, ensureUiBuilt } from './ui.ts';
 
@@ -112,6 +118,8 @@ async function runFiles(
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
+    // Before the configuration: it reads the local roles' passwords (first run: generated now).
+    ensureLocalPasswords();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -169,13 +177,15 @@ async function main(): Promise<number> {
     const database = `music_test_${runId}`;
     const prefix = `test-${runId}`;
     try {
-      const testUrl = await createScratchDatabase(config.DATABASE_URL, database);
+      // As the owner (which may create databases); the services then run as the writer and the
+      // reader there, with the rights migration 008 granted, as they do on `music`.
+      await createScratchDatabase(config.DATABASE_MIGRATE_URL, database);
       say(`test run ${runId}: databases ${database}_*, topics and groups prefixed ${prefix}`);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        DATABASE_URL: testUrl,
+        ...databaseEnvOn(config, database),
         MUSIC_TEST_TEMPLATE_DB: database,
-        MUSIC_TEST_BASE_URL: config.DATABASE_URL,
+        MUSIC_TEST_BASE_URL: config.DATABASE_MIGRATE_URL,
         KAFKA_TOPIC: `${prefix}.music.albums`,
         KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,
@@ -185,7 +195,7 @@ async function main(): Promise<number> {
       const ordered = longestFirst(serverFiles, readDurations(timesFile));
       await runFiles('integration tests', ordered, CONCURRENCY, env, report);
     } finally {
-      await dropScratchDatabase(config.DATABASE_URL, database, true).catch(() => {});
+      await dropScratchDatabase(config.DATABASE_MIGRATE_URL, database, true).catch(() => {});
       await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
         say(`could not delete test topics: ${(err as Error).message}`),
       );

@@ -13,7 +13,8 @@ export interface RuntimeOverrides {
   readonly log?: Logger | undefined;
   /**
    * A database client the caller owns and closes, e.g. on a private cluster a test stops or
-   * with an application name it kills connections by; otherwise one is made from DATABASE_URL
+   * with an application name it kills connections by; otherwise one is made from the URL of the
+   * role the runtime runs as (DATABASE_WRITE_URL or DATABASE_READ_URL)
    * and closed with the runtime.
    */
   readonly sql?: Sql | undefined;

@@ -1,14 +1,24 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import {
+  type DatabaseRole,
+  type LocalPasswords,
+  localDatabaseUrl,
+  localDataDir,
+  readLocalPasswords,
+} from './local-database.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://' });
 
 /** Every setting of every process, read from the environment; the defaults suit a laptop. */
 const ConfigSchema = Type.Object({
-  DATABASE_URL: Type.String({
-    pattern: '^postgres(ql)?://',
-    default: 'postgres://music:music@127.0.0.1:5432/music',
-  }),
+  // Unset: the local roles with their generated passwords (src/shared/local-database.ts).
+  DATABASE_URL: Type.Optional(PostgresUrl),
+  // Each of these defaults to DATABASE_URL: one URL is enough where one role does everything.
+  DATABASE_MIGRATE_URL: Type.Optional(PostgresUrl),
+  DATABASE_WRITE_URL: Type.Optional(PostgresUrl),
+  DATABASE_READ_URL: Type.Optional(PostgresUrl),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   // The REST API's and the consumers' longest SQL statement; the gRPC API has call deadlines.
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 30000 }),
@@ -58,8 +68,21 @@ type Env = Static<typeof ConfigSchema>;
 /** The name of every variable the processes read; deployment files may set no others for them. */
 export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as readonly (keyof Env)[];
 
-/** The validated configuration, with lists already split. */
-export interface Config extends Omit<Env, 'KAFKA_BROKERS' | 'CORS_ORIGINS'> {
+/** The settings that name a database URL, each with a password to keep out of logs. */
+export const DATABASE_URL_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_MIGRATE_URL',
+  'DATABASE_WRITE_URL',
+  'DATABASE_READ_URL',
+] as const;
+
+/** The URLs of the database, one per kind of use, each resolved to a value. */
+export type DatabaseUrls = Readonly<Record<(typeof DATABASE_URL_KEYS)[number], string>>;
+
+/** The validated configuration, with lists already split and every database URL resolved. */
+export interface Config
+  extends Omit<Env, 'KAFKA_BROKERS' | 'CORS_ORIGINS' | keyof DatabaseUrls>,
+    DatabaseUrls {
   readonly KAFKA_BROKERS: readonly string[];
   readonly CORS_ORIGINS: readonly string[];
 }
@@ -72,10 +95,33 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads and checks the configuration. Unknown variables are ignored; a present but invalid one
- * throws a ConfigError naming the variable, what it must be and what it was.
+ * The database URLs: as set, each unset one falling back to DATABASE_URL. Without DATABASE_URL,
+ * the local stack's: the owner for migrations and people's tools, the writer and the reader for
+ * the services, with the passwords `npm start` generated (none yet before the first start).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+function databaseUrls(env: Env, local: LocalPasswords | undefined): DatabaseUrls {
+  const base = env.DATABASE_URL ?? localDatabaseUrl('owner', local?.owner);
+  // The runtime roles only once their passwords exist; until then everything is the owner's URL.
+  const roleUrl = (role: DatabaseRole) =>
+    env.DATABASE_URL === undefined && local ? localDatabaseUrl(role, local[role]) : base;
+  return {
+    DATABASE_URL: base,
+    DATABASE_MIGRATE_URL: env.DATABASE_MIGRATE_URL ?? base,
+    DATABASE_WRITE_URL: env.DATABASE_WRITE_URL ?? roleUrl('writer'),
+    DATABASE_READ_URL: env.DATABASE_READ_URL ?? roleUrl('reader'),
+  };
+}
+
+/**
+ * Reads and checks the configuration. Unknown variables are ignored; a present but invalid one
+ * throws a ConfigError naming the variable, what it must be and what it was. Without
+ * DATABASE_URL the local passwords are read from the data dir (`localPasswords`, which tests
+ * replace so that no file of the checkout leaks in).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  localPasswords: (dataDir: string) => LocalPasswords | undefined = readLocalPasswords,
+): Config {
   const raw: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const value = env[key];
@@ -91,8 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const env2 = converted as Env;
+  const local =
+    env2.DATABASE_URL === undefined ? localPasswords(localDataDir(env2.MUSIC_DATA_DIR)) : undefined;
   return {
     ...env2,
+    ...databaseUrls(env2, local),
     KAFKA_BROKERS: env2.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     CORS_ORIGINS: env2.CORS_ORIGINS === '' ? [] : env2.CORS_ORIGINS.split(','),
   };
@@ -103,15 +152,22 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
-/** Values that must never reach a log line: the database password, as given and as decoded. */
-export function secretsOf(config: Pick<Config, 'DATABASE_URL'>): string[] {
-  const password = URL.canParse(config.DATABASE_URL) ? new URL(config.DATABASE_URL).password : '';
+/**
+ * Values that must never reach a log line: the password of every database URL, as given and as
+ * decoded.
+ */
+export function secretsOf(config: Pick<Config, 'DATABASE_URL'> & Partial<DatabaseUrls>): string[] {
+  const secrets = DATABASE_URL_KEYS.flatMap((key) => passwordOf(config[key]));
+  return [...new Set(secrets)];
+}
+
+function passwordOf(url: string | undefined): string[] {
+  const password = url !== undefined && URL.canParse(url) ? new URL(url).password : '';
   if (password === '') return [];
-  let decoded = password;
   try {
-    decoded = decodeURIComponent(password);
+    return [password, decodeURIComponent(password)];
   } catch {
     // Not percent-encoded after all: the password is as given.
+    return [password];
   }
-  return [...new Set([password, decoded])];
 }

@@ -2,9 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, redactUrl } from '../../src/shared/config.ts';
 
+/** No local passwords: the checkout's own .data must not leak into these tests. */
+const NONE = () => undefined;
+const LOCAL = { owner: 'owner-pw', writer: 'writer-pw', reader: 'reader/pw' };
+
 test('an empty environment gives the documented defaults', () => {
-  const config = loadConfig({});
-  assert.equal(config.DATABASE_URL, 'postgres://music:music@127.0.0.1:5432/music');
+  const config = loadConfig({}, NONE);
+  // Before the first start generated passwords: the owner, without one, for everything.
+  assert.equal(config.DATABASE_URL, 'postgres://music@127.0.0.1:5432/music');
+  assert.equal(config.DATABASE_MIGRATE_URL, config.DATABASE_URL);
+  assert.equal(config.DATABASE_WRITE_URL, config.DATABASE_URL);
+  assert.equal(config.DATABASE_READ_URL, config.DATABASE_URL);
   assert.deepEqual(config.KAFKA_BROKERS, ['127.0.0.1:9092']);
   assert.equal(config.KAFKA_TOPIC, 'music.albums');
   assert.equal(config.KAFKA_DLQ_TOPIC, 'music.albums.dlq');
@@ -16,6 +24,50 @@ test('an empty environment gives the documented defaults', () => {
   assert.equal(config.RATE_LIMIT_EXEMPT_LOOPBACK, true);
   assert.deepEqual(config.CORS_ORIGINS, []);
   assert.equal(config.DB_STATEMENT_TIMEOUT_MS, 30000);
+});
+
+test('without DATABASE_URL, the local roles with their generated passwords, read from MUSIC_DATA_DIR', () => {
+  const dirs: string[] = [];
+  const config = loadConfig({ MUSIC_DATA_DIR: '/tmp/music-data' }, (dir) => {
+    dirs.push(dir);
+    return LOCAL;
+  });
+  assert.deepEqual(dirs, ['/tmp/music-data']);
+  assert.equal(config.DATABASE_URL, 'postgres://music:owner-pw@127.0.0.1:5432/music');
+  assert.equal(config.DATABASE_MIGRATE_URL, config.DATABASE_URL);
+  assert.equal(config.DATABASE_WRITE_URL, 'postgres://music_writer:writer-pw@127.0.0.1:5432/music');
+  assert.equal(
+    config.DATABASE_READ_URL,
+    'postgres://music_reader:reader%2Fpw@127.0.0.1:5432/music',
+  );
+  // One URL given or not, a URL set for one use wins.
+  const readerElsewhere = loadConfig(
+    { DATABASE_READ_URL: 'postgres://r:x@replica/music' },
+    () => LOCAL,
+  );
+  assert.equal(readerElsewhere.DATABASE_READ_URL, 'postgres://r:x@replica/music');
+  assert.equal(readerElsewhere.DATABASE_WRITE_URL, config.DATABASE_WRITE_URL);
+});
+
+test('DATABASE_URL alone serves every use, and no local password is read', () => {
+  const url = 'postgres://app:secret@db.internal:5432/music';
+  const config = loadConfig({ DATABASE_URL: url }, () => assert.fail('local passwords read'));
+  for (const key of [
+    'DATABASE_URL',
+    'DATABASE_MIGRATE_URL',
+    'DATABASE_WRITE_URL',
+    'DATABASE_READ_URL',
+  ] as const)
+    assert.equal(config[key], url, key);
+  const split = loadConfig({
+    DATABASE_URL: url,
+    DATABASE_MIGRATE_URL: 'postgres://owner:o@db.internal/music',
+    DATABASE_WRITE_URL: 'postgres://writer:w@db.internal/music',
+    DATABASE_READ_URL: 'postgres://reader:r@db.internal/music',
+  });
+  assert.equal(split.DATABASE_MIGRATE_URL, 'postgres://owner:o@db.internal/music');
+  assert.equal(split.DATABASE_WRITE_URL, 'postgres://writer:w@db.internal/music');
+  assert.equal(split.DATABASE_READ_URL, 'postgres://reader:r@db.internal/music');
 });
 
 test('CORS_ORIGINS is a list of origins; RATE_LIMIT_MAX=0 turns the limit off', () => {
@@ -48,6 +100,9 @@ test('a bad value fails with one line naming the variable and the value', () => 
     ['GRPC_PORT', '70000'],
     ['KAFKA_BROKERS', 'no-port'],
     ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_MIGRATE_URL', 'http://x'],
+    ['DATABASE_WRITE_URL', 'x'],
+    ['DATABASE_READ_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
     ['RATE_LIMIT_MAX', '-1'],
     ['RATE_LIMIT_WINDOW_MS', '10'],
@@ -57,7 +112,7 @@ test('a bad value fails with one line naming the variable and the value', () => 
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
   ] as const) {
     assert.throws(
-      () => loadConfig({ [key]: value }),
+      () => loadConfig({ [key]: value }, NONE),
       (err: unknown) =>
         err instanceof ConfigError &&
         err.message.includes(key) &&

@@ -23,6 +23,21 @@ test('the database password is named among the secrets, as written and decoded',
   assert.deepEqual(secretsOf({ DATABASE_URL: 'postgres://music@h/db' }), []);
 });
 
+test("every database URL's password is a secret: the owner's, the writer's and the reader's", () => {
+  const secrets = secretsOf({
+    DATABASE_URL: 'postgres://music:owner-secret-1@h/db',
+    DATABASE_MIGRATE_URL: 'postgres://music:owner-secret-1@h/db',
+    DATABASE_WRITE_URL: 'postgres://music_writer:writer-secret-2@h/db',
+    DATABASE_READ_URL: `postgres://music_reader:${encodeURIComponent('reader/secret')}@h/db`,
+  });
+  assert.deepEqual(secrets.sort(), [
+    'owner-secret-1',
+    'reader%2Fsecret',
+    'reader/secret',
+    'writer-secret-2',
+  ]);
+});
+
 test('no log line contains the database password or an authorization header, however logged', () => {
   const { log, lines } = capture();
   const cause = new Error(`could not connect to ${URL_WITH_PASSWORD}`);

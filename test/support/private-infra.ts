@@ -8,11 +8,11 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { kafkaLibsDir, startLocalKafka, stopLocalKafka } from '../../infra/kafka.ts';
 import {
-  ensureRoleAndDatabase,
   removeLocalPostgres,
   startLocalPostgres,
   stopLocalPostgres,
 } from '../../infra/postgres.ts';
+import { ensureRolesAs, urlRole } from '../../infra/postgres-roles.ts';
 import { freePort } from '../../infra/services.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
@@ -99,7 +99,7 @@ export async function privatePostgres(defer: Defer, label: string): Promise<Priv
   const role = 'music';
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const appUrl = `postgres://${role}:${password}@127.0.0.1:${port}/music`;
-  await ensureRoleAndDatabase(adminUrl, appUrl);
+  await ensureRolesAs(adminUrl, [urlRole(appUrl)]);
   const sql = createSql({ url: appUrl, max: 1, applicationName: 'music-test-migrate' });
   try {
     await migrate(sql, await readMigrations());

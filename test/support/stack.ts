@@ -8,24 +8,29 @@ import {
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka';
-import { copyScratchDatabase } from '../../infra/scratch.ts';
+import { copyScratchDatabase, onDatabase } from '../../infra/scratch.ts';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
 import type { ConsumedMessage } from '../../src/domain/events.ts';
-import { type Config, loadConfig } from '../../src/shared/config.ts';
+import { type Config, DATABASE_URL_KEYS, loadConfig } from '../../src/shared/config.ts';
 import { createLogger, type Logger } from '../../src/shared/logger.ts';
 
 /**
  * Integration files run side by side, so each gets a database of its own, copied from the run's
- * migrated one, before anything reads DATABASE_URL (the services and CLIs a test starts inherit
- * it). `npm test` names the run's database in MUSIC_TEST_TEMPLATE_DB.
+ * migrated one, before anything reads the database URLs (the services and CLIs a test starts
+ * inherit them). `npm test` names the run's database in MUSIC_TEST_TEMPLATE_DB. The copy keeps
+ * the template's grants, so the writer and reader roles work there as on `music`.
  */
 async function databaseOfThisFile(): Promise<void> {
   const template = process.env.MUSIC_TEST_TEMPLATE_DB;
   const base = process.env.MUSIC_TEST_BASE_URL;
   if (template === undefined || base === undefined) return;
   const name = `${template}_${randomBytes(3).toString('hex')}`;
-  process.env.DATABASE_URL = await copyScratchDatabase(base, template, name);
+  await copyScratchDatabase(base, template, name);
+  for (const key of DATABASE_URL_KEYS) {
+    const url = process.env[key];
+    if (url) process.env[key] = onDatabase(url, name);
+  }
 }
 await databaseOfThisFile();
 

@@ -67,8 +67,9 @@ export function createConsumerRuntime(
   const log = runtimeLog(config, `consumer-${client}`, o);
   return startOrUndo(async (parts) => {
     await runtimeTopics(config, o);
+    // As the writer: albums, the dead-letter outbox, never DDL.
     const sql = runtimeSql(parts, o, {
-      url: config.DATABASE_URL,
+      url: config.DATABASE_WRITE_URL,
       // The batch's statements, and the dead-letter relay's transaction beside them.
       max: 3,
       applicationName: `music-consumer-${client}`,

@@ -29,8 +29,9 @@ export interface GrpcRuntime {
 export function createGrpcRuntime(config: Config, o: GrpcOverrides = {}): Promise<GrpcRuntime> {
   const log = runtimeLog(config, 'grpc', o);
   return startOrUndo(async (parts) => {
+    // Only reads: as the reader, which may SELECT albums and nothing else.
     const sql = runtimeSql(parts, o, {
-      url: config.DATABASE_URL,
+      url: config.DATABASE_READ_URL,
       max: config.DB_POOL_MAX,
       applicationName: 'music-grpc',
     });

@@ -64,8 +64,11 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     await runtimeTopics(config, o);
     const metrics = createMetricsRegistry();
     const trackDb = dbMetrics(metrics, config.DB_POOL_MAX);
+    // One pool, as the writer: the REST API writes idempotency keys and takes ids, and reads
+    // albums through the same connections (the writer may SELECT). A second pool as the reader
+    // would double its connections (DB_POOL_MAX) and forbid nothing the writer's rights allow.
     const sql = runtimeSql(parts, o, {
-      url: config.DATABASE_URL,
+      url: config.DATABASE_WRITE_URL,
       max: config.DB_POOL_MAX,
       applicationName: 'music-rest',
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,

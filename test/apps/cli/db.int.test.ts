@@ -114,8 +114,12 @@ test('db list: every album with raw SQL, as JSON and as a table', async () => {
 });
 
 test('db: no database answering is one line naming it without the password, exit 4', async () => {
+  // `db list` reads as the reader: the one URL, as the run's own per-use URLs are cleared.
   const run = await music(['db', 'list'], {
     DATABASE_URL: 'postgres://music:secret@127.0.0.1:1/music',
+    DATABASE_MIGRATE_URL: '',
+    DATABASE_WRITE_URL: '',
+    DATABASE_READ_URL: '',
   });
   assertFailure(
     run,

@@ -10,12 +10,21 @@ import { reaching } from '../failure.ts';
 import { albumTable } from '../output.ts';
 import { checkAlbum } from '../sample-albums.ts';
 
-/** Runs work on a connection of its own to DATABASE_URL, closed afterwards. */
-async function withDatabase<T>(ctx: CliContext, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const { DATABASE_URL } = ctx.config();
-  const sql = createSql({ url: DATABASE_URL, max: 1, applicationName: 'music-cli' });
+/**
+ * Runs work on a connection of its own, closed afterwards: as the reader (DATABASE_READ_URL) to
+ * read and the writer (DATABASE_WRITE_URL) to write, as the services do; each defaults to
+ * DATABASE_URL.
+ */
+async function withDatabase<T>(
+  ctx: CliContext,
+  as: 'read' | 'write',
+  work: (sql: Sql) => Promise<T>,
+): Promise<T> {
+  const config = ctx.config();
+  const url = as === 'read' ? config.DATABASE_READ_URL : config.DATABASE_WRITE_URL;
+  const sql = createSql({ url, max: 1, applicationName: 'music-cli' });
   try {
-    return await reaching('PostgreSQL', redactUrl(DATABASE_URL), () => work(sql));
+    return await reaching('PostgreSQL', redactUrl(url), () => work(sql));
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -30,13 +39,13 @@ export interface InsertOptions {
 
 /** `music db list`: every album with raw SQL (the original system's tester 5). */
 export async function listAlbums(ctx: CliContext): Promise<void> {
-  const albums = await withDatabase(ctx, (sql) => readAllAlbums(sql));
+  const albums = await withDatabase(ctx, 'read', (sql) => readAllAlbums(sql));
   ctx.out.result(albums, () => albumTable(albums));
 }
 
 /** `music db get`: one album through the ORM (tester 6). */
 export async function getAlbum(ctx: CliContext, id: number): Promise<void> {
-  const album = await withDatabase(ctx, (sql) => createAlbumRepository(sql).get(id));
+  const album = await withDatabase(ctx, 'read', (sql) => createAlbumRepository(sql).get(id));
   if (!album) throw new AppError(ErrorCode.NotFound, `album ${id} does not exist`);
   ctx.out.result(album, () => albumTable([album]));
 }
@@ -44,7 +53,7 @@ export async function getAlbum(ctx: CliContext, id: number): Promise<void> {
 /** `music db insert`: one album through the ORM, replacing one with its id (tester 7). */
 export async function insertAlbum(ctx: CliContext, o: InsertOptions): Promise<void> {
   checkAlbum(o);
-  const stored = await withDatabase(ctx, async (sql): Promise<Album> => {
+  const stored = await withDatabase(ctx, 'write', async (sql): Promise<Album> => {
     const [id] = o.id === undefined ? await new IdAllocator(sql).take(1) : [o.id];
     if (id === undefined) throw new AppError(ErrorCode.Internal, 'no id was allocated');
     // Stored trimmed, as the REST API and the consumers store text.

@@ -110,8 +110,9 @@ export async function replay(ctx: CliContext, o: ReplayOptions): Promise<void> {
   let selected = 0;
   let before = 0;
   const replayed: Replayed[] = [];
-  const db = redactUrl(config.DATABASE_URL);
-  const sql = createSql({ url: config.DATABASE_URL, max: 1, applicationName: 'music-cli' });
+  // The replay ledger is written as the services write: as the writer.
+  const db = redactUrl(config.DATABASE_WRITE_URL);
+  const sql = createSql({ url: config.DATABASE_WRITE_URL, max: 1, applicationName: 'music-cli' });
   const ledger = createDlqReplays(sql);
 
   /** Publishes what the ledger claims; a failure is named as Kafka's or PostgreSQL's. */

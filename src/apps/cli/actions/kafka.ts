@@ -60,7 +60,7 @@ export async function produce(ctx: CliContext, o: ProduceOptions): Promise<void>
     o.client === 'platformatic'
       ? createPublisher(options)
       : createConfluentPublisher(options, ctx.log());
-  const sequence = sequenceIds(config.DATABASE_URL);
+  const sequence = sequenceIds(config.DATABASE_WRITE_URL);
   const ports: IntakePorts = {
     allocateIds: (count) => sequence.take(count),
     publish: (messages) =>
