@@ -8,7 +8,17 @@ import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/checks.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
-import { assertPinned, DEPLOY, imageTag, pkg, ROOT, readYaml, roleOfCommand } from './files.ts';
+import { DATABASE_ROLES } from '../../src/shared/local-database.ts';
+import {
+  assertPinned,
+  DEPLOY,
+  imageTag,
+  pkg,
+  ROLES_SCRIPT,
+  ROOT,
+  readYaml,
+  roleOfCommand,
+} from './files.ts';
 
 interface ComposeService {
   image?: string;
@@ -106,22 +116,27 @@ test('the topic job creates KAFKA_TOPIC and KAFKA_DLQ_TOPIC with KAFKA_PARTITION
   assert.equal(envOf(topics).KAFKA_PARTITIONS, '6', 'six partitions, the consumers scale to that');
 });
 
-test('PostgreSQL is initialised by exactly the db/migrations files, all of them SQL', async () => {
+test('PostgreSQL is initialised by exactly the db/migrations files: the roles script, then SQL', async () => {
   assert.ok(postgres);
   const mounts = (postgres.volumes ?? []).map((v) => {
     const [source = '', target = ''] = v.split(':');
     return { source, target };
   });
   const init = mounts.filter((m) => m.target.startsWith('/docker-entrypoint-initdb.d'));
-  const migrations = (await readMigrations()).map((m) => m.name);
-  assert.ok(migrations.length > 0);
+  const migrations = [ROLES_SCRIPT, ...(await readMigrations()).map((m) => m.name)];
+  assert.ok(migrations.length > 1);
   const sources = init.map((m) => resolve(DEPLOY, m.source));
   const dir = join(ROOT, 'db', 'migrations');
   if (init.length === 1 && init[0]?.target === '/docker-entrypoint-initdb.d') {
     assert.equal(sources[0], dir, 'the directory mounted is db/migrations');
     assert.ok(statSync(dir).isDirectory());
-    // The entrypoint would also run *.sh and *.sql.gz: only the SQL the project applies belongs.
-    assert.deepEqual(readdirSync(dir).sort(), migrations, 'db/migrations holds only *.sql');
+    // The entrypoint would also run any other *.sh and *.sql.gz: only the roles script (which
+    // `npm start` ignores) and the SQL the project applies belong.
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      migrations,
+      'db/migrations holds only 000_roles.sh and *.sql',
+    );
   } else {
     assert.deepEqual(
       init.map((m) => m.target.slice('/docker-entrypoint-initdb.d/'.length)).sort(),
@@ -190,16 +205,42 @@ test('our services read only variables the config loader knows, with values it a
   }
 });
 
-test('DATABASE_URL points at the PostgreSQL service with the credentials it was created with', () => {
+/** The variable a `${NAME}` or `${NAME:?message}` interpolation reads, or undefined. */
+const interpolated = (value: string | undefined) =>
+  /^\$\{(\w+)(:\?[^}]*)?\}$/.exec(value ?? '')?.[1];
+
+test('DATABASE_URL points at the PostgreSQL service as the runtime role of each service, with the password the role was created with', () => {
   assert.ok(postgres && postgresName);
   const pg = envOf(postgres);
+  // The roles db/migrations/000_roles.sh makes, from these variables of the PostgreSQL service.
+  const created: Record<string, string | undefined> = {
+    [DATABASE_ROLES.writer]: interpolated(pg.MUSIC_DB_WRITER_PASSWORD),
+    [DATABASE_ROLES.reader]: interpolated(pg.MUSIC_DB_READER_PASSWORD),
+  };
   for (const [name, s] of apps) {
     const url = new URL(loadConfig(envOf(s)).DATABASE_URL);
+    const role = roleOf(s) === 'grpc' ? DATABASE_ROLES.reader : DATABASE_ROLES.writer;
     assert.equal(url.hostname, postgresName, name);
     assert.equal(url.port || '5432', '5432', name);
-    assert.equal(url.username, pg.POSTGRES_USER, name);
-    assert.equal(decodeURIComponent(url.password), pg.POSTGRES_PASSWORD, name);
+    assert.equal(url.username, role, `${name} runs as ${role}`);
+    assert.ok(created[role], `${role}'s password comes from the environment`);
+    assert.equal(interpolated(decodeURIComponent(url.password)), created[role], name);
     assert.equal(url.pathname, `/${pg.POSTGRES_DB}`, name);
+  }
+});
+
+test('no password is committed: each is required from the environment', () => {
+  assert.ok(postgres);
+  const pg = envOf(postgres);
+  for (const key of ['POSTGRES_PASSWORD', 'MUSIC_DB_WRITER_PASSWORD', 'MUSIC_DB_READER_PASSWORD'])
+    assert.match(pg[key] ?? '', /^\$\{\w+:\?.+\}$/, `${key}: \${NAME:?…}, required`);
+  for (const [name, s] of services) {
+    for (const [key, value] of Object.entries(envOf(s)))
+      assert.doesNotMatch(
+        value,
+        /:\/\/[^:/]+:[^$@]+@/,
+        `${name}: ${key} holds no literal password`,
+      );
   }
 });
 

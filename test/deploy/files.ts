@@ -9,6 +9,8 @@ import { parse, parseAllDocuments } from 'yaml';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DEPLOY = join(ROOT, 'deploy');
 export const K8S = join(DEPLOY, 'k8s');
+/** The init script of the postgres image that makes the runtime roles, before the migrations. */
+export const ROLES_SCRIPT = '000_roles.sh';
 
 /** package.json: the image tag follows its version, the Node base image its `node` dependency. */
 export const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {

@@ -3,13 +3,16 @@
 // probes that hit real ports and routes, config the code reads, and the PostgreSQL init scripts
 // generated from db/migrations.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { readMigrations } from '../../src/adapters/db/migrate.ts';
+import { MIGRATIONS_DIR, readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/checks.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
+import { DATABASE_ROLES } from '../../src/shared/local-database.ts';
 import { buildOfflineRestApp } from '../support/rest-app.ts';
-import { assertPinned, K8S, pkg, roleOfCommand } from './files.ts';
+import { assertPinned, K8S, pkg, ROLES_SCRIPT, roleOfCommand } from './files.ts';
 import {
   type ConfigData,
   type Container,
@@ -42,7 +45,10 @@ const containersOf = (w: Workload): Container[] => w.spec.template.spec.containe
 
 const roleOf = (c: Container): string => roleOfCommand([...(c.command ?? []), ...(c.args ?? [])]);
 
-/** The environment every Deployment gets from its ConfigMap and Secret. */
+/**
+ * The environment a Deployment's container gets: its ConfigMap's, then its own `env`, where a
+ * value from a Secret stands as `secret.name.key` and `$(NAME)` is expanded as the kubelet does.
+ */
 function envFromOf(c: Container): Record<string, string> {
   const env: Record<string, string> = {};
   for (const source of c.envFrom ?? []) {
@@ -51,8 +57,21 @@ function envFromOf(c: Container): Record<string, string> {
     assert.equal(g.kind, source.configMapRef ? 'ConfigMap' : 'Secret', name);
     Object.assign(env, g.data);
   }
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    env[e.name] = ref
+      ? secretRef(ref)
+      : (e.value ?? '').replace(/\$\((\w+)\)/g, (all, name: string) => env[name] ?? all);
+  }
   return env;
 }
+
+// URL-safe, so that a URL holding it still parses.
+const secretRef = (ref: { name: string; key: string }) => `secret.${ref.name}.${ref.key}`;
+
+/** The variables a container sets only to expand into others (a password into a URL). */
+const helperVariables = (c: Container): string[] =>
+  (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
 
 test('assembled without kubectl, deploy/k8s gives exactly what kubectl kustomize renders', {
   skip: rendered.by === 'kubectl' ? false : 'kubectl is not installed: nothing to compare with',
@@ -106,10 +125,8 @@ test('every Deployment has probes, requests and limits, config from the ConfigMa
         refs.some((r) => r.startsWith('ConfigMap ')),
         `${name}: envFrom a ConfigMap`,
       );
-      assert.ok(
-        refs.some((r) => r.startsWith('Secret ')),
-        `${name}: envFrom a Secret`,
-      );
+      const password = (c.env ?? []).find((e) => e.valueFrom?.secretKeyRef);
+      assert.ok(password, `${name}: the database password from a Secret`);
     }
   }
 });
@@ -118,10 +135,18 @@ test('the ConfigMap and Secret hold only variables the config loader knows, and 
   for (const d of deployments) {
     for (const c of containersOf(d)) {
       const env = envFromOf(c);
+      const helpers = helperVariables(c);
       for (const key of Object.keys(env))
-        assert.ok((CONFIG_KEYS as readonly string[]).includes(key), `${key} is unknown`);
+        assert.ok(
+          (CONFIG_KEYS as readonly string[]).includes(key) || helpers.includes(key),
+          `${key} is unknown`,
+        );
       assert.doesNotThrow(() => loadConfig(env), d.metadata.name);
-      assert.ok(env.DATABASE_URL, `${d.metadata.name}: DATABASE_URL comes from the Secret`);
+      assert.match(
+        env.DATABASE_URL ?? '',
+        /:secret\.[^@]+@/,
+        `${d.metadata.name}: DATABASE_URL holds a password from a Secret`,
+      );
     }
   }
   for (const config of ofKind<ConfigData>(objects, 'ConfigMap')) {
@@ -235,40 +260,64 @@ test('PostgreSQL: a StatefulSet with its own volume, a Service, and init scripts
   assert.ok(volume?.configMap, 'from a ConfigMap');
   const init = generated(volume.configMap.name);
   const migrations = await readMigrations();
+  const roles = readFileSync(join(MIGRATIONS_DIR, ROLES_SCRIPT), 'utf8');
   assert.deepEqual(
     Object.keys(init.data),
-    migrations.map((m) => m.name),
-    'the generator lists every db/migrations/*.sql, in order',
+    [ROLES_SCRIPT, ...migrations.map((m) => m.name)],
+    'the generator lists the roles script, then every db/migrations/*.sql, in order',
   );
   assert.deepEqual(
     init.data,
-    Object.fromEntries(migrations.map((m) => [m.name, m.sql])),
-    'the ConfigMap holds the migration files as they are',
+    Object.fromEntries([[ROLES_SCRIPT, roles], ...migrations.map((m) => [m.name, m.sql])]),
+    'the ConfigMap holds the files as they are',
   );
 });
 
-test('DATABASE_URL reaches the PostgreSQL Service with the credentials the database was created with', () => {
+test('DATABASE_URL reaches the PostgreSQL Service as the runtime role of each service, with the password the role was created with', () => {
   const [pg] = statefulSets;
   assert.ok(pg);
   const [c] = containersOf(pg);
-  const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e]));
-  const password = env.POSTGRES_PASSWORD?.valueFrom?.secretKeyRef;
-  assert.ok(password, 'the password comes from a Secret');
-  const secret = generated(password.name);
-  assert.equal(secret.kind, 'Secret');
+  assert.ok(c);
+  const pgEnv = envFromOf(c);
   const service = services.find((s) => s.metadata.name === pg.spec.serviceName);
   assert.ok(service);
+  // The roles 000_roles.sh makes, from these variables of the PostgreSQL container.
+  const created: Record<string, string | undefined> = {
+    [DATABASE_ROLES.writer]: pgEnv.MUSIC_DB_WRITER_PASSWORD,
+    [DATABASE_ROLES.reader]: pgEnv.MUSIC_DB_READER_PASSWORD,
+  };
   for (const d of deployments) {
     for (const app of containersOf(d)) {
       const url = new URL(loadConfig(envFromOf(app)).DATABASE_URL);
+      const role = roleOf(app) === 'grpc' ? DATABASE_ROLES.reader : DATABASE_ROLES.writer;
       assert.equal(url.hostname, service.metadata.name, d.metadata.name);
       assert.ok(
         service.spec.ports.some((p) => p.port === Number(url.port || 5432)),
         'the Service port',
       );
-      assert.equal(url.username, env.POSTGRES_USER?.value, 'user');
-      assert.equal(url.pathname, `/${env.POSTGRES_DB?.value}`, 'database');
-      assert.equal(decodeURIComponent(url.password), secret.data[password.key], 'password');
+      assert.equal(url.username, role, `${d.metadata.name} runs as ${role}`);
+      assert.equal(url.pathname, `/${pgEnv.POSTGRES_DB}`, 'database');
+      assert.ok(created[role]?.startsWith('secret.'), `${role}'s password is a Secret's`);
+      assert.equal(decodeURIComponent(url.password), created[role], 'password');
+    }
+  }
+  assert.ok(pgEnv.POSTGRES_PASSWORD?.startsWith('secret.'), "the owner's password is a Secret's");
+});
+
+test('no password is committed: no Secret is generated, every password is a Secret key', () => {
+  assert.deepEqual(ofKind(objects, 'Secret'), [], 'the Secret music-db-passwords is made by hand');
+  for (const w of [...deployments, ...statefulSets]) {
+    for (const c of containersOf(w)) {
+      for (const e of c.env ?? []) {
+        if (/PASSWORD/.test(e.name))
+          assert.ok(e.valueFrom?.secretKeyRef, `${e.name} from a Secret`);
+        else
+          assert.doesNotMatch(
+            e.value ?? '',
+            /:\/\/[^:/]+:[^$@]+@/,
+            `${e.name}: no literal password`,
+          );
+      }
     }
   }
 });

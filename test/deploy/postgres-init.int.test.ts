@@ -3,29 +3,17 @@
 // name order, into an empty database. Run twice, they must change nothing the second time, and
 // leave the same schema as the project's own migration runner.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
 import { MIGRATIONS_DIR, readMigrations } from '../../src/adapters/db/migrate.ts';
+import { ENTRYPOINT_PSQL_FLAGS, psql } from '../support/psql.ts';
 import { config, testSql } from '../support/stack.ts';
 
 const run = promisify(execFile);
-
-/** psql: on PATH, else from Debian's newest PostgreSQL (the project's prerequisite). */
-function psql(): string {
-  if (spawnSync('psql', ['--version']).status === 0) return 'psql';
-  const debian = '/usr/lib/postgresql';
-  const versions = existsSync(debian)
-    ? readdirSync(debian).sort((a, b) => Number(b) - Number(a))
-    : [];
-  const found = versions.map((v) => join(debian, v, 'bin', 'psql')).find((p) => existsSync(p));
-  assert.ok(found, 'psql is installed (Debian: postgresql-client)');
-  return found;
-}
 
 /** Columns, constraints and sequences of the schema `music`, comparable between databases. */
 async function shape(sql: Sql) {
@@ -63,13 +51,8 @@ test('psql runs every migration into an empty database, again without change, to
   const migrations = await readMigrations();
   const initdb = async () => {
     for (const m of migrations) {
-      // The flags docker-entrypoint.sh gives psql for each *.sql file.
       await run(client, [
-        '-v',
-        'ON_ERROR_STOP=1',
-        '--no-password',
-        '--no-psqlrc',
-        '--quiet',
+        ...ENTRYPOINT_PSQL_FLAGS,
         '--dbname',
         url.href,
         '-f',
