@@ -3,17 +3,11 @@
 // name order, into an empty database. Run twice, they must change nothing the second time, and
 // leave the same schema as the project's own migration runner.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
-import { MIGRATIONS_DIR, readMigrations } from '../../src/adapters/db/migrate.ts';
-import { ENTRYPOINT_PSQL_FLAGS, psql } from '../support/psql.ts';
+import { psqlMigrations } from '../support/psql.ts';
 import { config, testSql } from '../support/stack.ts';
-
-const run = promisify(execFile);
 
 /** Columns, constraints and sequences of the schema `music`, comparable between databases. */
 async function shape(sql: Sql) {
@@ -47,21 +41,7 @@ test('psql runs every migration into an empty database, again without change, to
   });
   await admin`create database ${admin(database)}`;
 
-  const client = psql();
-  const migrations = await readMigrations();
-  const initdb = async () => {
-    for (const m of migrations) {
-      await run(client, [
-        ...ENTRYPOINT_PSQL_FLAGS,
-        '--dbname',
-        url.href,
-        '-f',
-        join(MIGRATIONS_DIR, m.name),
-      ]).catch((err: { stderr?: string }) => {
-        throw new Error(`psql failed on ${m.name}: ${err.stderr ?? String(err)}`);
-      });
-    }
-  };
+  const initdb = () => psqlMigrations(url.href);
 
   await initdb();
   const albums = () => fresh`select id, title, artist, price::text from music.albums order by id`;

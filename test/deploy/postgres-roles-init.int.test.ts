@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createSql } from '../../src/adapters/db/client.ts';
-import { MIGRATIONS_DIR, readMigrations } from '../../src/adapters/db/migrate.ts';
+import { MIGRATIONS_DIR } from '../../src/adapters/db/migrate.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { privatePostgres } from '../support/private-infra.ts';
-import { ENTRYPOINT_PSQL_FLAGS, psql } from '../support/psql.ts';
+import { psql, psqlMigrations } from '../support/psql.ts';
 import { ROLES_SCRIPT } from './files.ts';
 
 const run = promisify(execFile);
@@ -47,14 +47,7 @@ test('000_roles.sh makes the writer and the reader from the environment, and the
   });
   const url = new URL(pg.adminUrl);
   url.pathname = `/${database}`;
-  for (const m of await readMigrations())
-    await run(client, [
-      ...ENTRYPOINT_PSQL_FLAGS,
-      '--dbname',
-      url.href,
-      '-f',
-      join(MIGRATIONS_DIR, m.name),
-    ]);
+  await psqlMigrations(url.href);
 
   const as = (role: string, password: string) => {
     const u = new URL(url);
