@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { javaPartition } from '../../src/adapters/kafka/partitioner.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
 import type { Album } from '../../src/domain/album.ts';
 import { newTracker, type Running, recordCount, startConsumer } from '../apps/consumer/support.ts';
@@ -209,11 +210,32 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
   const accepted = new Map<number, Album>();
   for (const r of results) for (const a of r.value.accepted) accepted.set(a.id, a);
   const all = [...accepted.keys()];
-  await waitFor(
-    `all ${accepted.size} accepted albums stored`,
-    async () => ((await storedAlbums(sql, all)).size === accepted.size ? true : undefined),
-    120_000,
-  );
+  try {
+    await waitFor(
+      `all ${accepted.size} accepted albums stored`,
+      async () => ((await storedAlbums(sql, all)).size === accepted.size ? true : undefined),
+      120_000,
+    );
+  } catch (err) {
+    // Tells a slow recovery (the group still lags) from a loss (committed past unstored albums).
+    const stored = await storedAlbums(sql, all);
+    const missing = all.filter((id) => !stored.has(id));
+    const byPartition = new Map<number, number[]>();
+    for (const id of missing) {
+      const p = javaPartition(Buffer.from(String(id)), 3);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
+    }
+    const progress = await rest.probe.progress(groupId, topic);
+    const group = await rest.probe.describe(groupId);
+    throw new Error(
+      `${(err as Error).message}: ${missing.length} missing (${[...byPartition].map(([p, ids]) => `p${p}: ${ids.length}, e.g. ${ids.slice(0, 3).join(' ')}`).join('; ')}); group ${group.state} with ${group.members} members, joined ${members()
+        .map((m) => `${m.client}=${m.isJoined()} handled ${m.handled()}`)
+        .join(
+          ', ',
+        )}; offsets ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}; restarts: ${restarts.join('; ') || 'none'}`,
+      { cause: err },
+    );
+  }
   const stored = await storedAlbums(sql, all);
   assert.deepEqual(stored, accepted);
   await waitFor(
