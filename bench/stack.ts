@@ -15,6 +15,7 @@ import {
   stopService,
   whenReady,
 } from '../infra/services.ts';
+import { kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics, type TopicSpec } from '../src/adapters/kafka/topics.ts';
 import type { Config } from '../src/shared/config.ts';
 import { processCpuMs } from './machine.ts';
@@ -51,7 +52,7 @@ export async function openScope(
     await dropScratchDatabase(config.DATABASE_URL, database).catch((err: unknown) =>
       o.report(`could not drop ${database}: ${(err as Error).message}`),
     );
-    await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+    await deleteTopicsWithPrefix(kafkaConnectionOf(config), prefix).catch((err: unknown) =>
       o.report(`could not delete topics ${prefix}*: ${(err as Error).message}`),
     );
   };
@@ -72,7 +73,7 @@ export async function openScope(
       }),
       { name: ceilingTopic, partitions: config.KAFKA_PARTITIONS },
     ];
-    await ensureTopics(config.KAFKA_BROKERS, topics);
+    await ensureTopics(kafkaConnectionOf(config), topics);
     // One folder for the last run's logs (and profiles): a run writes a lot at info level.
     const logsDir = join(dataDir(config), 'logs', 'bench');
     rmSync(logsDir, { recursive: true, force: true });

@@ -19,6 +19,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import {
+  type KafkaConnection,
+  plainConnection,
+  platformaticConnection,
+} from '../src/adapters/kafka/connection.ts';
 
 export interface LocalKafkaOptions {
   projectRoot: string;
@@ -185,13 +190,10 @@ async function resolveKafkaJars(
   return libs;
 }
 
-export async function kafkaAnswers(
-  brokers: readonly string[],
-  timeoutMs: number,
-): Promise<boolean> {
+export async function kafkaAnswers(kafka: KafkaConnection, timeoutMs: number): Promise<boolean> {
   const admin = new Admin({
     clientId: 'music-service-probe',
-    bootstrapBrokers: [...brokers],
+    ...platformaticConnection(kafka),
     connectTimeout: timeoutMs,
     timeout: timeoutMs,
     retries: 0,
@@ -280,7 +282,7 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
     o.report(`kafka: already running (pid ${existing})`);
     return waitReady(o, existing, address, logFile, () => undefined);
   }
-  if (await kafkaAnswers([address], 1500)) {
+  if (await kafkaAnswers(plainConnection([address]), 1500)) {
     throw new Error(
       `kafka: another broker already answers on ${address}; stop it or set KAFKA_BROKERS=${address} to use it`,
     );
@@ -376,7 +378,7 @@ async function waitReady(
   const started = Date.now();
   let nextReport = started + 5000;
   while (Date.now() - started < START_TIMEOUT_MS) {
-    if (await kafkaAnswers([address], 2000)) {
+    if (await kafkaAnswers(plainConnection([address]), 2000)) {
       o.report(
         `kafka: ready on ${address} in ${((Date.now() - started) / 1000).toFixed(1)}s (pid ${pid})`,
       );

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
+import { kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, redactUrl } from '../src/shared/config.ts';
 import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
@@ -75,7 +76,7 @@ export async function ensureKafka(
   report: (line: string) => void,
 ): Promise<boolean> {
   let started = false;
-  if (await kafkaAnswers(config.KAFKA_BROKERS, 3000)) {
+  if (await kafkaAnswers(kafkaConnectionOf(config), 3000)) {
     report(`kafka: reusing the broker at ${config.KAFKA_BROKERS.join(',')}`);
   } else {
     const [first, ...rest] = config.KAFKA_BROKERS;
@@ -94,7 +95,7 @@ export async function ensureKafka(
     await startLocalKafka(options);
     started = true;
   }
-  await ensureTopics(config.KAFKA_BROKERS, albumTopics(config));
+  await ensureTopics(kafkaConnectionOf(config), albumTopics(config));
   report(`kafka: topics ${config.KAFKA_TOPIC} and ${config.KAFKA_DLQ_TOPIC} ready`);
   return started;
 }

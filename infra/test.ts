@@ -9,6 +9,7 @@ import { globSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureKafkaJars } from './kafka.ts';
 import { ensureNativeClient } from './native-client.ts';
@@ -186,7 +187,7 @@ async function main(): Promise<number> {
       await runFiles('integration tests', ordered, CONCURRENCY, env, report);
     } finally {
       await dropScratchDatabase(config.DATABASE_URL, database, true).catch(() => {});
-      await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+      await deleteTopicsWithPrefix(kafkaConnectionOf(config), prefix).catch((err: unknown) =>
         say(`could not delete test topics: ${(err as Error).message}`),
       );
     }

@@ -21,6 +21,15 @@ const ConfigSchema = Type.Object({
   KAFKA_GROUP_ID: Type.String({ minLength: 1, default: 'music-albums' }),
   KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
   KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'music-service' }),
+  // Unset: no authentication. With a mechanism, the username and password are required.
+  KAFKA_SASL_MECHANISM: Type.Optional(
+    Type.Union(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].map((m) => Type.Literal(m))),
+  ),
+  KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  // TLS to the brokers, verified against Node's CAs plus KAFKA_SSL_CA_FILE when set.
+  KAFKA_SSL: Type.Boolean({ default: false }),
+  KAFKA_SSL_CA_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
   // Short: the broker already holds fetches to gather records (see FETCH in the Kafka adapters).
   CONSUMER_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 5 }),
@@ -91,6 +100,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const env2 = converted as Env;
+  if (env2.KAFKA_SASL_MECHANISM !== undefined) {
+    for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
+      if (env2[key] === undefined)
+        throw new ConfigError(
+          `Invalid configuration: ${key} is required with KAFKA_SASL_MECHANISM=${env2.KAFKA_SASL_MECHANISM}`,
+        );
+  }
   return {
     ...env2,
     KAFKA_BROKERS: env2.KAFKA_BROKERS.split(',').map((b) => b.trim()),
@@ -103,15 +119,19 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
-/** Values that must never reach a log line: the database password, as given and as decoded. */
-export function secretsOf(config: Pick<Config, 'DATABASE_URL'>): string[] {
+/**
+ * Values that must never reach a log line: the database password, as given and as decoded, and
+ * the Kafka password.
+ */
+export function secretsOf(config: Pick<Config, 'DATABASE_URL' | 'KAFKA_SASL_PASSWORD'>): string[] {
+  const kafka = config.KAFKA_SASL_PASSWORD === undefined ? [] : [config.KAFKA_SASL_PASSWORD];
   const password = URL.canParse(config.DATABASE_URL) ? new URL(config.DATABASE_URL).password : '';
-  if (password === '') return [];
+  if (password === '') return kafka;
   let decoded = password;
   try {
     decoded = decodeURIComponent(password);
   } catch {
     // Not percent-encoded after all: the password is as given.
   }
-  return [...new Set([password, decoded])];
+  return [...new Set([password, decoded, ...kafka])];
 }

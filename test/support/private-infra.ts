@@ -16,6 +16,7 @@ import {
 import { freePort } from '../../infra/services.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
+import { type KafkaConnection, plainConnection } from '../../src/adapters/kafka/connection.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
 
@@ -28,7 +29,7 @@ export interface PrivateServer {
 }
 
 export interface PrivateKafka extends PrivateServer {
-  readonly brokers: readonly string[];
+  readonly connection: KafkaConnection;
   readonly port: number;
 }
 
@@ -58,7 +59,7 @@ export async function privateKafka(defer: Defer, label: string): Promise<Private
     await rm(dataDir, { recursive: true, force: true });
   });
   const kafka: PrivateKafka = {
-    brokers: [`127.0.0.1:${port}`],
+    connection: plainConnection([`127.0.0.1:${port}`]),
     port,
     start: async () => void (await startLocalKafka(o)),
     stop: () => stopLocalKafka(o),

@@ -1,4 +1,5 @@
 import { findErrorBy, ProduceAcks, Producer } from '@platformatic/kafka';
+import { type KafkaConnection, platformaticConnection } from './connection.ts';
 import { withDeadline } from './deadline.ts';
 import { javaPartitioner } from './partitioner.ts';
 import type { ProduceRecord } from './produce-requests.ts';
@@ -19,7 +20,7 @@ export interface RecordSender {
 }
 
 export interface SenderOptions {
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly clientId: string;
   /** Per request, per attempt; also the deadline of a whole send, and a transaction's timeout. */
   readonly timeoutMs: number;
@@ -51,7 +52,7 @@ function retryDelay(
 function newProducer(o: SenderOptions, transactionalId?: string): Producer {
   return new Producer({
     clientId: o.clientId,
-    bootstrapBrokers: [...o.brokers],
+    ...platformaticConnection(o.kafka),
     idempotent: true,
     acks: ProduceAcks.ALL,
     timeout: o.timeoutMs,
