@@ -3,9 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import { ensureKafkaJars } from '../infra/kafka.ts';
 import { ensureNativeClient } from '../infra/native-client.ts';
-import { dataDir, ensureInfrastructure, PROJECT_ROOT } from '../infra/provision.ts';
+import { dataDir, ensureInfrastructure, kafkaAccess, PROJECT_ROOT } from '../infra/provision.ts';
 import { createSql, type Sql } from '../src/adapters/db/client.ts';
-import { kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { createLedger } from './ledger.ts';
@@ -105,7 +104,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       () =>
         measureKafkaCeiling({
           libs,
-          kafka: kafkaConnectionOf(config),
+          kafka: kafkaAccess(config)('admin'),
           topic: scope.ceilingTopic,
           records: mode.kafkaCeilingRecords,
           recordBytes: typicalRecordBytes(),
@@ -115,7 +114,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     );
     if (wanted.has('consumer_platformatic') || wanted.has('consumer_confluent')) {
       const rate = await produceBacklog(
-        kafkaConnectionOf(config),
+        kafkaAccess(config)('admin'),
         scope.backlogTopic,
         mode.backlog,
       );

@@ -1,7 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataDir, PROJECT_ROOT } from '../infra/provision.ts';
+import { kafkaEnv } from '../infra/kafka-auth.ts';
+import { dataDir, kafkaAccess, PROJECT_ROOT } from '../infra/provision.ts';
 import {
   createScratchDatabase,
   deleteTopicsWithPrefix,
@@ -15,7 +16,6 @@ import {
   stopService,
   whenReady,
 } from '../infra/services.ts';
-import { kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics, type TopicSpec } from '../src/adapters/kafka/topics.ts';
 import type { Config } from '../src/shared/config.ts';
 import { processCpuMs } from './machine.ts';
@@ -52,7 +52,7 @@ export async function openScope(
     await dropScratchDatabase(config.DATABASE_URL, database).catch((err: unknown) =>
       o.report(`could not drop ${database}: ${(err as Error).message}`),
     );
-    await deleteTopicsWithPrefix(kafkaConnectionOf(config), prefix).catch((err: unknown) =>
+    await deleteTopicsWithPrefix(kafkaAccess(config)('admin'), prefix).catch((err: unknown) =>
       o.report(`could not delete topics ${prefix}*: ${(err as Error).message}`),
     );
   };
@@ -73,7 +73,7 @@ export async function openScope(
       }),
       { name: ceilingTopic, partitions: config.KAFKA_PARTITIONS },
     ];
-    await ensureTopics(kafkaConnectionOf(config), topics);
+    await ensureTopics(kafkaAccess(config)('admin'), topics);
     // One folder for the last run's logs (and profiles): a run writes a lot at info level.
     const logsDir = join(dataDir(config), 'logs', 'bench');
     rmSync(logsDir, { recursive: true, force: true });
@@ -88,6 +88,8 @@ export async function openScope(
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
+        // The run's own topics and group: its services connect as the admin.
+        ...kafkaEnv(kafkaAccess(config)('admin')),
         KAFKA_TOPIC: topic,
         KAFKA_DLQ_TOPIC: `${topic}.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,

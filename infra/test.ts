@@ -9,11 +9,11 @@ import { globSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureKafkaJars } from './kafka.ts';
+import { kafkaEnv } from './kafka-auth.ts';
 import { ensureNativeClient } from './native-client.ts';
-import { dataDir, ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+import { dataDir, ensureInfrastructure, kafkaAccess, PROJECT_ROOT } from './provision.ts';
 import { runQuiet } from './run-quiet.ts';
 import { createScratchDatabase, deleteTopicsWithPrefix, dropScratchDatabase } from './scratch.ts';
 import { longestFirst, readDurations, TestReport } from './test-report.ts';
@@ -177,6 +177,9 @@ async function main(): Promise<number> {
         DATABASE_URL: testUrl,
         MUSIC_TEST_TEMPLATE_DB: database,
         MUSIC_TEST_BASE_URL: config.DATABASE_URL,
+        // The tests' clients and runtimes connect as the admin (topics and groups of their own);
+        // test/infra/kafka-acls.int.test.ts tries the services' principals.
+        ...kafkaEnv(kafkaAccess(config)('admin')),
         KAFKA_TOPIC: `${prefix}.music.albums`,
         KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,
@@ -187,7 +190,7 @@ async function main(): Promise<number> {
       await runFiles('integration tests', ordered, CONCURRENCY, env, report);
     } finally {
       await dropScratchDatabase(config.DATABASE_URL, database, true).catch(() => {});
-      await deleteTopicsWithPrefix(kafkaConnectionOf(config), prefix).catch((err: unknown) =>
+      await deleteTopicsWithPrefix(kafkaAccess(config)('admin'), prefix).catch((err: unknown) =>
         say(`could not delete test topics: ${(err as Error).message}`),
       );
     }

@@ -38,5 +38,6 @@ export function runtimeSql(parts: Closer, o: RuntimeOverrides, db: DbOptions): S
 
 /** Creates the album topics that are missing, unless the caller said not to. */
 export async function runtimeTopics(config: Config, o: KafkaRuntimeOverrides): Promise<void> {
-  if (o.createTopics !== false) await ensureTopics(kafkaConnectionOf(config), albumTopics(config));
+  if (o.createTopics !== false && config.KAFKA_CREATE_TOPICS)
+    await ensureTopics(kafkaConnectionOf(config), albumTopics(config));
 }

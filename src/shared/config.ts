@@ -21,6 +21,9 @@ const ConfigSchema = Type.Object({
   KAFKA_GROUP_ID: Type.String({ minLength: 1, default: 'music-albums' }),
   KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
   KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'music-service' }),
+  // Off where the topics are provisioned apart and a service's principal may not create them
+  // (npm start's broker with ACLs, Strimzi's KafkaTopic resources).
+  KAFKA_CREATE_TOPICS: Type.Boolean({ default: true }),
   // Unset: no authentication. With a mechanism, the username and password are required.
   KAFKA_SASL_MECHANISM: Type.Optional(
     Type.Union(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].map((m) => Type.Literal(m))),

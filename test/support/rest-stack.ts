@@ -19,13 +19,15 @@ export function restStack(o: {
   readonly groupId?: string;
   readonly log: Logger;
   readonly produceTimeoutMs?: number;
+  /** Its transactional ids start with this plus "-rest" (for ACLs on them). */
+  readonly clientId?: string;
 }): Promise<RestStack> {
   const settings = configWith({
     ...kafkaSettings(o.kafka),
     KAFKA_TOPIC: o.topic,
     KAFKA_DLQ_TOPIC: `${o.topic}.dlq`,
     KAFKA_GROUP_ID: o.groupId ?? uniqueName('rest-group'),
-    KAFKA_CLIENT_ID: uniqueName('fault-rest'),
+    KAFKA_CLIENT_ID: o.clientId ?? uniqueName('fault-rest'),
     PRODUCE_TIMEOUT_MS: o.produceTimeoutMs ?? 3000,
   });
   // The caller made the topics, or the broker is not there yet (a fault test starts it later).

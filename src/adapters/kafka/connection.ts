@@ -18,13 +18,6 @@ export interface KafkaConnection {
   readonly ssl: { readonly caFile: string | null } | null;
 }
 
-/** A cluster without authentication or TLS, as a local broker or a test's private one. */
-export const plainConnection = (brokers: readonly string[]): KafkaConnection => ({
-  brokers,
-  sasl: null,
-  ssl: null,
-});
-
 /** The connection settings of @platformatic/kafka's clients (Producer, Consumer, Admin). */
 export function platformaticConnection(c: KafkaConnection): {
   bootstrapBrokers: string[];

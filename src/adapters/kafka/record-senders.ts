@@ -3,6 +3,7 @@ import { type KafkaConnection, platformaticConnection } from './connection.ts';
 import { withDeadline } from './deadline.ts';
 import { javaPartitioner } from './partitioner.ts';
 import type { ProduceRecord } from './produce-requests.ts';
+import { useClientTxnApi } from './shims/platformatic-client-txn-api.ts';
 
 /** The library's transaction (its class is not exported by name). */
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
@@ -50,7 +51,7 @@ function retryDelay(
 }
 
 function newProducer(o: SenderOptions, transactionalId?: string): Producer {
-  return new Producer({
+  const producer = new Producer({
     clientId: o.clientId,
     ...platformaticConnection(o.kafka),
     idempotent: true,
@@ -71,6 +72,8 @@ function newProducer(o: SenderOptions, transactionalId?: string): Producer {
           producerEpoch: -1,
         }),
   });
+  if (transactionalId !== undefined) useClientTxnApi(producer);
+  return producer;
 }
 
 const late = (ms: number) => `no acknowledgement within ${ms} ms`;
