@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { ensureKafkaJars } from '../infra/kafka.ts';
 import { ensureNativeClient } from '../infra/native-client.ts';
 import { ensureLocalPasswords } from '../infra/postgres-roles.ts';
-import { dataDir, ensureInfrastructure, PROJECT_ROOT } from '../infra/provision.ts';
+import { dataDir, ensureInfrastructure, kafkaAccess, PROJECT_ROOT } from '../infra/provision.ts';
 import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
@@ -107,7 +107,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       () =>
         measureKafkaCeiling({
           libs,
-          brokers: config.KAFKA_BROKERS,
+          kafka: kafkaAccess(config)('admin'),
           topic: scope.ceilingTopic,
           records: mode.kafkaCeilingRecords,
           recordBytes: typicalRecordBytes(),
@@ -116,7 +116,11 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         `${Math.round(v.msgsPerSecond)} msgs/s of ${v.recordBytes} bytes (${v.mbPerSecond} MB/s, p99 ${v.p99LatencyMs} ms)`,
     );
     if (wanted.has('consumer_platformatic') || wanted.has('consumer_confluent')) {
-      const rate = await produceBacklog(config.KAFKA_BROKERS, scope.backlogTopic, mode.backlog);
+      const rate = await produceBacklog(
+        kafkaAccess(config)('admin'),
+        scope.backlogTopic,
+        mode.backlog,
+      );
       say(`backlog: ${mode.backlog} albums produced at ${Math.round(rate)} msgs/s`);
     }
     for (const client of ['platformatic', 'confluent'] as const) {

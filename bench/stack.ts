@@ -1,7 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataDir, PROJECT_ROOT } from '../infra/provision.ts';
+import { kafkaEnv } from '../infra/kafka-auth.ts';
+import { dataDir, kafkaAccess, PROJECT_ROOT } from '../infra/provision.ts';
 import {
   createScratchDatabase,
   databaseEnvOn,
@@ -52,7 +53,7 @@ export async function openScope(
     await dropScratchDatabase(config.DATABASE_MIGRATE_URL, database).catch((err: unknown) =>
       o.report(`could not drop ${database}: ${(err as Error).message}`),
     );
-    await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+    await deleteTopicsWithPrefix(kafkaAccess(config)('admin'), prefix).catch((err: unknown) =>
       o.report(`could not delete topics ${prefix}*: ${(err as Error).message}`),
     );
   };
@@ -73,7 +74,7 @@ export async function openScope(
       }),
       { name: ceilingTopic, partitions: config.KAFKA_PARTITIONS },
     ];
-    await ensureTopics(config.KAFKA_BROKERS, topics);
+    await ensureTopics(kafkaAccess(config)('admin'), topics);
     // One folder for the last run's logs (and profiles): a run writes a lot at info level.
     const logsDir = join(dataDir(config), 'logs', 'bench');
     rmSync(logsDir, { recursive: true, force: true });
@@ -89,6 +90,8 @@ export async function openScope(
         ...process.env,
         // The services run as the writer and the reader there, as they do on `music`.
         ...databaseEnvOn(config, database),
+        // The run's own topics and group: its services connect as the Kafka admin.
+        ...kafkaEnv(kafkaAccess(config)('admin')),
         KAFKA_TOPIC: topic,
         KAFKA_DLQ_TOPIC: `${topic}.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,

@@ -14,11 +14,20 @@ import {
   readFileSync,
   readSync,
 } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { type KafkaConnection, platformaticConnection } from '../src/adapters/kafka/connection.ts';
+import {
+  brokerSecurityProperties,
+  createKafkaPasswords,
+  localKafkaConnection,
+  readKafkaPasswords,
+  scramFormatArgs,
+  writeClientProperties,
+} from './kafka-auth.ts';
 
 export interface LocalKafkaOptions {
   projectRoot: string;
@@ -185,13 +194,10 @@ async function resolveKafkaJars(
   return libs;
 }
 
-export async function kafkaAnswers(
-  brokers: readonly string[],
-  timeoutMs: number,
-): Promise<boolean> {
+export async function kafkaAnswers(kafka: KafkaConnection, timeoutMs: number): Promise<boolean> {
   const admin = new Admin({
     clientId: 'music-service-probe',
-    bootstrapBrokers: [...brokers],
+    ...platformaticConnection(kafka),
     connectTimeout: timeoutMs,
     timeout: timeoutMs,
     retries: 0,
@@ -278,9 +284,16 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
   const existing = await readPid(o.dataDir);
   if (existing !== undefined && isBroker(existing)) {
     o.report(`kafka: already running (pid ${existing})`);
-    return waitReady(o, existing, address, logFile, () => undefined);
+    return waitReady(o, existing, localKafkaAdmin(o.dataDir, address), logFile, () => undefined);
   }
-  if (await kafkaAnswers([address], 1500)) {
+  const formatted = existsSync(join(dataLogDir, 'meta.properties'));
+  // A broker formatted before authentication has no passwords and stays plaintext; a new one
+  // gets them (a file left by a format that failed is reused).
+  const passwords = formatted
+    ? readKafkaPasswords(o.dataDir)
+    : (readKafkaPasswords(o.dataDir) ?? (await createKafkaPasswords(o.dataDir)));
+  const admin = localKafkaConnection([address], passwords, 'admin');
+  if (await kafkaAnswers(admin, 1500)) {
     throw new Error(
       `kafka: another broker already answers on ${address}; stop it or set KAFKA_BROKERS=${address} to use it`,
     );
@@ -294,8 +307,16 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
     HOST: o.host,
     PORT: String(o.port),
     CONTROLLER_PORT: String(o.port + 1),
-    // A wildcard bind address cannot be advertised to clients.
-    ADVERTISED_HOST: o.host === '0.0.0.0' ? '127.0.0.1' : o.host,
+    SECURITY: brokerSecurityProperties(
+      {
+        host: o.host,
+        // A wildcard bind address cannot be advertised to clients.
+        advertisedHost: o.host === '0.0.0.0' ? '127.0.0.1' : o.host,
+        port: o.port,
+        controllerPort: o.port + 1,
+      },
+      passwords,
+    ),
     LOG_DIRS: dataLogDir,
   };
   const props = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
@@ -304,7 +325,10 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
       `kafka: unknown placeholder left in infra/kafka/server.properties: ${/\{\{\w+\}\}/.exec(props)?.[0]}`,
     );
   const propsFile = join(kafkaDir, 'server.properties');
-  await writeFile(propsFile, props);
+  // It holds the admin's password.
+  await writeFile(propsFile, props, { mode: 0o600 });
+  await chmod(propsFile, 0o600);
+  if (passwords !== null) await writeClientProperties(o.dataDir, admin);
 
   const javaArgs = (heap: string[]): string[] => [
     ...heap,
@@ -315,7 +339,7 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
   ];
 
   // Format once: the cluster id is kept so that re-formatting is never needed (meta.properties records it).
-  if (!existsSync(join(dataLogDir, 'meta.properties'))) {
+  if (!formatted) {
     const idFile = join(kafkaDir, 'cluster.id');
     let clusterId = (await readFile(idFile, 'utf8').catch(() => '')).trim();
     if (clusterId === '') {
@@ -332,6 +356,7 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
       'format',
       '--standalone',
       `--cluster-id=${clusterId}`,
+      ...(passwords === null ? [] : scramFormatArgs(passwords)),
       '-c',
       propsFile,
     ]);
@@ -362,21 +387,22 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`kafka: could not start java: ${exit ?? 'no pid'}`);
   await writeFile(pidFile(o.dataDir), `${pid}\n`);
-  return waitReady(o, pid, address, logFile, () => exit);
+  return waitReady(o, pid, admin, logFile, () => exit);
 }
 
 /** Polls until the broker answers; fails fast when it dies, stops it when it never becomes ready. */
 async function waitReady(
   o: LocalKafkaOptions,
   pid: number,
-  address: string,
+  admin: KafkaConnection,
   logFile: string,
   exited: () => string | undefined,
 ): Promise<number> {
+  const address = admin.brokers.join(',');
   const started = Date.now();
   let nextReport = started + 5000;
   while (Date.now() - started < START_TIMEOUT_MS) {
-    if (await kafkaAnswers([address], 2000)) {
+    if (await kafkaAnswers(admin, 2000)) {
       o.report(
         `kafka: ready on ${address} in ${((Date.now() - started) / 1000).toFixed(1)}s (pid ${pid})`,
       );
@@ -424,4 +450,9 @@ export async function stopLocalKafka(
   }
   await rm(pidFile(o.dataDir), { force: true });
   o.report(`kafka: stopped in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** How the provisioning reaches the local broker of `dataDir` at `address`: as its admin. */
+export function localKafkaAdmin(dataDir: string, address: string): KafkaConnection {
+  return localKafkaConnection([address], readKafkaPasswords(dataDir), 'admin');
 }

@@ -1,9 +1,16 @@
 import { resolve } from 'node:path';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
+import { type KafkaConnection, kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, redactUrl } from '../src/shared/config.ts';
 import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
+import {
+  ensureServiceAcls,
+  type KafkaRole,
+  localKafkaConnection,
+  readKafkaPasswords,
+} from './kafka-auth.ts';
 import { adminUrl, hasLocalCluster, postgresAnswers, startLocalPostgres } from './postgres.ts';
 import {
   ensureRolesAs,
@@ -99,13 +106,32 @@ async function firstRefused(
   return undefined;
 }
 
-/** Makes a broker answer at KAFKA_BROKERS with the topics created; starts one if needed. */
+/**
+ * How each role reaches Kafka: as configured when the configuration names credentials or TLS (an
+ * operator's cluster); else, for the local broker, as the principals it was formatted with
+ * (read when asked: the first start creates them), or plaintext for a broker without them.
+ */
+export function kafkaAccess(config: Config): (role: KafkaRole) => KafkaConnection {
+  const configured = kafkaConnectionOf(config);
+  if (configured.sasl !== null || configured.ssl !== null) return () => configured;
+  const [only, ...more] = config.KAFKA_BROKERS;
+  const host = only?.split(/:(?=\d+$)/)[0] ?? '';
+  if (more.length > 0 || !LOOPBACK.has(host)) return () => configured;
+  return (role) =>
+    localKafkaConnection(config.KAFKA_BROKERS, readKafkaPasswords(dataDir(config)), role);
+}
+
+/**
+ * Makes a broker answer at KAFKA_BROKERS with the topics (and, on a local broker with
+ * principals, the services' ACLs) created; starts one if needed.
+ */
 export async function ensureKafka(
   config: Config,
   report: (line: string) => void,
 ): Promise<boolean> {
   let started = false;
-  if (await kafkaAnswers(config.KAFKA_BROKERS, 3000)) {
+  const access = kafkaAccess(config);
+  if (await kafkaAnswers(access('admin'), 3000)) {
     report(`kafka: reusing the broker at ${config.KAFKA_BROKERS.join(',')}`);
   } else {
     const [first, ...rest] = config.KAFKA_BROKERS;
@@ -124,8 +150,20 @@ export async function ensureKafka(
     await startLocalKafka(options);
     started = true;
   }
-  await ensureTopics(config.KAFKA_BROKERS, albumTopics(config));
+  const admin = access('admin');
+  await ensureTopics(admin, albumTopics(config));
   report(`kafka: topics ${config.KAFKA_TOPIC} and ${config.KAFKA_DLQ_TOPIC} ready`);
+  if (admin.sasl !== null && kafkaConnectionOf(config).sasl === null) {
+    await ensureServiceAcls(admin, {
+      topic: config.KAFKA_TOPIC,
+      dlqTopic: config.KAFKA_DLQ_TOPIC,
+      groupId: config.KAFKA_GROUP_ID,
+      transactionalIdPrefix: `${config.KAFKA_CLIENT_ID}-rest`,
+    });
+    report(
+      `kafka: SCRAM principals and ACLs ready (tools: ${dataDir(config)}/kafka/client.properties)`,
+    );
+  }
   return started;
 }
 

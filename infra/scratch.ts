@@ -4,6 +4,7 @@ import { Admin } from '@platformatic/kafka';
 import pRetry from 'p-retry';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
+import { type KafkaConnection, platformaticConnection } from '../src/adapters/kafka/connection.ts';
 import type { DatabaseUrls } from '../src/shared/config.ts';
 
 /** The same server and credentials, on database `name`. */
@@ -95,10 +96,10 @@ export async function dropScratchDatabase(
 
 /** Removes the topics whose names start with `prefix`, so that repeated runs do not fill the broker. */
 export async function deleteTopicsWithPrefix(
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   prefix: string,
 ): Promise<void> {
-  const admin = new Admin({ clientId: 'music-scratch-cleanup', bootstrapBrokers: [...brokers] });
+  const admin = new Admin({ clientId: 'music-scratch-cleanup', ...platformaticConnection(kafka) });
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics });

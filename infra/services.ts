@@ -9,21 +9,25 @@ export interface ServiceSpec {
   readonly args?: readonly string[];
   /** Options for Node itself, such as --cpu-prof. */
   readonly nodeArgs?: readonly string[];
+  /** The Kafka principal it connects as, where the broker has principals (infra/kafka-auth.ts). */
+  readonly kafkaRole?: 'rest' | 'consumer';
 }
 
 /** The processes of music-service, as `npm start` runs them. */
 export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'rest', script: 'src/apps/rest/main.ts' },
+  { name: 'rest', script: 'src/apps/rest/main.ts', kafkaRole: 'rest' },
   { name: 'grpc', script: 'src/apps/grpc/main.ts' },
   {
     name: 'consumer-platformatic',
     script: 'src/apps/consumer/main.ts',
     args: ['--client', 'platformatic'],
+    kafkaRole: 'consumer',
   },
   {
     name: 'consumer-confluent',
     script: 'src/apps/consumer/main.ts',
     args: ['--client', 'confluent'],
+    kafkaRole: 'consumer',
   },
 ];
 

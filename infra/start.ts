@@ -5,14 +5,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, ConfigError, loadConfig, redactUrl } from '../src/shared/config.ts';
 import { stopLocalKafka } from './kafka.ts';
+import { kafkaEnv } from './kafka-auth.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
-import { dataDir, ensureInfrastructure, PROJECT_ROOT, type Provisioned } from './provision.ts';
+import {
+  dataDir,
+  ensureInfrastructure,
+  kafkaAccess,
+  PROJECT_ROOT,
+  type Provisioned,
+} from './provision.ts';
 import {
   freePort,
   type RunningService,
   SERVICES,
+  type ServiceSpec,
   spawnService,
   stopService,
   whenReady,
@@ -148,10 +156,19 @@ async function main(): Promise<void> {
     ] as const) {
       if (want !== got) say(`${name} port ${want} is taken (another music-service?); using ${got}`);
     }
-    const env = { ...process.env, REST_PORT: String(restPort), GRPC_PORT: String(grpcPort) };
-    for (const spec of SERVICES) running.push(spawnService(PROJECT_ROOT, logsDir, spec, env));
+    const access = kafkaAccess(config);
+    // The topics exist (provisioned above); each service connects as its own principal.
+    const envOf = (spec: ServiceSpec): NodeJS.ProcessEnv => ({
+      ...process.env,
+      REST_PORT: String(restPort),
+      GRPC_PORT: String(grpcPort),
+      KAFKA_CREATE_TOPICS: 'false',
+      ...(spec.kafkaRole === undefined ? {} : kafkaEnv(access(spec.kafkaRole))),
+    });
+    for (const spec of SERVICES)
+      running.push(spawnService(PROJECT_ROOT, logsDir, spec, envOf(spec)));
     await Promise.all(running.map((s) => whenReady(s, 60_000)));
-    for (const s of running) supervise(s, PROJECT_ROOT, logsDir, env, () => stopping);
+    for (const s of running) supervise(s, PROJECT_ROOT, logsDir, envOf(s.spec), () => stopping);
     const base = `http://${config.REST_HOST}:${restPort}`;
     await waitUntilReady(`${base}/readyz`, 120_000);
     say(

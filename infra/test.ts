@@ -11,9 +11,10 @@ import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
 import { ensureKafkaJars } from './kafka.ts';
+import { kafkaEnv } from './kafka-auth.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
-import { dataDir, ensureInfrastructure, PROJECT_ROOT } from './provision.ts';
+import { dataDir, ensureInfrastructure, kafkaAccess, PROJECT_ROOT } from './provision.ts';
 import { runQuiet } from './run-quiet.ts';
 import {
   createScratchDatabase,
@@ -186,6 +187,9 @@ async function main(): Promise<number> {
         ...databaseEnvOn(config, database),
         MUSIC_TEST_TEMPLATE_DB: database,
         MUSIC_TEST_BASE_URL: config.DATABASE_MIGRATE_URL,
+        // The tests' clients and runtimes connect as the admin (topics and groups of their own);
+        // test/infra/kafka-acls.int.test.ts tries the services' principals.
+        ...kafkaEnv(kafkaAccess(config)('admin')),
         KAFKA_TOPIC: `${prefix}.music.albums`,
         KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,
@@ -196,7 +200,7 @@ async function main(): Promise<number> {
       await runFiles('integration tests', ordered, CONCURRENCY, env, report);
     } finally {
       await dropScratchDatabase(config.DATABASE_MIGRATE_URL, database, true).catch(() => {});
-      await deleteTopicsWithPrefix(config.KAFKA_BROKERS, prefix).catch((err: unknown) =>
+      await deleteTopicsWithPrefix(kafkaAccess(config)('admin'), prefix).catch((err: unknown) =>
         say(`could not delete test topics: ${(err as Error).message}`),
       );
     }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Sql } from '../../src/adapters/db/client.ts';
+import type { KafkaConnection } from '../../src/adapters/kafka/connection.ts';
 import { createPublisher } from '../../src/adapters/kafka/publisher.ts';
 import { albumMessage } from '../albums.ts';
 import { type ServerCpu, serverCpuBetween } from '../machine.ts';
@@ -15,12 +16,12 @@ const CHUNKS_IN_FLIGHT = 4;
 
 /** Publishes `count` albums as the REST API would, with our own producer; returns msgs/s. */
 export async function produceBacklog(
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   topic: string,
   count: number,
 ): Promise<number> {
   const publisher = createPublisher({
-    brokers,
+    kafka,
     clientId: 'music-bench-backlog',
     timeoutMs: 30_000,
   });

@@ -1,5 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runQuiet } from '../../infra/run-quiet.ts';
+import {
+  javaClientProperties,
+  type KafkaConnection,
+  propertiesText,
+} from '../../src/adapters/kafka/connection.ts';
 
 export interface KafkaCeiling {
   readonly msgsPerSecond: number;
@@ -40,11 +47,16 @@ export function parseProducerPerformance(output: string, recordBytes: number): K
  */
 export async function measureKafkaCeiling(o: {
   readonly libs: string;
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly topic: string;
   readonly records: number;
   readonly recordBytes: number;
 }): Promise<KafkaCeiling> {
+  const dir = await mkdtemp(join(tmpdir(), 'music-ceiling-'));
+  const config = join(dir, 'producer.properties');
+  await writeFile(config, propertiesText({ ...javaClientProperties(o.kafka), acks: 'all' }), {
+    mode: 0o600,
+  });
   const args = [
     '-Xms256m',
     '-Xmx512m',
@@ -59,11 +71,13 @@ export async function measureKafkaCeiling(o: {
     String(o.recordBytes),
     '--throughput',
     '-1',
-    '--producer-props',
-    `bootstrap.servers=${o.brokers.join(',')}`,
-    'acks=all',
+    // A file: --producer-props splits on every '=', which a SASL login line holds.
+    '--producer.config',
+    config,
   ];
-  const { code, out, stdout } = await runQuiet('java', args);
+  const { code, out, stdout } = await runQuiet('java', args).finally(() =>
+    rm(dir, { recursive: true, force: true }),
+  );
   const parsed = code === 0 ? parseProducerPerformance(stdout, o.recordBytes) : null;
   if (parsed) return parsed;
   const tail = out.trim().split('\n').slice(-3).join(' | ');

@@ -1,4 +1,5 @@
 import { createSql, type DbOptions, type Sql } from '../adapters/db/client.ts';
+import { kafkaConnectionOf } from '../adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics } from '../adapters/kafka/topics.ts';
 import type { Closer } from '../shared/closer.ts';
 import { type Config, secretsOf } from '../shared/config.ts';
@@ -38,5 +39,6 @@ export function runtimeSql(parts: Closer, o: RuntimeOverrides, db: DbOptions): S
 
 /** Creates the album topics that are missing, unless the caller said not to. */
 export async function runtimeTopics(config: Config, o: KafkaRuntimeOverrides): Promise<void> {
-  if (o.createTopics !== false) await ensureTopics(config.KAFKA_BROKERS, albumTopics(config));
+  if (o.createTopics !== false && config.KAFKA_CREATE_TOPICS)
+    await ensureTopics(kafkaConnectionOf(config), albumTopics(config));
 }

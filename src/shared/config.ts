@@ -31,6 +31,18 @@ const ConfigSchema = Type.Object({
   KAFKA_GROUP_ID: Type.String({ minLength: 1, default: 'music-albums' }),
   KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
   KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'music-service' }),
+  // Off where the topics are provisioned apart and a service's principal may not create them
+  // (npm start's broker with ACLs, Strimzi's KafkaTopic resources).
+  KAFKA_CREATE_TOPICS: Type.Boolean({ default: true }),
+  // Unset: no authentication. With a mechanism, the username and password are required.
+  KAFKA_SASL_MECHANISM: Type.Optional(
+    Type.Union(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].map((m) => Type.Literal(m))),
+  ),
+  KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  // TLS to the brokers, verified against Node's CAs plus KAFKA_SSL_CA_FILE when set.
+  KAFKA_SSL: Type.Boolean({ default: false }),
+  KAFKA_SSL_CA_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CONSUMER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
   // Short: the broker already holds fetches to gather records (see FETCH in the Kafka adapters).
   CONSUMER_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 5 }),
@@ -139,6 +151,13 @@ export function loadConfig(
   const env2 = converted as Env;
   const local =
     env2.DATABASE_URL === undefined ? localPasswords(localDataDir(env2.MUSIC_DATA_DIR)) : undefined;
+  if (env2.KAFKA_SASL_MECHANISM !== undefined) {
+    for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
+      if (env2[key] === undefined)
+        throw new ConfigError(
+          `Invalid configuration: ${key} is required with KAFKA_SASL_MECHANISM=${env2.KAFKA_SASL_MECHANISM}`,
+        );
+  }
   return {
     ...env2,
     ...databaseUrls(env2, local),
@@ -154,10 +173,15 @@ export function redactUrl(url: string): string {
 
 /**
  * Values that must never reach a log line: the password of every database URL, as given and as
- * decoded.
+ * decoded, and the Kafka password.
  */
-export function secretsOf(config: Pick<Config, 'DATABASE_URL'> & Partial<DatabaseUrls>): string[] {
+export function secretsOf(
+  config: Pick<Config, 'DATABASE_URL'> &
+    Partial<DatabaseUrls> &
+    Partial<Pick<Config, 'KAFKA_SASL_PASSWORD'>>,
+): string[] {
   const secrets = DATABASE_URL_KEYS.flatMap((key) => passwordOf(config[key]));
+  if (config.KAFKA_SASL_PASSWORD !== undefined) secrets.push(config.KAFKA_SASL_PASSWORD);
   return [...new Set(secrets)];
 }
 

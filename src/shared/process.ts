@@ -1,5 +1,6 @@
 import { createCloser } from './closer.ts';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config.ts';
+import { withLocalKafkaLogin } from './local-kafka-login.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export interface ProcessContext {
@@ -28,7 +29,7 @@ export async function runProcess(
 ): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = withLocalKafkaLogin(loadConfig());
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);

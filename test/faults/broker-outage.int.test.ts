@@ -22,7 +22,7 @@ test('REST answers 503 while Kafka is down and 202 again once it is back, withou
   const sql = testSql(2);
   defer(() => sql.end({ timeout: 5 }));
   const topic = uniqueName('outage');
-  const { app, close } = await restStack({ sql, brokers: kafka.brokers, topic, log });
+  const { app, close } = await restStack({ sql, kafka: kafka.connection, topic, log });
   defer(close);
 
   const post = async (n: number) => {
@@ -42,7 +42,7 @@ test('REST answers 503 while Kafka is down and 202 again once it is back, withou
     assert.equal(problem.type, '/problems/unavailable');
   };
 
-  await ensureTopics(kafka.brokers, [{ name: topic, partitions: 3 }]);
+  await ensureTopics(kafka.connection, [{ name: topic, partitions: 3 }]);
   assert.equal((await post(1)).status, 202, 'accepted while the broker is up');
 
   let at = Date.now();
@@ -78,7 +78,7 @@ test('REST answers 503 while Kafka is down and 202 again once it is back, withou
   assert.equal((await post(++n)).status, 202, 'and it stays so');
   // The first record and the two accepted since the restart are on the topic (a 503 publish may
   // still have been written: a timed-out request is not known to have failed).
-  assert.ok((await recordCount(topic, kafka.brokers)) >= 3, 'accepted albums are on the topic');
+  assert.ok((await recordCount(topic, kafka.connection)) >= 3, 'accepted albums are on the topic');
 });
 
 test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume from their commits, every 202 lands once', {
@@ -88,7 +88,7 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
   const kafka = await privateKafka(defer, 'outage-load');
   const topic = uniqueName('outage-load');
   const dlq = `${topic}.dlq`;
-  await ensureTopics(kafka.brokers, [
+  await ensureTopics(kafka.connection, [
     { name: topic, partitions: 3 },
     { name: dlq, partitions: 3 },
   ]);
@@ -97,7 +97,7 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
   const consumerSql = testSql(2);
   defer(() => sql.end({ timeout: 5 }));
   defer(() => consumerSql.end({ timeout: 5 }));
-  const rest = await restStack({ sql, brokers: kafka.brokers, topic, groupId, log });
+  const rest = await restStack({ sql, kafka: kafka.connection, topic, groupId, log });
   defer(() => rest.close());
   const tracker = newTracker();
   // Each consumer under a supervisor, as npm start and Kubernetes run them: one that gives up
@@ -116,7 +116,7 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
         sql: consumerSql,
         batchSize: 100,
         tracker,
-        brokers: kafka.brokers,
+        kafka: kafka.connection,
         mayFail: true,
       });
       // Stopped while the broker is still there (startConsumer's own hook comes too late).
@@ -266,5 +266,5 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
     },
     60_000,
   );
-  assert.equal(await recordCount(dlq, kafka.brokers), 0, 'nothing was dead-lettered');
+  assert.equal(await recordCount(dlq, kafka.connection), 0, 'nothing was dead-lettered');
 });

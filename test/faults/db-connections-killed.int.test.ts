@@ -5,7 +5,7 @@ import { createSql } from '../../src/adapters/db/client.ts';
 import type { Album } from '../../src/domain/album.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { restStack } from '../support/rest-stack.ts';
-import { config, freshTopics, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import { config, freshTopics, kafka, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
 import { postAlbums, startBothConsumers, storedAlbums } from './support.ts';
 
 test('every database connection killed twice while 3,000 albums stream in through REST: REST keeps accepting, every album lands once', async (t) => {
@@ -20,7 +20,7 @@ test('every database connection killed twice while 3,000 albums stream in throug
   for (const sql of [consumerSql, restSql, observer]) defer(() => sql.end({ timeout: 1 }));
   const rest = await restStack({
     sql: restSql,
-    brokers: config.KAFKA_BROKERS,
+    kafka,
     topic,
     groupId,
     log,

@@ -2,7 +2,8 @@
 // key, a null or empty value, headers as sent), and the outbox's contents.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Sql } from '../../src/adapters/db/client.ts';
-import { config, readFromStart, uniqueName } from '../support/stack.ts';
+import { platformaticConnection } from '../../src/adapters/kafka/connection.ts';
+import { kafka, readFromStart, uniqueName } from '../support/stack.ts';
 
 /** A record exactly as a client sends it: null is a null key or value, not an empty one. */
 export interface ExactRecord {
@@ -22,7 +23,7 @@ export interface ReadRecord extends ExactRecord {
 export async function produceExact(topic: string, records: readonly ExactRecord[]): Promise<void> {
   const producer = new Producer({
     clientId: uniqueName('exact-producer'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
     acks: ProduceAcks.ALL,
   });
   try {

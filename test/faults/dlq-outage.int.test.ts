@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { platformaticConnection } from '../../src/adapters/kafka/connection.ts';
 import { createGroupProbe } from '../../src/adapters/kafka/group-probe.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
 import { encodeAlbum } from '../../src/domain/album-codec.ts';
 import { albumOf, assertRowsEqual, countBetween, recordCount } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
-import { config, freshTopics, idBlock, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import { freshTopics, idBlock, kafka, testSql, uniqueName, waitFor } from '../support/stack.ts';
 import { type ExactRecord, outboxCount, produceExact, readExact } from './dead-letter-support.ts';
 import { startBothConsumers } from './support.ts';
 
@@ -26,7 +27,7 @@ test('the dead-letter topic gone for a while: good albums keep being stored, dea
   const { topic, dlq } = await freshTopics('dlq-outage', 3);
   const groupId = uniqueName('dlq-outage');
   const { members } = startBothConsumers(t, defer, { topic, dlq, groupId, sql, batchSize: 50 });
-  const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('dlq-outage-probe'));
+  const probe = createGroupProbe(kafka, uniqueName('dlq-outage-probe'));
   defer(() => probe.close());
   await waitFor(
     'a stable group of both',
@@ -41,7 +42,7 @@ test('the dead-letter topic gone for a while: good albums keep being stored, dea
 
   const admin = new Admin({
     clientId: uniqueName('dlq-outage-admin'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
   });
   defer(() => admin.close());
   await admin.deleteTopics({ topics: [dlq] });
@@ -82,7 +83,7 @@ test('the dead-letter topic gone for a while: good albums keep being stored, dea
   assert.equal(await outboxCount(sql, dlq), BAD);
   for (const m of members) assert.equal(m.isJoined(), true, `${m.client} still in the group`);
 
-  await ensureTopics(config.KAFKA_BROKERS, [{ name: dlq, partitions: 3 }]);
+  await ensureTopics(kafka, [{ name: dlq, partitions: 3 }]);
   const backAt = Date.now();
   await waitFor(
     'the letters on the dead-letter topic',

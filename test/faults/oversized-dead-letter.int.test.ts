@@ -17,7 +17,7 @@ import {
   startConsumer,
 } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
-import { config, freshTopics, idBlock, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import { freshTopics, idBlock, kafka, testSql, uniqueName, waitFor } from '../support/stack.ts';
 import { outboxCount, produceExact, readExact } from './dead-letter-support.ts';
 
 /**
@@ -51,7 +51,7 @@ for (const client of CLIENTS) {
     // The premise: the broker takes the record, but not its dead letter as it used to be made
     // (the record with the x-dlq-* headers added), so that one could never be published.
     const scratch = uniqueName('oversized-scratch');
-    await ensureTopics(config.KAFKA_BROKERS, [{ name: scratch, partitions: 1 }]);
+    await ensureTopics(kafka, [{ name: scratch, partitions: 1 }]);
     await produceExact(scratch, [{ key, value: huge }]);
     const naive = deadLetterOf(
       {

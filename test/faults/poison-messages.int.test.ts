@@ -10,9 +10,9 @@ import { AlbumSchema } from '../../src/gen/service/music_pb.js';
 import { albumOf, assertRowsEqual, countBetween, recordCount } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import {
-  config,
   freshTopics,
   idBlock,
+  kafka,
   produceRaw,
   type RawRecord,
   readTopic,
@@ -117,7 +117,7 @@ test('poison of every kind amid 2,000 good albums: each dead-lettered with its r
     sql,
     batchSize: 100,
   });
-  const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('poison-probe'));
+  const probe = createGroupProbe(kafka, uniqueName('poison-probe'));
   defer(() => probe.close());
   await waitFor(
     'a stable group of both',

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/shared/logger.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { privatePostgres } from '../support/private-infra.ts';
 import { restStack } from '../support/rest-stack.ts';
-import { config, freshTopics, idBlock, uniqueName, waitFor } from '../support/stack.ts';
+import { freshTopics, idBlock, kafka, uniqueName, waitFor } from '../support/stack.ts';
 import { lagOf, postAlbums, startBothConsumers, steadyLoad, storedAlbums } from './support.ts';
 
 const OUTAGE_MS = 20_000;
@@ -59,7 +59,7 @@ test('PostgreSQL down for 20 s under load: consumers pause and resume, nothing i
   for (const sql of [restSql, consumerSql, observer]) defer(() => sql.end({ timeout: 1 }));
   const rest = await restStack({
     sql: restSql,
-    brokers: config.KAFKA_BROKERS,
+    kafka,
     topic,
     groupId,
     log: restLog,

@@ -37,7 +37,7 @@ import type { Sql } from '../../src/adapters/db/client.ts';
 import { createGroupProbe, type GroupProbe } from '../../src/adapters/kafka/group-probe.ts';
 import { recordCount } from '../apps/consumer/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
-import { config, freshTopics, idBlock, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import { freshTopics, idBlock, kafka, testSql, uniqueName, waitFor } from '../support/stack.ts';
 import { lagOf } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -195,7 +195,7 @@ test(`soak: ${SECONDS} s at ${LOAD * 100}% of the capacity measured first, throu
   for (const s of services)
     s.child.once('exit', (code, signal) => exits.push(`${s.spec.name} ${signal ?? code}`));
 
-  const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('soak-probe'));
+  const probe = createGroupProbe(kafka, uniqueName('soak-probe'));
   defer(() => probe.close());
   const sql = testSql(2);
   defer(() => sql.end({ timeout: 5 }));

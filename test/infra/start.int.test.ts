@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { freePort } from '../../infra/services.ts';
-import { config, uniqueName, waitFor } from '../support/stack.ts';
+import { platformaticConnection } from '../../src/adapters/kafka/connection.ts';
+import { kafka, uniqueName, waitFor } from '../support/stack.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];
@@ -82,7 +83,7 @@ test('npm start brings everything up, a second start shares the infrastructure, 
 
   const admin = new Admin({
     clientId: 'music-test-start',
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
   });
   try {
     const metadata = await admin.metadata({ topics: [topic, `${topic}.dlq`] });

@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { kafkaLibsDir, startLocalKafka, stopLocalKafka } from '../../infra/kafka.ts';
+import {
+  kafkaLibsDir,
+  localKafkaAdmin,
+  startLocalKafka,
+  stopLocalKafka,
+} from '../../infra/kafka.ts';
 import {
   removeLocalPostgres,
   startLocalPostgres,
@@ -16,6 +21,7 @@ import { ensureRolesAs, urlRole } from '../../infra/postgres-roles.ts';
 import { freePort } from '../../infra/services.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
+import type { KafkaConnection } from '../../src/adapters/kafka/connection.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
 
@@ -28,7 +34,9 @@ export interface PrivateServer {
 }
 
 export interface PrivateKafka extends PrivateServer {
-  readonly brokers: readonly string[];
+  /** As the broker's admin (a super user). */
+  readonly connection: KafkaConnection;
+  readonly dataDir: string;
   readonly port: number;
 }
 
@@ -57,14 +65,13 @@ export async function privateKafka(defer: Defer, label: string): Promise<Private
     await stopLocalKafka(o);
     await rm(dataDir, { recursive: true, force: true });
   });
-  const kafka: PrivateKafka = {
-    brokers: [`127.0.0.1:${port}`],
-    port,
+  const server: PrivateServer = {
     start: async () => void (await startLocalKafka(o)),
     stop: () => stopLocalKafka(o),
   };
-  await kafka.start();
-  return kafka;
+  await server.start();
+  // As its admin: the first start created the broker's principals.
+  return { ...server, port, dataDir, connection: localKafkaAdmin(dataDir, `127.0.0.1:${port}`) };
 }
 
 export interface PrivatePostgres extends PrivateServer {

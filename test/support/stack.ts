@@ -10,6 +10,11 @@ import {
 } from '@platformatic/kafka';
 import { copyScratchDatabase, onDatabase } from '../../infra/scratch.ts';
 import { createSql, type Sql } from '../../src/adapters/db/client.ts';
+import {
+  type KafkaConnection,
+  kafkaConnectionOf,
+  platformaticConnection,
+} from '../../src/adapters/kafka/connection.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
 import type { ConsumedMessage } from '../../src/domain/events.ts';
 import { type Config, DATABASE_URL_KEYS, loadConfig } from '../../src/shared/config.ts';
@@ -36,6 +41,21 @@ await databaseOfThisFile();
 
 /** The configuration `npm test` prepared: a database and names of this run. */
 export const config: Config = loadConfig();
+
+/** How the tests' own clients reach the run's broker. */
+export const kafka: KafkaConnection = kafkaConnectionOf(config);
+
+/** The settings that point a runtime at another broker (a fault test's private one). */
+export function kafkaSettings(c: KafkaConnection): Partial<Config> {
+  return {
+    KAFKA_BROKERS: c.brokers,
+    KAFKA_SASL_MECHANISM: c.sasl?.mechanism,
+    KAFKA_SASL_USERNAME: c.sasl?.username,
+    KAFKA_SASL_PASSWORD: c.sasl?.password,
+    KAFKA_SSL: c.ssl !== null,
+    KAFKA_SSL_CA_FILE: c.ssl?.caFile ?? undefined,
+  };
+}
 
 export const log: Logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 
@@ -68,7 +88,7 @@ export async function freshTopics(
 ): Promise<{ topic: string; dlq: string }> {
   const topic = uniqueName(label);
   const dlq = `${topic}.dlq`;
-  await ensureTopics(config.KAFKA_BROKERS, [
+  await ensureTopics(kafka, [
     { name: topic, partitions },
     { name: dlq, partitions },
   ]);
@@ -113,7 +133,7 @@ export interface RawRecord {
 export async function produceRaw(topic: string, records: readonly RawRecord[]): Promise<void> {
   const producer = new Producer({
     clientId: 'music-test-producer',
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
     acks: ProduceAcks.ALL,
   });
   try {
@@ -151,7 +171,7 @@ export async function readFromStart<T>(
   const consumer = new Consumer({
     clientId: 'music-test-reader',
     groupId: uniqueName('reader'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
   });
   const out: T[] = [];
   try {

@@ -6,15 +6,22 @@ import {
   type FetchIsolationLevelValue,
   MessagesStreamModes,
 } from '@platformatic/kafka';
+import {
+  type KafkaConnection,
+  platformaticConnection,
+} from '../../src/adapters/kafka/connection.ts';
 import { uniqueName, waitFor } from './stack.ts';
 
 /** Each partition's end offset (for read_committed: the last stable offset). */
 async function endOffsets(
   topic: string,
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   isolationLevel: FetchIsolationLevelValue,
 ): Promise<Map<number, bigint>> {
-  const admin = new Admin({ clientId: uniqueName('count-admin'), bootstrapBrokers: [...brokers] });
+  const admin = new Admin({
+    clientId: uniqueName('count-admin'),
+    ...platformaticConnection(kafka),
+  });
   try {
     const { topics } = await admin.metadata({ topics: [topic] });
     const partitions = topics.get(topic)?.partitions.length ?? 0;
@@ -44,18 +51,18 @@ async function endOffsets(
  */
 export async function countRecords(
   topic: string,
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   o: { uncommitted?: boolean; keys?: ReadonlySet<string> } = {},
 ): Promise<number> {
   const isolationLevel = o.uncommitted
     ? FetchIsolationLevels.READ_UNCOMMITTED
     : FetchIsolationLevels.READ_COMMITTED;
-  const ends = await endOffsets(topic, brokers, isolationLevel);
+  const ends = await endOffsets(topic, kafka, isolationLevel);
   if ([...ends.values()].every((end) => end === 0n)) return 0;
   const consumer = new Consumer({
     clientId: uniqueName('count-reader'),
     groupId: uniqueName('count'),
-    bootstrapBrokers: [...brokers],
+    ...platformaticConnection(kafka),
     isolationLevel,
   });
   try {

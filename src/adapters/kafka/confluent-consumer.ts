@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { BatchHandler, ConsumedMessage } from '../../domain/events.ts';
 import { createBatcher } from './batcher.ts';
 import { warnCommitFailed } from './commit-offsets.ts';
+import { librdkafkaConnection } from './connection.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
 import {
   assignmentLost,
@@ -56,7 +57,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   // capped by js.consumer.max.batch.size), and commitCb() gives an explicit, awaited commit.
   const consumer = new RdKafka.KafkaConsumer(
     {
-      'bootstrap.servers': o.brokers.join(','),
+      ...librdkafkaConnection(o.kafka),
       'client.id': o.clientId,
       'group.id': o.groupId,
       'group.protocol': 'classic',

@@ -8,6 +8,7 @@ import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { librdkafkaConnection } from './connection.ts';
 import { LIBRDKAFKA_PARTITIONER } from './partitioner.ts';
 import { toBuffer } from './produce-requests.ts';
 import type { Publisher, PublisherOptions } from './publisher.ts';
@@ -30,7 +31,7 @@ const unacknowledged = (cause: unknown) =>
  */
 export function createConfluentPublisher(o: PublisherOptions, log: Logger): Publisher {
   const producer = new RdKafka.Producer({
-    'bootstrap.servers': o.brokers.join(','),
+    ...librdkafkaConnection(o.kafka),
     'client.id': o.clientId,
     'enable.idempotence': true,
     acks: -1,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { type KafkaConnection, platformaticConnection } from './connection.ts';
 
 export interface GroupState {
   readonly state: string;
@@ -36,13 +37,13 @@ const EARLIEST = -2n;
 const LATEST = -1n;
 
 export function createGroupProbe(
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   clientId: string,
   timeoutMs = 3000,
 ): GroupProbe {
   const admin = new Admin({
     clientId,
-    bootstrapBrokers: [...brokers],
+    ...platformaticConnection(kafka),
     timeout: timeoutMs,
     retries: 0,
   });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { BatchHandler, ConsumedMessage } from '../../domain/events.ts';
 import { createBatcher } from './batcher.ts';
 import { warnCommitFailed } from './commit-offsets.ts';
+import { platformaticConnection } from './connection.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
 import { dropAbortedTransactions } from './shims/platformatic-aborted-records.ts';
 import { prunableCommits } from './shims/platformatic-commit.ts';
@@ -60,7 +61,7 @@ function toConsumed(m: RawMessage): ConsumedMessage {
 export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): BatchConsumer {
   const consumer = new Consumer({
     clientId: o.clientId,
-    bootstrapBrokers: [...o.brokers],
+    ...platformaticConnection(o.kafka),
     groupId: o.groupId,
     autocommit: false,
     protocols: GROUP_PROTOCOLS,

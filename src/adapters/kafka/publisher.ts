@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutgoingMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { KafkaConnection } from './connection.ts';
 import { withDeadline } from './deadline.ts';
 import { DEFAULT_MAX_REQUEST_BYTES, splitRequests, toRecords } from './produce-requests.ts';
 import {
@@ -11,7 +12,7 @@ import {
 } from './record-senders.ts';
 
 export interface PublisherOptions {
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly clientId: string;
   /** A publish not acknowledged within this many milliseconds fails as unavailable. */
   readonly timeoutMs: number;

@@ -1,7 +1,9 @@
 import { findErrorBy, ProduceAcks, Producer } from '@platformatic/kafka';
+import { type KafkaConnection, platformaticConnection } from './connection.ts';
 import { withDeadline } from './deadline.ts';
 import { javaPartitioner } from './partitioner.ts';
 import type { ProduceRecord } from './produce-requests.ts';
+import { useClientTxnApi } from './shims/platformatic-client-txn-api.ts';
 
 /** The library's transaction (its class is not exported by name). */
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
@@ -19,7 +21,7 @@ export interface RecordSender {
 }
 
 export interface SenderOptions {
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly clientId: string;
   /** Per request, per attempt; also the deadline of a whole send, and a transaction's timeout. */
   readonly timeoutMs: number;
@@ -49,9 +51,9 @@ function retryDelay(
 }
 
 function newProducer(o: SenderOptions, transactionalId?: string): Producer {
-  return new Producer({
+  const producer = new Producer({
     clientId: o.clientId,
-    bootstrapBrokers: [...o.brokers],
+    ...platformaticConnection(o.kafka),
     idempotent: true,
     acks: ProduceAcks.ALL,
     timeout: o.timeoutMs,
@@ -70,6 +72,8 @@ function newProducer(o: SenderOptions, transactionalId?: string): Producer {
           producerEpoch: -1,
         }),
   });
+  if (transactionalId !== undefined) useClientTxnApi(producer);
+  return producer;
 }
 
 const late = (ms: number) => `no acknowledgement within ${ms} ms`;

@@ -5,6 +5,7 @@ import {
   findErrorBy,
   IncrementalAlterConfigOperationTypes,
 } from '@platformatic/kafka';
+import { type KafkaConnection, platformaticConnection } from './connection.ts';
 
 export interface TopicSpec {
   readonly name: string;
@@ -27,11 +28,11 @@ export const BROKER_TIME = { 'message.timestamp.type': 'LogAppendTime' } as cons
  * CreateTopics is fine.
  */
 export async function ensureTopics(
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   topics: readonly TopicSpec[],
 ): Promise<void> {
   if (topics.length === 0) return;
-  const admin = new Admin({ clientId: 'music-service-admin', bootstrapBrokers: [...brokers] });
+  const admin = new Admin({ clientId: 'music-service-admin', ...platformaticConnection(kafka) });
   try {
     const metadata = await admin.metadata({ topics: [] });
     const replicas = Math.max(1, Math.min(3, metadata.brokers.size));

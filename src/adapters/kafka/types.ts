@@ -1,4 +1,5 @@
 import type { BatchHandler } from '../../domain/events.ts';
+import type { KafkaConnection } from './connection.ts';
 
 /** The Kafka client libraries a consumer or producer can run on. */
 export const KAFKA_CLIENTS = ['platformatic', 'confluent'] as const;
@@ -28,7 +29,7 @@ export interface BatchConsumer {
 export const FETCH = { maxWaitMs: 20, minBytes: 256 * 1024 } as const;
 
 export interface ConsumerOptions {
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly clientId: string;
   readonly groupId: string;
   readonly topic: string;

@@ -2,11 +2,12 @@
 // @platformatic/kafka, as a console consumer would: in a group of its own that commits nothing.
 import { randomUUID } from 'node:crypto';
 import { Consumer, ListOffsetTimestamps, MessagesStreamModes } from '@platformatic/kafka';
+import { type KafkaConnection, platformaticConnection } from '../../adapters/kafka/connection.ts';
 import type { ConsumedMessage } from '../../domain/events.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 
 export interface DlqReaderOptions {
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly clientId: string;
   readonly topic: string;
   /**
@@ -29,7 +30,7 @@ export async function* readDeadLetters(o: DlqReaderOptions): AsyncGenerator<Cons
     clientId: o.clientId,
     // A group of its own that never commits: reading changes nothing on the broker.
     groupId: `${o.clientId}-${randomUUID()}`,
-    bootstrapBrokers: [...o.brokers],
+    ...platformaticConnection(o.kafka),
   });
   try {
     const [starts, ends] = await Promise.all(

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { type Config, loadConfig, secretsOf } from '../../shared/config.ts';
+import { withLocalKafkaLogin } from '../../shared/local-kafka-login.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { dbCommand } from './commands/db.ts';
@@ -23,7 +24,7 @@ export function createProgram(globals: Globals): Command {
   let log: Logger | undefined;
   const ctx: CliContext = {
     config: () => {
-      config ??= loadConfig();
+      config ??= withLocalKafkaLogin(loadConfig());
       return config;
     },
     log: () => {

@@ -4,6 +4,7 @@ import type { Sql } from '../../adapters/db/client.ts';
 import { keepDeadLetters, relayDeadLetters } from '../../adapters/db/dead-letter-outbox.ts';
 import { isDataError } from '../../adapters/db/sqlstate.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
+import { kafkaConnectionOf } from '../../adapters/kafka/connection.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
 import { createPublisher, type Publisher } from '../../adapters/kafka/publisher.ts';
 import { isRecordTooLarge } from '../../adapters/kafka/record-too-large.ts';
@@ -77,7 +78,7 @@ export function createConsumerRuntime(
     });
     const realDlq = parts.own(
       createPublisher({
-        brokers: config.KAFKA_BROKERS,
+        kafka: kafkaConnectionOf(config),
         clientId: `${config.KAFKA_CLIENT_ID}-dlq-${client}`,
         timeoutMs: config.PRODUCE_TIMEOUT_MS,
       }),
@@ -101,7 +102,7 @@ export function createConsumerRuntime(
       (own) => own.close(),
     );
     const options = {
-      brokers: config.KAFKA_BROKERS,
+      kafka: kafkaConnectionOf(config),
       clientId: `${config.KAFKA_CLIENT_ID}-${client}`,
       groupId: config.KAFKA_GROUP_ID,
       topic: config.KAFKA_TOPIC,

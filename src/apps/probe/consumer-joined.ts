@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { kafkaConnectionOf } from '../../adapters/kafka/connection.ts';
 import { createGroupProbe } from '../../adapters/kafka/group-probe.ts';
 import type { Check } from './check.ts';
 
@@ -18,7 +19,7 @@ function ownAddresses(): BlockList {
  * knows members by the address they connected from, which in a container or pod is its own.
  */
 export const consumerJoined: Check = async (config, signal) => {
-  const probe = createGroupProbe(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-probe`);
+  const probe = createGroupProbe(kafkaConnectionOf(config), `${config.KAFKA_CLIENT_ID}-probe`);
   const close = () => void probe.close();
   signal.addEventListener('abort', close, { once: true });
   try {

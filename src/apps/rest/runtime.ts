@@ -4,6 +4,7 @@ import { listenStored } from '../../adapters/db/album-events.ts';
 import { IdAllocator } from '../../adapters/db/id-allocator.ts';
 import { IdempotencyKeys } from '../../adapters/db/idempotency-keys.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
+import { kafkaConnectionOf } from '../../adapters/kafka/connection.ts';
 import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import {
   createPublisher,
@@ -75,7 +76,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     });
     const realPublisher = parts.own(
       createPublisher({
-        brokers: config.KAFKA_BROKERS,
+        kafka: kafkaConnectionOf(config),
         clientId: `${config.KAFKA_CLIENT_ID}-rest`,
         timeoutMs: config.PRODUCE_TIMEOUT_MS,
         // Each round of publishes is one transaction: a 503 means none of its albums is stored.
@@ -91,7 +92,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     const publisher = o.publisher ? o.publisher(realPublisher) : realPublisher;
     const realProbe = parts.own(
       createGroupProbe(
-        config.KAFKA_BROKERS,
+        kafkaConnectionOf(config),
         `${config.KAFKA_CLIENT_ID}-rest-probe`,
         o.probeTimeoutMs,
       ),

@@ -7,7 +7,7 @@ import { albumTopics, ensureTopics } from '../../../src/adapters/kafka/topics.ts
 import type { RestApp } from '../../../src/apps/rest/app.ts';
 import { createRestRuntime, type RestOverrides } from '../../../src/apps/rest/runtime.ts';
 import { cleanupStack, type Defer } from '../../support/cleanup.ts';
-import { config, configWith, idBlock, log, testSql, uniqueName } from '../../support/stack.ts';
+import { configWith, idBlock, kafka, log, testSql, uniqueName } from '../../support/stack.ts';
 
 export const PARTITIONS = 6;
 
@@ -16,7 +16,7 @@ export async function serviceTopics(label: string): Promise<{ topic: string; dlq
   const topic = uniqueName(label);
   const dlq = `${topic}.dlq`;
   await ensureTopics(
-    config.KAFKA_BROKERS,
+    kafka,
     albumTopics({ KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: dlq, KAFKA_PARTITIONS: PARTITIONS }),
   );
   return { topic, dlq };

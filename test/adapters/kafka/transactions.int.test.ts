@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
 import { createPublisher, processTransactionalId } from '../../../src/adapters/kafka/publisher.ts';
 import { CLIENTS, startConsumer } from '../../apps/consumer/support.ts';
-import { config, readTopic, uniqueName, waitFor } from '../../support/stack.ts';
+import { kafka, readTopic, uniqueName, waitFor } from '../../support/stack.ts';
 import { countRecords } from '../../support/topic-records.ts';
 import {
   idsOnPartition,
@@ -75,7 +75,7 @@ for (const client of CLIENTS) {
     // The REST runtime's publisher as it builds it, but with small produce requests and a failure
     // after the second one was acknowledged: part of the batch is in the log when it aborts.
     const publisher = createPublisher({
-      brokers: config.KAFKA_BROKERS,
+      kafka,
       clientId: uniqueName('abort-publisher'),
       timeoutMs: 10_000,
       transactionalId: processTransactionalId(uniqueName('abort')),
@@ -101,12 +101,12 @@ for (const client of CLIENTS) {
 
     assert.equal(refused.statusCode, 503, refused.body);
     const keys = new Set(ids.map(String));
-    const written = await countRecords(topics.topic, config.KAFKA_BROKERS, {
+    const written = await countRecords(topics.topic, kafka, {
       uncommitted: true,
       keys,
     });
     assert.ok(written > 0, `part of the batch reached the log before the abort (${written})`);
-    assert.equal(await countRecords(topics.topic, config.KAFKA_BROKERS, { keys }), 0);
+    assert.equal(await countRecords(topics.topic, kafka, { keys }), 0);
 
     // One album on each partition after it: once they are stored, the consumer read past the batch.
     failing = false;
@@ -124,7 +124,7 @@ for (const client of CLIENTS) {
 
     // Markers and aborted records take offsets no record shows: an idle consumer commits past
     // them, so the group's lag reaches 0 rather than staying at 1 per partition and more.
-    const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('abort-probe'));
+    const probe = createGroupProbe(kafka, uniqueName('abort-probe'));
     defer(() => probe.close());
     const lag = async () =>
       (await probe.progress(groupId, topics.topic)).reduce(
@@ -141,7 +141,7 @@ test('a commit neither confirmed nor refused is sent again in a new transaction:
   const topics = await serviceTopics('unsure-commit');
   let commits = 0;
   const publisher = createPublisher({
-    brokers: config.KAFKA_BROKERS,
+    kafka,
     clientId: uniqueName('unsure-publisher'),
     timeoutMs: 3000,
     transactionalId: processTransactionalId(uniqueName('unsure')),
@@ -161,5 +161,5 @@ test('a commit neither confirmed nor refused is sent again in a new transaction:
   );
 
   assert.equal(commits, 2, 'the round was committed again, on the other producer');
-  assert.equal(await countRecords(topics.topic, config.KAFKA_BROKERS, { keys }), ids.length);
+  assert.equal(await countRecords(topics.topic, kafka, { keys }), ids.length);
 });

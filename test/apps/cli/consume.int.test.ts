@@ -4,8 +4,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
+import { platformaticConnection } from '../../../src/adapters/kafka/connection.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
-import { config, idBlock, produceRaw, testSql, uniqueName, waitFor } from '../../support/stack.ts';
+import { idBlock, kafka, produceRaw, testSql, uniqueName, waitFor } from '../../support/stack.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const sql = testSql(1);
@@ -33,7 +34,7 @@ for (const client of ['platformatic', 'confluent'] as const) {
     });
     const admin = new Admin({
       clientId: 'music-test-cli',
-      bootstrapBrokers: [...config.KAFKA_BROKERS],
+      ...platformaticConnection(kafka),
     });
     t.after(() => admin.close());
     // The child's start-up and its first steps take seconds, more when the cores are shared.

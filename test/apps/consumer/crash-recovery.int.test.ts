@@ -6,8 +6,9 @@ import { resolve } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { platformaticConnection } from '../../../src/adapters/kafka/connection.ts';
 import type { AlbumRecord } from '../../../src/domain/album.ts';
-import { config, freshTopics, idBlock, testSql, uniqueName, waitFor } from '../../support/stack.ts';
+import { freshTopics, idBlock, kafka, testSql, uniqueName, waitFor } from '../../support/stack.ts';
 import {
   albumOf,
   assertRowsEqual,
@@ -77,7 +78,7 @@ describe('a consumer process killed mid-topic', { concurrency: true }, () => {
       t.after(() => sql.end({ timeout: 5 }));
       const admin = new Admin({
         clientId: uniqueName('crash-admin'),
-        bootstrapBrokers: [...config.KAFKA_BROKERS],
+        ...platformaticConnection(kafka),
       });
       t.after(() => admin.close());
       const { topic, dlq } = await freshTopics(`crash-${client}`);

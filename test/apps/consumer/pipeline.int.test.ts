@@ -9,9 +9,9 @@ import type { AlbumRecord } from '../../../src/domain/album.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
 import { AlbumSchema } from '../../../src/gen/service/music_pb.js';
 import {
-  config,
   freshTopics,
   idBlock,
+  kafka,
   produceRaw,
   readTopic,
   testSql,
@@ -94,7 +94,7 @@ test(`both clients in one group store ${COUNT} albums exactly once`, async (t) =
     startConsumer(t, { client, topic, dlq, groupId, sql, tracker }),
   );
   // Records produced before the second member joins would all go to the first one.
-  const probe = createGroupProbe(config.KAFKA_BROKERS, uniqueName('shared-probe'));
+  const probe = createGroupProbe(kafka, uniqueName('shared-probe'));
   t.after(() => probe.close());
   await waitFor(
     'a stable group of both members',

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { Sql } from '../../../src/adapters/db/client.ts';
+import type { KafkaConnection } from '../../../src/adapters/kafka/connection.ts';
 import {
   type BatchConsumer,
   KAFKA_CLIENTS,
@@ -17,7 +18,14 @@ import {
 import { type AlbumRecord, centsToDecimal } from '../../../src/domain/album.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
 import type { BatchHandler, ConsumedMessage } from '../../../src/domain/events.ts';
-import { config, configWith, log, produceRaw, uniqueName } from '../../support/stack.ts';
+import {
+  configWith,
+  kafka,
+  kafkaSettings,
+  log,
+  produceRaw,
+  uniqueName,
+} from '../../support/stack.ts';
 import { countRecords } from '../../support/topic-records.ts';
 
 export const CLIENTS = KAFKA_CLIENTS;
@@ -146,7 +154,7 @@ export function startConsumer(
     batchSize?: number;
     tracker?: Tracker;
     /** Another broker than the shared one, e.g. a private one a fault test stops. */
-    brokers?: readonly string[];
+    kafka?: KafkaConnection;
     /** The consumer may die of an error (a supervisor restarts it); stop() then does not fail. */
     mayFail?: boolean;
     /** Wraps the processing's ports (inside the counting), e.g. to block or fail the store. */
@@ -190,7 +198,7 @@ export function startConsumer(
     };
   };
   const settings = configWith({
-    KAFKA_BROKERS: o.brokers ?? config.KAFKA_BROKERS,
+    ...kafkaSettings(o.kafka ?? kafka),
     KAFKA_CLIENT_ID: uniqueName(`${o.client}-consumer`),
     KAFKA_GROUP_ID: o.groupId,
     KAFKA_TOPIC: o.topic,
@@ -245,6 +253,6 @@ export function startConsumer(
 }
 
 /** How many records a topic holds (committed ones: transaction markers take offsets too). */
-export function recordCount(topic: string, brokers = config.KAFKA_BROKERS): Promise<number> {
-  return countRecords(topic, brokers);
+export function recordCount(topic: string, c: KafkaConnection = kafka): Promise<number> {
+  return countRecords(topic, c);
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { restStack } from '../../support/rest-stack.ts';
-import { config, freshTopics, log, testSql } from '../../support/stack.ts';
+import { freshTopics, kafka, log, testSql } from '../../support/stack.ts';
 import { recordCount } from '../consumer/support.ts';
 
 /** Runs per property; FUZZ_RUNS raises it for a longer hunt. */
@@ -147,7 +147,7 @@ const urlOf = (e: Endpoint) => (e.batch ? '/api/v1/albums' : '/api/v1/album');
 test('fuzzed write bodies: never a 5xx, and 202 exactly when the body keeps the rules', async (t) => {
   const { topic } = await freshTopics('fuzz', 1);
   const sql = testSql(2);
-  const { app, close } = await restStack({ sql, brokers: config.KAFKA_BROKERS, topic, log });
+  const { app, close } = await restStack({ sql, kafka, topic, log });
   t.after(async () => {
     await close();
     await sql.end({ timeout: 5 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { Admin, ProduceAcks, Producer } from '@platformatic/kafka';
+import { platformaticConnection } from '../../../src/adapters/kafka/connection.ts';
 import type { GroupProbe } from '../../../src/adapters/kafka/group-probe.ts';
 import { createPlatformaticConsumer } from '../../../src/adapters/kafka/platformatic-consumer.ts';
 import type { RestApp } from '../../../src/apps/rest/app.ts';
@@ -15,6 +16,7 @@ import {
   configWith,
   freshTopics,
   idBlock,
+  kafka,
   log,
   testSql,
   uniqueName,
@@ -93,7 +95,7 @@ const album = (n: number) => ({ title: `Metrics ${n}`, artist: 'Prometheus', pri
 async function produceTo(topic: string, partition: number, count: number): Promise<void> {
   const producer = new Producer({
     clientId: uniqueName('metrics-producer'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
     acks: ProduceAcks.ALL,
   });
   try {
@@ -272,7 +274,7 @@ test('lag, committed offsets, members and dead letters are read from the cluster
   // A commit at 3 on partition 0 leaves two records of it to read.
   const admin = new Admin({
     clientId: uniqueName('metrics-admin'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
   });
   t.after(() => admin.close());
   await admin.alterConsumerGroupOffsets({
@@ -290,7 +292,7 @@ test('lag, committed offsets, members and dead letters are read from the cluster
   // A consumer of the group reads the rest: it is counted as a member and the lag drains.
   const consumer = createPlatformaticConsumer(
     {
-      brokers: config.KAFKA_BROKERS,
+      kafka,
       clientId: uniqueName('metrics-consumer'),
       groupId,
       topic,

@@ -1,5 +1,6 @@
 import { createSql } from '../../../adapters/db/client.ts';
 import { createDlqReplays } from '../../../adapters/db/dlq-replays.ts';
+import { kafkaConnectionOf } from '../../../adapters/kafka/connection.ts';
 import { createPublisher, type Publisher } from '../../../adapters/kafka/publisher.ts';
 import { albumTopics, ensureTopics } from '../../../adapters/kafka/topics.ts';
 import type { ConsumedMessage, OutgoingMessage } from '../../../domain/events.ts';
@@ -25,9 +26,11 @@ export const REPLAYED_FROM = 'x-replayed-from';
 /** Reads the dead-letter topic (created, as every service does, when missing). */
 async function* deadLetters(config: Config): AsyncGenerator<ConsumedMessage> {
   const brokers = config.KAFKA_BROKERS.join(',');
-  await reaching('Kafka', brokers, () => ensureTopics(config.KAFKA_BROKERS, albumTopics(config)));
+  await reaching('Kafka', brokers, () =>
+    ensureTopics(kafkaConnectionOf(config), albumTopics(config)),
+  );
   yield* readDeadLetters({
-    brokers: config.KAFKA_BROKERS,
+    kafka: kafkaConnectionOf(config),
     clientId: `${config.KAFKA_CLIENT_ID}-cli-dlq`,
     topic: config.KAFKA_DLQ_TOPIC,
     timeoutMs: READ_IDLE_MS,
@@ -98,7 +101,7 @@ export async function replay(ctx: CliContext, o: ReplayOptions): Promise<void> {
   const publisher = o.dryRun
     ? null
     : createPublisher({
-        brokers: config.KAFKA_BROKERS,
+        kafka: kafkaConnectionOf(config),
         clientId: `${config.KAFKA_CLIENT_ID}-cli-dlq-replay`,
         timeoutMs: config.PRODUCE_TIMEOUT_MS,
       });

@@ -1,6 +1,7 @@
 import { createSql, type Sql } from '../../../adapters/db/client.ts';
 import { IdAllocator } from '../../../adapters/db/id-allocator.ts';
 import { createConfluentPublisher } from '../../../adapters/kafka/confluent-publisher.ts';
+import { kafkaConnectionOf } from '../../../adapters/kafka/connection.ts';
 import { createPublisher, type Publisher } from '../../../adapters/kafka/publisher.ts';
 import { albumTopics, ensureTopics } from '../../../adapters/kafka/topics.ts';
 import type { KafkaClientName } from '../../../adapters/kafka/types.ts';
@@ -49,10 +50,12 @@ export async function produce(ctx: CliContext, o: ProduceOptions): Promise<void>
   checkTemplate(o, o.count);
   const config = ctx.config();
   const brokers = config.KAFKA_BROKERS.join(',');
-  await reaching('Kafka', brokers, () => ensureTopics(config.KAFKA_BROKERS, albumTopics(config)));
+  await reaching('Kafka', brokers, () =>
+    ensureTopics(kafkaConnectionOf(config), albumTopics(config)),
+  );
 
   const options = {
-    brokers: config.KAFKA_BROKERS,
+    kafka: kafkaConnectionOf(config),
     clientId: `${config.KAFKA_CLIENT_ID}-cli-${o.client}`,
     timeoutMs: config.PRODUCE_TIMEOUT_MS,
   };

@@ -11,16 +11,17 @@ import {
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka';
+import { platformaticConnection } from '../../../../src/adapters/kafka/connection.ts';
 import { dropAbortedTransactions } from '../../../../src/adapters/kafka/shims/platformatic-aborted-records.ts';
 import { ensureTopics } from '../../../../src/adapters/kafka/topics.ts';
-import { config, uniqueName } from '../../../support/stack.ts';
+import { kafka, uniqueName } from '../../../support/stack.ts';
 
 /** The values a read_committed consumer fetching one batch at a time reads, until `last`. */
 async function readCommitted(topic: string, last: string): Promise<string[]> {
   const consumer = new Consumer({
     clientId: uniqueName('aborted-reader'),
     groupId: uniqueName('aborted'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     maxBytes: 1,
     maxBytesPerPartition: 1,
@@ -50,10 +51,10 @@ async function readCommitted(topic: string, last: string): Promise<string[]> {
 
 test('records of an aborted transaction never reach a platformatic read_committed consumer', async () => {
   const topic = uniqueName('aborted-records');
-  await ensureTopics(config.KAFKA_BROKERS, [{ name: topic, partitions: 1 }]);
+  await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
   const producer = new Producer({
     clientId: uniqueName('aborted-producer'),
-    bootstrapBrokers: [...config.KAFKA_BROKERS],
+    ...platformaticConnection(kafka),
     idempotent: true,
     acks: ProduceAcks.ALL,
     transactionalId: uniqueName(`aborted-${randomBytes(3).toString('hex')}`),

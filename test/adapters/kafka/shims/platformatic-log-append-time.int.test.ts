@@ -8,7 +8,7 @@ import {
   useBrokerTimestamps,
 } from '../../../../src/adapters/kafka/shims/platformatic-log-append-time.ts';
 import { BROKER_TIME, ensureTopics } from '../../../../src/adapters/kafka/topics.ts';
-import { config, produceRaw, readTopic, uniqueName } from '../../../support/stack.ts';
+import { kafka, produceRaw, readTopic, uniqueName } from '../../../support/stack.ts';
 
 test('only LogAppendTime batches are restamped, every record with the batch maxTimestamp', () => {
   const batch = (attributes: number) => ({
@@ -29,7 +29,7 @@ test('only LogAppendTime batches are restamped, every record with the batch maxT
 
 test("a consumer on a LogAppendTime topic reads the broker's time, not the producer's", async () => {
   const topic = uniqueName('log-append-time');
-  await ensureTopics(config.KAFKA_BROKERS, [{ name: topic, partitions: 1, configs: BROKER_TIME }]);
+  await ensureTopics(kafka, [{ name: topic, partitions: 1, configs: BROKER_TIME }]);
   const before = Date.now();
   const ahead = BigInt(before + 50 * 60_000);
   await produceRaw(topic, [
