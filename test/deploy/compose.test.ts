@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { KAFKA_USERNAMES, serviceAcls } from '../../infra/kafka-auth.ts';
 import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/checks.ts';
@@ -19,6 +20,7 @@ import {
   readYaml,
   roleOfCommand,
 } from './files.ts';
+import { aclLines, aclNamesOf, kafkaAclsAdded, kafkaRoleOf, shellCommands } from './kafka-acls.ts';
 
 interface ComposeService {
   image?: string;
@@ -235,12 +237,22 @@ test('no password is committed: each is required from the environment', () => {
   for (const key of ['POSTGRES_PASSWORD', 'MUSIC_DB_WRITER_PASSWORD', 'MUSIC_DB_READER_PASSWORD'])
     assert.match(pg[key] ?? '', /^\$\{\w+:\?.+\}$/, `${key}: \${NAME:?…}, required`);
   for (const [name, s] of services) {
-    for (const [key, value] of Object.entries(envOf(s)))
+    for (const [key, value] of Object.entries(envOf(s))) {
+      if (/PASSWORD$/.test(key))
+        assert.match(value, /^\$\{\w+:\?.+\}$/, `${name}: ${key} is \${NAME:?…}, required`);
       assert.doesNotMatch(
         value,
         /:\/\/[^:/]+:[^$@]+@/,
         `${name}: ${key} holds no literal password`,
       );
+      // JAAS configurations and client settings: password="${NAME}", user_admin="${NAME}".
+      for (const [, setting, password] of value.matchAll(/\b(password|user_\w+)="([^"]*)"/g))
+        assert.match(password ?? '', /^\$\{\w+\}$/, `${name}: ${key}: ${setting} is interpolated`);
+    }
+    // Scripts pass them on from their environment: --add-config 'SCRAM-…=[password=$$NAME]'.
+    const script = [...(s.command ?? []), ...(s.healthcheck?.test ?? [])].join('\n');
+    for (const [, password] of script.matchAll(/\bpassword=([^\]\s"';]*)/g))
+      assert.match(password ?? '', /^\$\$\{?\w+\}?$/, `${name}: a password from the environment`);
   }
 });
 
@@ -253,4 +265,101 @@ test('the APIs publish the ports they listen on', () => {
     else if (role === 'grpc') assert.deepEqual(published, [config.GRPC_PORT], name);
     else assert.deepEqual(published, [], `${name} listens on nothing`);
   }
+});
+
+/** The broker's SASL settings for one listener, as the apache/kafka image maps them from env. */
+const listenerSetting = (env: Record<string, string>, listener: string, setting: string) =>
+  env[`KAFKA_LISTENER_NAME_${listener}_${setting}`];
+
+test('Kafka: every listener takes only logins, the services and the host SCRAM-SHA-512, ACLs decide', () => {
+  assert.ok(kafka);
+  const env = envOf(kafka);
+  const protocols = Object.fromEntries(
+    (env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? '').split(',').map((p) => p.split(':')),
+  );
+  const listeners = (env.KAFKA_LISTENERS ?? '').split(',').map((l) => l.split('://')[0] ?? '');
+  for (const l of listeners) {
+    assert.match(protocols[l] ?? '', /^SASL_/, `listener ${l} authenticates`);
+    const mechanisms = (listenerSetting(env, l, 'SASL_ENABLED_MECHANISMS') ?? '').split(',');
+    assert.ok(mechanisms.length > 0 && mechanisms[0] !== '', `${l}: its mechanisms`);
+    for (const m of mechanisms) {
+      const jaas = listenerSetting(env, l, `${m.replaceAll('-', '___')}_SASL_JAAS_CONFIG`);
+      assert.ok(jaas, `${l}: ${m} has its JAAS configuration`);
+      // PLAIN checks passwords of its JAAS configuration: it may know the admin only.
+      const users = [...jaas.matchAll(/\buser_(\w+)=/g)].map((u) => u[1]);
+      assert.ok(
+        users.every((u) => u === KAFKA_USERNAMES.admin),
+        `${l}: ${m} knows no service`,
+      );
+    }
+  }
+  const host = /^(\w+):\/\/localhost:/.exec(
+    (env.KAFKA_ADVERTISED_LISTENERS ?? '').split(',').find((a) => a.includes('localhost')) ?? '',
+  )?.[1];
+  assert.ok(host, 'a listener for the host');
+  assert.deepEqual(listenerSetting(env, host, 'SASL_ENABLED_MECHANISMS'), 'SCRAM-SHA-512');
+  assert.equal(
+    env.KAFKA_AUTHORIZER_CLASS_NAME,
+    'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  );
+  assert.equal(env.KAFKA_SUPER_USERS, `User:${KAFKA_USERNAMES.admin}`);
+  assert.notEqual(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND, 'true');
+  // Each app's listener takes its mechanism.
+  for (const [name, s] of apps) {
+    const config = loadConfig(envOf(s));
+    if (config.KAFKA_SASL_MECHANISM === undefined) continue;
+    const advertised = (env.KAFKA_ADVERTISED_LISTENERS ?? '').split(',');
+    for (const broker of config.KAFKA_BROKERS) {
+      const l = advertised.find((a) => a.endsWith(`://${broker}`))?.split('://')[0] ?? '';
+      const mechanisms = listenerSetting(env, l, 'SASL_ENABLED_MECHANISMS')?.split(',');
+      assert.ok(mechanisms?.includes(config.KAFKA_SASL_MECHANISM), `${name}: ${l} takes it`);
+    }
+  }
+});
+
+/** The shell commands of the topic job, `$$NAME` expanded from its environment. */
+const topicJobCommands = () => {
+  assert.ok(topics);
+  return shellCommands((topics.command ?? []).join('\n'), envOf(topics));
+};
+
+test('each Kafka-using service logs in as its own principal, which the topic job creates with the same password', () => {
+  // kafka-configs.sh --entity-type users --entity-name NAME --add-config MECHANISM=[password=P]
+  const logins = new Map<string, { mechanism: string; password: string }>();
+  for (const [tool, ...args] of topicJobCommands()) {
+    if (!tool?.endsWith('/kafka-configs.sh')) continue;
+    const arg = (flag: string) => args[args.indexOf(flag) + 1];
+    if (arg('--entity-type') !== 'users') continue;
+    const scram = /^(SCRAM-SHA-\d+)=\[password=(.+)\]$/.exec(arg('--add-config') ?? '');
+    assert.ok(scram?.[1] && scram[2], `${args.join(' ')}: a SCRAM credential`);
+    logins.set(arg('--entity-name') ?? '', { mechanism: scram[1], password: scram[2] });
+  }
+  assert.ok(logins.has(KAFKA_USERNAMES.admin), "the admin's SCRAM login, for the host listener");
+  for (const [name, s] of apps) {
+    const env = envOf(s);
+    const role = kafkaRoleOf(roleOf(s));
+    if (role === null) {
+      for (const key of Object.keys(env))
+        assert.doesNotMatch(key, /^KAFKA_SASL_/, `${name} has no Kafka login`);
+      continue;
+    }
+    const config = loadConfig(env);
+    const username = KAFKA_USERNAMES[role];
+    assert.equal(config.KAFKA_SASL_MECHANISM, 'SCRAM-SHA-512', name);
+    assert.equal(config.KAFKA_SASL_USERNAME, username, `${name} logs in as ${role}`);
+    assert.equal(config.KAFKA_CREATE_TOPICS, false, `${name}: the topic job makes the topics`);
+    const created = logins.get(username);
+    assert.ok(created, `the topic job creates ${username}`);
+    assert.equal(created.mechanism, config.KAFKA_SASL_MECHANISM, username);
+    const variable = interpolated(env.KAFKA_SASL_PASSWORD);
+    assert.ok(variable, `${name}: the password comes from the environment`);
+    assert.equal(interpolated(created.password), variable, `${username}: the same password`);
+  }
+});
+
+test("the topic job's ACLs are the local broker's (serviceAcls of infra/kafka-auth.ts), no more", () => {
+  const [, anyApp] = apps.find(([, s]) => kafkaRoleOf(roleOf(s)) !== null) ?? [];
+  assert.ok(anyApp);
+  const names = aclNamesOf(loadConfig(envOf(anyApp)));
+  assert.deepEqual(aclLines(kafkaAclsAdded(topicJobCommands())), aclLines(serviceAcls(names)));
 });

@@ -59,10 +59,17 @@ export interface Service extends K8sObject {
 export interface Kafka extends K8sObject {
   readonly spec: {
     kafka: {
-      listeners: { name: string; port: number; type: string; tls: boolean }[];
+      listeners: {
+        name: string;
+        port: number;
+        type: string;
+        tls: boolean;
+        authentication?: { type: string };
+      }[];
+      authorization?: { type: string; superUsers?: string[] };
       config?: Record<string, unknown>;
     };
-    entityOperator?: { topicOperator?: object };
+    entityOperator?: { topicOperator?: object; userOperator?: object };
   };
 }
 
@@ -80,6 +87,22 @@ export interface KafkaTopic extends K8sObject {
     partitions: number;
     replicas: number;
     config?: Record<string, unknown>;
+  };
+}
+
+/** A Kafka login the User Operator keeps: its credential's Secret, its ACLs. */
+export interface KafkaUser extends K8sObject {
+  readonly spec: {
+    authentication?: { type: string };
+    authorization?: {
+      type: string;
+      acls: {
+        type?: 'allow' | 'deny';
+        resource: { type: string; name?: string; patternType?: string };
+        operations: string[];
+        host?: string;
+      }[];
+    };
   };
 }
 

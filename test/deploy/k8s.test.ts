@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { KAFKA_ROLES, KAFKA_USERNAMES, serviceAcls } from '../../infra/kafka-auth.ts';
 import { MIGRATIONS_DIR, readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/checks.ts';
@@ -20,10 +21,12 @@ import {
   type Kafka,
   type KafkaNodePool,
   type KafkaTopic,
+  type KafkaUser,
   ofKind,
   type Service,
   type Workload,
 } from './k8s-objects.ts';
+import { aclLines, aclNamesOf, kafkaRoleOf, strimziAcls } from './kafka-acls.ts';
 import { assemble, comparable, configDataNames, kustomize } from './kustomize.ts';
 
 const rendered = kustomize(K8S);
@@ -305,7 +308,11 @@ test('DATABASE_URL reaches the PostgreSQL Service as the runtime role of each se
 });
 
 test('no password is committed: no Secret is generated, every password is a Secret key', () => {
-  assert.deepEqual(ofKind(objects, 'Secret'), [], 'the Secret music-db-passwords is made by hand');
+  assert.deepEqual(
+    ofKind(objects, 'Secret'),
+    [],
+    "music-db-passwords is made by hand, the KafkaUsers' Secrets by the User Operator",
+  );
   for (const w of [...deployments, ...statefulSets]) {
     for (const c of containersOf(w)) {
       for (const e of c.env ?? []) {
@@ -373,4 +380,57 @@ test('KafkaTopics are the configured topics, with enough partitions for every co
     .filter((d) => containersOf(d).some((c) => roleOf(c).startsWith('consumer')))
     .reduce((n, d) => n + (d.spec.replicas ?? 1), 0);
   assert.ok(members <= (albums?.spec.partitions ?? 0), 'no consumer would sit idle');
+});
+
+test('Kafka: the listener takes only SCRAM-SHA-512 logins, ACLs decide, the User Operator keeps the users', () => {
+  const [kafka] = ofKind<Kafka>(objects, 'Kafka');
+  assert.ok(kafka);
+  for (const l of kafka.spec.kafka.listeners)
+    assert.equal(l.authentication?.type, 'scram-sha-512', `listener ${l.name} authenticates`);
+  assert.equal(kafka.spec.kafka.authorization?.type, 'simple', 'deny by default, ACLs allow');
+  assert.ok(kafka.spec.entityOperator?.userOperator, 'the User Operator makes the KafkaUsers');
+  for (const u of ofKind<KafkaUser>(objects, 'KafkaUser')) {
+    assert.equal(u.metadata.labels?.['strimzi.io/cluster'], kafka.metadata.name, u.metadata.name);
+    assert.equal(u.spec.authentication?.type, 'scram-sha-512', u.metadata.name);
+    assert.equal(u.spec.authorization?.type, 'simple', u.metadata.name);
+  }
+});
+
+test("each Kafka-using Deployment logs in as its own KafkaUser, the password from that user's Secret", () => {
+  const users = ofKind<KafkaUser>(objects, 'KafkaUser').map((u) => u.metadata.name);
+  for (const d of deployments) {
+    for (const c of containersOf(d)) {
+      const env = envFromOf(c);
+      const role = kafkaRoleOf(roleOf(c));
+      if (role === null) {
+        // The gRPC API reads PostgreSQL only.
+        for (const key of Object.keys(env))
+          assert.doesNotMatch(key, /^KAFKA_SASL_/, `${d.metadata.name} has no Kafka login`);
+        continue;
+      }
+      const config = loadConfig(env);
+      const username = KAFKA_USERNAMES[role];
+      assert.equal(config.KAFKA_SASL_MECHANISM, 'SCRAM-SHA-512', d.metadata.name);
+      assert.equal(config.KAFKA_SASL_USERNAME, username, `${d.metadata.name} logs in as ${role}`);
+      assert.ok(users.includes(username), `a KafkaUser ${username}`);
+      // The User Operator's Secret is named after the user; the password is its key `password`.
+      assert.equal(config.KAFKA_SASL_PASSWORD, secretRef({ name: username, key: 'password' }));
+      assert.equal(config.KAFKA_CREATE_TOPICS, false, `${d.metadata.name}: topics are KafkaTopics`);
+    }
+  }
+});
+
+test("the KafkaUsers' ACLs are the local broker's (serviceAcls of infra/kafka-auth.ts), no more", () => {
+  const [anyApp] = deployments.flatMap(containersOf);
+  assert.ok(anyApp);
+  const names = aclNamesOf(loadConfig(envFromOf(anyApp)));
+  const users = ofKind<KafkaUser>(objects, 'KafkaUser');
+  assert.deepEqual(
+    users.map((u) => u.metadata.name).sort(),
+    KAFKA_ROLES.filter((r) => r !== 'admin')
+      .map((r) => KAFKA_USERNAMES[r])
+      .sort(),
+    'a KafkaUser per service principal',
+  );
+  assert.deepEqual(aclLines(users.flatMap(strimziAcls)), aclLines(serviceAcls(names)));
 });
