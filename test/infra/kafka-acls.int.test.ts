@@ -1,6 +1,7 @@
 // The local broker's authentication and ACLs (infra/kafka-auth.ts), on a private broker formatted
 // the way `npm start` formats the shared one: who may connect, and what each principal may do.
 import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { Admin, Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
@@ -9,6 +10,7 @@ import {
   localKafkaConnection,
   readKafkaPasswords,
 } from '../../infra/kafka-auth.ts';
+import { runQuiet } from '../../infra/run-quiet.ts';
 import {
   type KafkaConnection,
   platformaticConnection,
@@ -20,6 +22,12 @@ import { cleanupStack } from '../support/cleanup.ts';
 import { privateKafka } from '../support/private-infra.ts';
 import { restStack } from '../support/rest-stack.ts';
 import { idBlock, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
+
+/** Where the confluent client's build put its librdkafka (the one `npm run kcat` uses). */
+const LIBRDKAFKA_DIR = resolve(
+  import.meta.dirname,
+  '../../node_modules/@confluentinc/kafka-javascript/build/deps',
+);
 
 /** The error a call failed with, as text (causes and nested errors included), or null. */
 async function failure(work: () => Promise<unknown>): Promise<string | null> {
@@ -109,6 +117,22 @@ test('the broker takes only SCRAM logins, and each service principal only what i
     groupId,
     transactionalIdPrefix: `${clientId}-rest`,
   });
+
+  // People's tools log in with the client properties the broker's first start wrote: kcat, on
+  // the project's librdkafka (Debian's 2.0 fails SCRAM with Kafka 4 brokers), as `npm run kcat`.
+  const kcat = await runQuiet(
+    'kcat',
+    ['-F', join(kafka.dataDir, 'kafka', 'client.properties'), '-L', '-J'],
+    {
+      env: { ...process.env, LD_LIBRARY_PATH: LIBRDKAFKA_DIR },
+    },
+  );
+  assert.equal(kcat.code, 0, kcat.out);
+  const listed = JSON.parse(kcat.stdout) as { topics: { topic: string }[] };
+  assert.ok(
+    listed.topics.some((t) => t.topic === topic),
+    `kcat lists ${topic}: ${kcat.stdout}`,
+  );
 
   // Who may connect.
   const anonymous = { ...asAdmin, sasl: null };
