@@ -32,6 +32,24 @@ const REDACTED_PATHS = [
   'req.headers.cookie',
 ];
 
+/** The most of one header value a log line repeats: Node lets a client send 16 KB of them. */
+export const MAX_LOGGED_HEADER = 256;
+
+/**
+ * Header values cut to MAX_LOGGED_HEADER characters, for any line that logs `headers`: nothing
+ * logs a request's headers today, and this keeps a line that starts to from growing 16 KB.
+ */
+function clipHeaders(headers: unknown): unknown {
+  if (typeof headers !== 'object' || headers === null) return headers;
+  const clip = (v: unknown) =>
+    typeof v === 'string' && v.length > MAX_LOGGED_HEADER
+      ? `${v.slice(0, MAX_LOGGED_HEADER)}… (${v.length} characters)`
+      : v;
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(clip) : clip(v)]),
+  );
+}
+
 // The password of any URL with credentials (postgres://user:password@host), wherever it is.
 const URL_PASSWORD = /(\/\/[^\s:/@"]+:)[^\s@"/]+@/g;
 
@@ -74,7 +92,12 @@ function scrubbing(secrets: readonly string[], target: DestinationStream): Desti
 export function createLogger(name: string, level: string, o: LoggerOptions = {}): Logger {
   const target = o.destination ?? pino.destination({ dest: 1, sync: false, minLength: 0 });
   return pino(
-    { name, level, redact: { paths: REDACTED_PATHS, censor: '***' } },
+    {
+      name,
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '***' },
+      serializers: { headers: clipHeaders },
+    },
     scrubbing(o.secrets ?? [], target),
   );
 }

@@ -91,3 +91,12 @@ test('a short password that is also a word is masked where it is a credential, n
   assert.doesNotMatch(all, /music:music@/);
   assert.match(all, /"password":"\*\*\*"/);
 });
+
+test('logged header values are clipped, and credentials in them still masked', () => {
+  const { log, lines } = capture();
+  log.info({ headers: { 'user-agent': 'u'.repeat(10_000), authorization: 'Bearer x' } }, 'h');
+  const line = lines.join('');
+  assert.ok(line.length < 1024, `${line.length} bytes`);
+  assert.match(line, /u{256}… \(10000 characters\)/);
+  assert.doesNotMatch(line, /Bearer/);
+});

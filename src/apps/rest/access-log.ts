@@ -1,4 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { RejectionLog } from './rejection-log.ts';
 
 /** The most of a URL a log line or a problem's detail repeats: a request line may be 16 KB. */
 export const MAX_LOGGED_URL = 512;
@@ -23,9 +24,17 @@ function requestLine(request: FastifyRequest) {
  * Fastify's request logging with one access line per request instead of two: `incoming
  * request` goes to debug, and `request completed` carries the method and URL next to the status
  * and duration. Each line is a write; at a thousand POSTs a second the second one cost the API a
- * twentieth of its CPU. URLs are clipped, so that a client cannot make each line 16 KB.
+ * twentieth of its CPU. URLs are clipped, so that a client cannot make each line 16 KB, and
+ * repeated rejections are sampled (`RejectionLog`), so that a flood cannot fill the disk.
  */
 export class AccessLog extends LogController {
+  readonly #rejections: RejectionLog;
+
+  constructor(rejections: RejectionLog) {
+    super();
+    this.#rejections = rejections;
+  }
+
   override incomingRequest(request: FastifyRequest): void {
     if (this.isLogDisabled(request)) return;
     request.log.debug({ req: requestLine(request) }, 'incoming request');
@@ -37,6 +46,7 @@ export class AccessLog extends LogController {
     reply: FastifyReply,
   ): void {
     if (this.isLogDisabled(request)) return;
+    if (!error && !this.#rejections.logs(request, reply.statusCode)) return;
     const line = { req: requestLine(request), res: reply, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');

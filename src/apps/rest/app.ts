@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type RouteOptions } from 'fastify';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { LogSamplerOptions } from '../../shared/log-sampler.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { AccessLog, clip } from './access-log.ts';
 import {
@@ -22,6 +23,7 @@ import { httpMetrics } from './metrics/http-metrics.ts';
 import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
 import { sendProblem } from './problem.ts';
+import { REJECTION_SAMPLING, RejectionLog } from './rejection-log.ts';
 import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts';
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
@@ -42,6 +44,8 @@ export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, AlbumEventDeps,
   readonly onRoute?: ((route: RouteOptions) => void) | undefined;
   /** Rate limit and CORS; without it, no rate limit and same-origin only. */
   readonly security?: HttpSecurity | undefined;
+  /** How many rejections of a kind are logged in full per window; REJECTION_SAMPLING when absent. */
+  readonly rejectionSampling?: LogSamplerOptions | undefined;
 }
 
 /**
@@ -60,9 +64,10 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** The REST API, wired in one place: error handlers, plugins, then routes. */
 export async function buildRestApp(deps: RestDeps) {
+  const rejections = new RejectionLog(deps.log, deps.rejectionSampling ?? REJECTION_SAMPLING);
   const app = Fastify({
     loggerInstance: deps.log,
-    logController: new AccessLog(),
+    logController: new AccessLog(rejections),
     bodyLimit: 1024 * 1024,
     // A client's request id is kept when it is sane, so it can follow the album into Kafka.
     genReqId: (req) => {
@@ -71,6 +76,7 @@ export async function buildRestApp(deps: RestDeps) {
     },
     ...HTTP_TIMEOUTS,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onClose', async () => rejections.close());
   const { onRoute } = deps;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   const metrics = deps.metrics ?? createMetricsRegistry();
@@ -87,12 +93,13 @@ export async function buildRestApp(deps: RestDeps) {
   );
   app.setValidatorCompiler(compileValidator);
   // Set before any plugin is registered: Fastify gives each plugin the handlers of its parent.
-  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply, rejections));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       new AppError(ErrorCode.NotFound, `No route for ${request.method} ${clip(request.url)}`),
       request,
       reply,
+      rejections,
     ),
   );
   app.addHook('onRequest', async (request, reply) => {

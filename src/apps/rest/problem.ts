@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, type FieldProblem } from '../../shared/errors.ts';
 import { PROBLEM_JSON, type Problem } from '../../shared/problem-details.ts';
+import { clip } from './access-log.ts';
+import type { RejectionLog } from './rejection-log.ts';
 
 /** HTTP status of each error code. */
 const STATUS: Record<ErrorCode, number> = {
@@ -107,15 +109,32 @@ export function problemOf(error: AppError, instance: string): Problem {
   };
 }
 
-/** The error handler of the REST API: logs everything, answers problem+json. */
+/** Field problems a log line repeats: a 1 MiB body of unknown fields has tens of thousands. */
+const MAX_LOGGED_FIELDS = 10;
+
+/** What a log line says of a rejection: bounded, however many and however long the fields. */
+function rejectionLine(error: AppError) {
+  const fields = error.fields
+    .slice(0, MAX_LOGGED_FIELDS)
+    .map((f) => ({ pointer: clip(f.pointer, 256), detail: clip(f.detail, 256) }));
+  const more = error.fields.length - fields.length;
+  return { code: error.code, fields, ...(more > 0 ? { moreFields: more } : {}) };
+}
+
+/**
+ * The error handler of the REST API: logs every server fault and the rejections `rejections`
+ * lets through (the rest are counted there), answers problem+json.
+ */
 export function sendProblem(
   err: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
+  rejections: RejectionLog,
 ): FastifyReply {
   const error = toAppError(err);
   const problem = problemOf(error, request.url);
   if (problem.status >= 500) request.log.error({ err }, error.message);
-  else request.log.info({ code: error.code, fields: error.fields }, error.message);
+  else if (rejections.logs(request, problem.status))
+    request.log.info(rejectionLine(error), clip(error.message));
   return reply.status(problem.status).type(PROBLEM_JSON).send(problem);
 }
