@@ -1,7 +1,11 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RotatingFileStream } from 'rotating-file-stream';
+import { logWritten, pipeToLog, serviceLog } from './service-log.ts';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -35,6 +39,8 @@ export interface RunningService {
   readonly spec: ServiceSpec;
   child: ChildProcess;
   readonly logFile: string;
+  /** The rotating stream behind `logFile`, shared by every run of the service. */
+  readonly log: RotatingFileStream;
 }
 
 /** Whether nothing listens on `port` of `host` (and we may bind it). */
@@ -75,7 +81,9 @@ export async function freePort(host = '127.0.0.1', from = 0, span = 1): Promise<
 
 /**
  * Starts a service as a child on the pinned Node with an IPC channel: the child exits by itself
- * when this process dies, even by SIGKILL. Its output is appended to <logsDir>/<name>.log.
+ * when this process dies, even by SIGKILL. Its output goes through this process to
+ * <logsDir>/<name>.log, which rotates by size (infra/service-log.ts): a file descriptor handed
+ * to the child could only grow.
  */
 export function spawnService(
   root: string,
@@ -85,16 +93,15 @@ export function spawnService(
 ): RunningService {
   mkdirSync(logsDir, { recursive: true });
   const logFile = join(logsDir, `${spec.name}.log`);
-  const out = openSync(logFile, 'a');
+  const log = serviceLog(logsDir, spec.name);
   const child = fork(join(root, spec.script), [...(spec.args ?? [])], {
     cwd: root,
     env,
     execArgv: ['--disable-warning=ExperimentalWarning', ...(spec.nodeArgs ?? [])],
-    stdio: ['ignore', out, out, 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  // The child has its own copy of the descriptor; ours would leak on every restart.
-  closeSync(out);
-  return { spec, child, logFile };
+  pipeToLog(log, child.stdout, child.stderr);
+  return { spec, child, logFile, log };
 }
 
 /** Resolves when the child reports ready; rejects if it exits first or takes too long. */
@@ -126,16 +133,24 @@ export function whenReady(service: RunningService, timeoutMs: number): Promise<v
   });
 }
 
-/** SIGTERM, then SIGKILL after the grace period; resolves when the child is gone. */
-export function stopService(service: RunningService, graceMs: number): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL after the grace period; resolves when the child is gone and its last
+ * lines are in its log file (callers read it next).
+ */
+export async function stopService(service: RunningService, graceMs: number): Promise<void> {
   const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
+  if (child.exitCode === null && child.signalCode === null) {
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
     });
-    child.kill('SIGTERM');
-  });
+  }
+  // Its output ends after its exit; a second at most, should anything else hold the pipe.
+  if (child.stdout && !child.stdout.readableEnded)
+    await Promise.race([once(child, 'close'), sleep(1000)]);
+  await logWritten(service.log);
 }

@@ -9,6 +9,7 @@ import { kafkaEnv } from './kafka-auth.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
+import { closeServiceLogs } from './service-log.ts';
 import {
   dataDir,
   ensureInfrastructure,
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
     // Each step is tried whatever the others did: a failing one must not leave the rest running.
     const steps: [string, () => Promise<unknown> | unknown][] = [
       ['services', () => Promise.all(running.map((s) => stopService(s, 30_000)))],
+      // Their logs pass through this process: what is buffered is written before it exits.
+      ['logs', () => closeServiceLogs()],
     ];
     if (othersRunning()) {
       say('another `npm start` is running: Kafka and PostgreSQL stay up');
