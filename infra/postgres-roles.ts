@@ -178,14 +178,21 @@ export async function ensureRolesOnSystemCluster(
 /** The migration that grants the runtime roles their rights on schema `music`. */
 export const GRANTS_MIGRATION = '008_runtime_roles.sql';
 
+/** It and the later migrations that grant rights on what they add, in order. */
+const GRANTING_MIGRATIONS = [GRANTS_MIGRATION, '009_album_tombstones.sql'];
+
 /**
- * Runs the grants of GRANTS_MIGRATION again, as the owner: a database migrated before the roles
- * existed (one URL first, the local roles later) recorded it with nothing granted. Idempotent.
+ * Runs the grants of GRANTING_MIGRATIONS again, as the owner: a database migrated before the
+ * roles existed (one URL first, the local roles later) recorded them with nothing granted. Each
+ * file is idempotent, so running one again changes nothing but the grants.
  */
 export async function grantRuntimeRoles(owner: Sql): Promise<void> {
-  const grants = (await readMigrations()).find((m) => m.name === GRANTS_MIGRATION);
-  if (grants === undefined) throw new Error(`migration ${GRANTS_MIGRATION} is missing`);
-  await owner.unsafe(grants.sql);
+  const migrations = await readMigrations();
+  for (const name of GRANTING_MIGRATIONS) {
+    const grants = migrations.find((m) => m.name === name);
+    if (grants === undefined) throw new Error(`migration ${name} is missing`);
+    await owner.unsafe(grants.sql);
+  }
 }
 
 // Utility statements take no bind parameters, so names and passwords are quoted here.

@@ -54,7 +54,8 @@ const POISON: readonly { name: string; value: Uint8Array | null; reason: RegExp 
     reason: /^not a service\.Album/,
   },
   { name: 'an empty value', value: new Uint8Array(), reason: /^empty message value/ },
-  { name: 'a tombstone (no value)', value: null, reason: /^empty message value/ },
+  // On a key that names no album: a tombstone with an id as its key deletes that album.
+  { name: 'a tombstone (no value)', value: null, reason: /^tombstone without an album id/ },
   { name: 'id 0', value: album({ id: 0 }), reason: /^id:/ },
   // Field 1 as a 5-byte varint of 2^31: protobuf's int32 reading would make it -2^31.
   {

@@ -44,6 +44,7 @@ test('the reader reads albums and can write nothing', { skip }, async (t) => {
   await assert.rejects(reader`select nextval('music.album_id_seq')`, DENIED);
   await assert.rejects(reader`select count(*) from music.idempotency_keys`, DENIED);
   await assert.rejects(reader`delete from music.dead_letter_outbox`, DENIED);
+  await assert.rejects(reader`select count(*) from music.album_tombstones`, DENIED);
 });
 
 test('the writer writes rows and takes ids, but cannot drop, alter, truncate or create', {
@@ -62,8 +63,11 @@ test('the writer writes rows and takes ids, but cannot drop, alter, truncate or 
   await assert.rejects(writer`alter table music.albums add column x int`, DENIED);
   await assert.rejects(writer`create table music.intruder (x int)`, DENIED);
   await assert.rejects(writer`drop sequence music.album_id_seq`, DENIED);
-  // Albums are never deleted by the code: the writer may not either.
-  await assert.rejects(writer`delete from music.albums where id = ${id}`, DENIED);
+  // Consumers delete rows on tombstones and keep those tombstones, which nothing deletes.
+  await writer`insert into music.album_tombstones (id, event_time, event_partition, event_offset)
+    values (${id}, now(), 0, 0) on conflict (id) do update set event_offset = 1`;
+  await writer`delete from music.albums where id = ${id}`;
+  await assert.rejects(writer`delete from music.album_tombstones where id = ${id}`, DENIED);
   await assert.rejects(writer`create database ${writer(`music_intruder_${id}`)}`, DENIED);
 });
 

@@ -1,5 +1,5 @@
+import { storeAlbumChanges } from '../../adapters/db/album-changes.ts';
 import { notifyStored } from '../../adapters/db/album-events.ts';
-import { upsertAlbums } from '../../adapters/db/album-upsert.ts';
 import type { Sql } from '../../adapters/db/client.ts';
 import { keepDeadLetters, relayDeadLetters } from '../../adapters/db/dead-letter-outbox.ts';
 import { isDataError } from '../../adapters/db/sqlstate.ts';
@@ -45,12 +45,12 @@ export interface ConsumerRuntime {
 }
 
 /**
- * The consumer's store step: upsert the batch, then tell the REST APIs' live views which albums
- * changed. Only the upsert decides the batch's fate.
+ * The consumer's store step: upsert and delete the batch's albums, then tell the REST APIs' live
+ * views which albums changed (a deleted one reads as 404). Only the store decides the batch's fate.
  */
 function storeAndNotify(sql: Sql, log: Logger): ProcessorPorts['store'] {
   return async (changes) => {
-    const ids = await upsertAlbums(sql, changes);
+    const ids = await storeAlbumChanges(sql, changes);
     // Live views are a courtesy: a lost notification must not hold back the batch.
     await notifyStored(sql, ids).catch((err: unknown) =>
       log.warn({ err }, 'could not notify stored albums'),

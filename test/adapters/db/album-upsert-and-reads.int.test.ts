@@ -4,13 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { streamAlbums } from '../../../src/adapters/db/album-reads.ts';
 import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
-import type { AlbumChange } from '../../../src/domain/batch.ts';
+import type { AlbumUpsert } from '../../../src/domain/batch.ts';
 import { idBlock, testSql } from '../../support/stack.ts';
 
 const sql = testSql(2);
 after(() => sql.end());
 
-const change = (id: number, title: string, eventTimeMs: number, offset: number): AlbumChange => ({
+const change = (id: number, title: string, eventTimeMs: number, offset: number): AlbumUpsert => ({
   album: { id, title, artist: 'SQL test', priceCents: 1999n },
   eventTimeMs: BigInt(eventTimeMs),
   partition: 0,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createBatchProcessor } from '../../../src/apps/consumer/processor.ts';
 import { encodeAlbum } from '../../../src/domain/album-codec.ts';
-import type { AlbumChange } from '../../../src/domain/batch.ts';
+import { type AlbumChange, changedId } from '../../../src/domain/batch.ts';
 import type { ConsumedMessage, OutgoingMessage } from '../../../src/domain/events.ts';
 import { log } from '../../support/stack.ts';
 
@@ -34,8 +34,11 @@ function ports(fail: (changes: readonly AlbumChange[], call: number) => Error | 
       store: async (changes: readonly AlbumChange[]) => {
         const err = fail(changes, ++calls);
         if (err) throw err;
-        for (const c of changes) stored.set(c.album.id, c.album.title);
-        return changes.map((c) => c.album.id);
+        for (const c of changes) {
+          if ('album' in c) stored.set(c.album.id, c.album.title);
+          else stored.delete(c.deletedId);
+        }
+        return changes.map(changedId);
       },
       deadLetter: async (messages: readonly OutgoingMessage[]) => void letters.push(...messages),
       isPermanent: (err: unknown) => /^2[23]/.test(String((err as { code?: unknown }).code)),
@@ -46,7 +49,7 @@ function ports(fail: (changes: readonly AlbumChange[], call: number) => Error | 
 test('a batch the database refuses for one record: the others are stored, that one dead-lettered', async () => {
   const batch = [record(0, 'fine'), record(1, 'refused'), record(2, 'also fine')];
   const world = ports((changes) =>
-    changes.some((c) => c.album.title === 'refused')
+    changes.some((c) => 'album' in c && c.album.title === 'refused')
       ? pgError('23514', 'new row violates check constraint "albums_title_check"')
       : null,
   );
@@ -97,4 +100,23 @@ test('shutdown stops the retries of a failing batch, which then stays uncommitte
   setTimeout(() => shutdown.abort(), 300);
   await assert.rejects(outcome, /starting up/);
   assert.ok(world.calls() >= 2, `retried meanwhile (${world.calls()} calls)`);
+});
+
+test('a tombstone deletes its album; a null value on a key that names no album is dead-lettered', async () => {
+  const tombstone = (offset: number, key: string): ConsumedMessage => ({
+    ...record(offset, 'unused'),
+    key: Buffer.from(key),
+    value: null,
+  });
+  const world = ports(() => null);
+  const handle = createBatchProcessor(world.ports, {
+    client: 'test',
+    log,
+    signal: new AbortController().signal,
+  });
+  await handle([record(0, 'kept'), record(1, 'deleted')]);
+  await handle([tombstone(2, '2'), tombstone(3, 'no-id')]);
+  assert.deepEqual([...world.stored], [[1, 'kept']]);
+  assert.equal(world.letters.length, 1);
+  assert.match(world.letters[0]?.headers?.['x-dlq-reason'] ?? '', /^tombstone without an album id/);
 });

@@ -1,0 +1,49 @@
+import {
+  type AlbumChange,
+  type AlbumDeletion,
+  type AlbumUpsert,
+  changedId,
+} from '../../domain/batch.ts';
+import { deleteAlbums } from './album-deletes.ts';
+import { upsertAlbums } from './album-upsert.ts';
+import type { Sql } from './client.ts';
+
+/** The advisory-lock class of album changes; the second key is a slot of album ids. */
+const LOCK_CLASS = 0x6d75; // "mu"
+/** Ids share this many lock slots: few enough per batch, many enough to rarely wait. */
+const LOCK_SLOTS = 64;
+
+const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SLOTS;
+
+/**
+ * Stores a batch's changes (at most one per id) in one transaction: deletions, then upserts.
+ * Returns the ids whose rows changed, deleted ones included.
+ *
+ * Why the locks: an upsert and a delete of one id by two transactions at once (a member that lost
+ * its partitions still storing while their new owner stores, or keyless updates on another
+ * partition) would not see each other's uncommitted rows, and an older insert could outlive a
+ * newer delete. Taking the ids' slots first, in order, makes such transactions take turns; the
+ * one after sees the other's rows and tombstones, and the order guards decide.
+ */
+export async function storeAlbumChanges(
+  sql: Sql,
+  changes: readonly AlbumChange[],
+): Promise<number[]> {
+  if (changes.length === 0) return [];
+  const upserts: AlbumUpsert[] = [];
+  const deletions: AlbumDeletion[] = [];
+  for (const c of changes) {
+    if ('album' in c) upserts.push(c);
+    else deletions.push(c);
+  }
+  const slots = [...new Set(changes.map((c) => slotOf(changedId(c))))];
+  return sql.begin(async (tx) => {
+    // Sorted in a subquery, so that every transaction takes its slots in the same order.
+    await tx`
+      select pg_advisory_xact_lock(${LOCK_CLASS}, s)
+      from (select s from unnest(${slots}::int4[]) as s order by s) as sorted`;
+    const deleted = await deleteAlbums(tx, deletions);
+    const stored = await upsertAlbums(tx, upserts);
+    return [...deleted, ...stored];
+  });
+}
