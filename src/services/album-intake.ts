@@ -1,5 +1,6 @@
-import { type Album, type AlbumSubmission, fromCents } from '../domain/album.ts';
+import { type Album, type AlbumSubmission, fromCents, isAlbumId } from '../domain/album.ts';
 import { encodeAlbum } from '../domain/album-codec.ts';
+import { albumKey } from '../domain/album-key.ts';
 import type { OutgoingMessage } from '../domain/events.ts';
 import { checkPrice } from '../domain/price.ts';
 import { AppError, ErrorCode } from '../shared/errors.ts';
@@ -51,11 +52,29 @@ export async function acceptAlbums(
   }));
   const messages = records.map(
     (record): OutgoingMessage => ({
-      key: String(record.id),
+      key: albumKey(record.id),
       value: encodeAlbum(record),
       headers,
     }),
   );
   await ports.publish(messages);
   return records.map(({ priceCents, ...album }) => ({ ...album, price: fromCents(priceCents) }));
+}
+
+/**
+ * Deletes albums: publishes a tombstone per id (its key, a null value), keyed as writes are so it
+ * lands on the album's partition after its earlier changes. An id named twice is deleted once.
+ * Resolves once every tombstone is on the topic; the consumers then delete the rows.
+ */
+export async function deleteAlbums(
+  ports: Pick<IntakePorts, 'publish'>,
+  ids: readonly number[],
+  { headers = {} }: AcceptOptions = {},
+): Promise<number[]> {
+  const unique = [...new Set(ids)];
+  const bad = unique.find((id) => !isAlbumId(id));
+  // The REST schema refuses these first; this holds the rule for any other caller.
+  if (bad !== undefined) throw new AppError(ErrorCode.InvalidArgument, `${bad} is not an album id`);
+  await ports.publish(unique.map((id) => ({ key: albumKey(id), value: null, headers })));
+  return unique;
 }

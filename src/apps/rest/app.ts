@@ -24,6 +24,7 @@ import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 import { REJECTION_SAMPLING, RejectionLog } from './rejection-log.ts';
+import { albumDeleteRoutes } from './routes/album-deletes.ts';
 import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts';
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
@@ -124,6 +125,7 @@ export async function buildRestApp(deps: RestDeps) {
     intake: deps.intake,
     idempotencyKeys: deps.idempotencyKeys,
   });
+  await app.register(albumDeleteRoutes, { intake: deps.intake });
   await app.register(albumReadRoutes, { albums: deps.albums });
   await app.register(albumEventRoutes, { events: deps.events });
   await app.register(healthRoutes, { readiness: deps.readiness });
