@@ -22,6 +22,16 @@ export interface TopicSpec {
 export const BROKER_TIME = { 'message.timestamp.type': 'LogAppendTime' } as const;
 
 /**
+ * The album topic's configuration: the broker's time (BROKER_TIME), and records removed by age
+ * (retention.ms, the broker's default unless set), never compacted. A compacted topic refuses
+ * records without a key, and the original system's producers send their albums keyless. Deletes
+ * are tombstones all the same; kept as long as the updates before them, since retention removes
+ * a partition's oldest segments first, a consumer reading from the start never sees an update
+ * without the deletes that followed it.
+ */
+export const ALBUM_TOPIC_CONFIGS = { ...BROKER_TIME, 'cleanup.policy': 'delete' } as const;
+
+/**
  * Creates the topics that do not exist yet, with min(3, broker count) replicas and their
  * configs; sets the configs of existing ones where they differ (their partition count is not
  * changed). A topic created concurrently by another process between our listing and our
@@ -126,8 +136,8 @@ async function waitForLeaders(
 }
 
 /**
- * The album topic (stamped by the broker, BROKER_TIME) and its dead-letter topic, as every
- * service creates them when missing.
+ * The album topic (ALBUM_TOPIC_CONFIGS) and its dead-letter topic, as every service creates them
+ * when missing.
  */
 export function albumTopics(o: {
   KAFKA_TOPIC: string;
@@ -135,7 +145,7 @@ export function albumTopics(o: {
   KAFKA_PARTITIONS: number;
 }): TopicSpec[] {
   return [
-    { name: o.KAFKA_TOPIC, partitions: o.KAFKA_PARTITIONS, configs: BROKER_TIME },
+    { name: o.KAFKA_TOPIC, partitions: o.KAFKA_PARTITIONS, configs: ALBUM_TOPIC_CONFIGS },
     { name: o.KAFKA_DLQ_TOPIC, partitions: o.KAFKA_PARTITIONS },
   ];
 }
