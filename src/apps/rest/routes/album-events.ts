@@ -60,7 +60,8 @@ export const albumEventRoutes: FastifyPluginAsyncTypebox<AlbumEventDeps> = async
       summary: 'Stream album changes',
       description:
         'Server-Sent Events. `event: stored` with `data: {"ids":[…]}` each time the consumers ' +
-        'wrote albums; read them with `GET /api/v1/albums/{id}`. A comment line every ' +
+        'wrote or deleted albums; read them with `GET /api/v1/albums/{id}` (404 once deleted). ' +
+        'A comment line every ' +
         `${HEARTBEAT_MS / 1000} s keeps the stream open.`,
       response: {
         200: {
