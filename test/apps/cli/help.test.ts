@@ -36,6 +36,7 @@ test('--help on every command: usage, description and the global options, exit 0
     '',
     'consume',
     'db',
+    'db delete',
     'db get',
     'db insert',
     'db list',
@@ -48,6 +49,7 @@ test('--help on every command: usage, description and the global options, exit 0
     'kafka',
     'kafka produce',
     'rest',
+    'rest delete',
     'rest post',
     'rest put',
   ]);

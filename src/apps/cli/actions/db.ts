@@ -15,7 +15,7 @@ import { checkAlbum } from '../sample-albums.ts';
  * read and the writer (DATABASE_WRITE_URL) to write, as the services do; each defaults to
  * DATABASE_URL.
  */
-async function withDatabase<T>(
+export async function withDatabase<T>(
   ctx: CliContext,
   as: 'read' | 'write',
   work: (sql: Sql) => Promise<T>,

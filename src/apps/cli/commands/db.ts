@@ -16,6 +16,10 @@ export function dbCommand(ctx: CliContext): Command {
     .description('one album by id, through the ORM')
     .argument('<id>', 'album id', parseId)
     .action(async (id: number) => (await import('../actions/db.ts')).getAlbum(ctx, id));
+  db.command('delete')
+    .description('delete one album row, bypassing Kafka (a replay of the topic keeps it deleted)')
+    .argument('<id>', 'album id', parseId)
+    .action(async (id: number) => (await import('../actions/deletes.ts')).dbDelete(ctx, id));
   db.command('insert')
     .description(
       'insert one album through the ORM, bypassing Kafka (an album with that id is replaced)',

@@ -2,13 +2,20 @@ import { Command, Option } from 'commander';
 import { MAX_BATCH } from '../../rest/schemas.ts';
 import type { WriteOptions } from '../actions/rest.ts';
 import type { CliContext } from '../context.ts';
-import { albumOptions, countParser } from '../options.ts';
+import { albumOptions, countParser, parseId } from '../options.ts';
 
 /** `music rest post|put`: the original system's REST testers (1; 8 with --single; 9 with --count). */
 export function restCommand(ctx: CliContext): Command {
   const rest = new Command('rest').description(
     'write albums through the REST API at REST_HOST:REST_PORT',
   );
+  rest
+    .command('delete')
+    .description(
+      'delete albums: a Kafka tombstone each, through DELETE /api/v1/albums/{id} or, for several, POST /api/v1/albums:delete',
+    )
+    .argument('<ids...>', 'album ids', (v: string, ids: number[] = []) => [...ids, parseId(v)])
+    .action(async (ids: number[]) => (await import('../actions/deletes.ts')).restDelete(ctx, ids));
   for (const method of ['POST', 'PUT'] as const) {
     const put = method === 'PUT';
     rest
