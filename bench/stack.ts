@@ -182,6 +182,9 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
       REST_PORT: String(restPort),
       GRPC_HOST: host,
       GRPC_PORT: String(grpcPort),
+      // Not scraped by the bench: any free port, so a running `npm start` (9464) is no bother.
+      METRICS_HOST: host,
+      METRICS_PORT: '0',
       KAFKA_PARTITIONS: String(config.KAFKA_PARTITIONS),
     },
   );

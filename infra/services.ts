@@ -15,11 +15,13 @@ export interface ServiceSpec {
   readonly nodeArgs?: readonly string[];
   /** The Kafka principal it connects as, where the broker has principals (infra/kafka-auth.ts). */
   readonly kafkaRole?: 'rest' | 'consumer';
+  /** Serves Prometheus metrics on METRICS_PORT, for which `npm start` gives it a port of its own. */
+  readonly servesMetrics?: boolean;
 }
 
 /** The processes of music-service, as `npm start` runs them. */
 export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'rest', script: 'src/apps/rest/main.ts', kafkaRole: 'rest' },
+  { name: 'rest', script: 'src/apps/rest/main.ts', kafkaRole: 'rest', servesMetrics: true },
   { name: 'grpc', script: 'src/apps/grpc/main.ts' },
   {
     name: 'consumer-platformatic',

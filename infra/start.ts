@@ -9,7 +9,6 @@ import { kafkaEnv } from './kafka-auth.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
-import { closeServiceLogs } from './service-log.ts';
 import {
   dataDir,
   ensureInfrastructure,
@@ -17,6 +16,7 @@ import {
   PROJECT_ROOT,
   type Provisioned,
 } from './provision.ts';
+import { closeServiceLogs } from './service-log.ts';
 import {
   freePort,
   type RunningService,
@@ -159,12 +159,14 @@ async function main(): Promise<void> {
     ] as const) {
       if (want !== got) say(`${name} port ${want} is taken (another music-service?); using ${got}`);
     }
+    const metricsPorts = await metricsPortsOf(config, say);
     const access = kafkaAccess(config);
     // The topics exist (provisioned above); each service connects as its own principal.
     const envOf = (spec: ServiceSpec): NodeJS.ProcessEnv => ({
       ...process.env,
       REST_PORT: String(restPort),
       GRPC_PORT: String(grpcPort),
+      ...(metricsPorts.has(spec.name) ? { METRICS_PORT: String(metricsPorts.get(spec.name)) } : {}),
       KAFKA_CREATE_TOPICS: 'false',
       ...(spec.kafkaRole === undefined ? {} : kafkaEnv(access(spec.kafkaRole))),
     });
@@ -180,6 +182,10 @@ async function main(): Promise<void> {
         `  REST API and UI  ${base}/  (API docs ${base}/docs, readiness ${base}/readyz)`,
         `  gRPC API         ${config.GRPC_HOST}:${grpcPort}  (service.MusicService, grpc.health.v1.Health)`,
         `  consumers        platformatic and confluent, group ${config.KAFKA_GROUP_ID}`,
+        ...[...metricsPorts].map(
+          ([name, port]) =>
+            `  metrics (${name})  http://${config.METRICS_HOST}:${port}/metrics${config.METRICS_TOKEN ? '  (bearer token METRICS_TOKEN)' : ''}`,
+        ),
         `  Kafka            ${config.KAFKA_BROKERS.join(',')}  (topics ${config.KAFKA_TOPIC}, ${config.KAFKA_DLQ_TOPIC})`,
         `  PostgreSQL       ${redactUrl(config.DATABASE_URL)}`,
         `  logs             ${logsDir}/*.log`,
@@ -190,6 +196,27 @@ async function main(): Promise<void> {
     process.stderr.write(`music: ${(err as Error).message}\n`);
     await stopAll(1);
   }
+}
+
+/**
+ * A free metrics port for each service that serves metrics: from METRICS_PORT upwards, one after
+ * the other, so that a second `npm start` (or another exporter on 9464) does not collide; any
+ * free ones with METRICS_PORT 0. Kept for restarts, so that Prometheus finds a service again.
+ */
+async function metricsPortsOf(
+  config: Config,
+  report: (line: string) => void,
+): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  let from = config.METRICS_PORT;
+  for (const spec of SERVICES.filter((s) => s.servesMetrics)) {
+    const port = await freePort(config.METRICS_HOST, from);
+    if (from !== 0 && port !== from)
+      report(`metrics port ${from} is taken (another music-service?); ${spec.name} uses ${port}`);
+    ports.set(spec.name, port);
+    if (from !== 0) from = port + 1;
+  }
+  return ports;
 }
 
 /** Restarts a service that died on its own, backing off while it keeps dying. */

@@ -194,6 +194,8 @@ async function main(): Promise<number> {
         KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,
         MUSIC_TEST_RUN: prefix,
+        // Services the tests spawn serve metrics on a free port: files run side by side.
+        METRICS_PORT: '0',
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       };
       const ordered = longestFirst(serverFiles, readDurations(timesFile));

@@ -55,6 +55,12 @@ const ConfigSchema = Type.Object({
   REST_PORT: Port,
   GRPC_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   GRPC_PORT: Port,
+  // Prometheus metrics on a port of their own, loopback unless a deployment opens it (0.0.0.0 in
+  // the containers, for an in-cluster Prometheus); port 0 takes any free one.
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
+  // Set: a scrape must send `Authorization: Bearer <token>`.
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -38,7 +38,7 @@ export interface Workload extends K8sObject {
     serviceName?: string;
     selector: { matchLabels: Record<string, string> };
     template: {
-      metadata: { labels: Record<string, string> };
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
       spec: {
         containers: Container[];
         securityContext?: { runAsNonRoot?: boolean };

@@ -184,6 +184,29 @@ test('REST probes ask routes the API serves, on the port it listens on', async (
   }
 });
 
+test('REST metrics: a port named metrics on all interfaces, annotated for Prometheus, no Service', async () => {
+  const rests = deployments.filter((d) => containersOf(d).some((c) => roleOf(c) === 'rest'));
+  assert.ok(rests.length > 0);
+  for (const d of rests) {
+    for (const c of containersOf(d).filter((x) => roleOf(x) === 'rest')) {
+      const config = loadConfig(envFromOf(c));
+      assert.equal(config.METRICS_HOST, '0.0.0.0', `${d.metadata.name}: reachable in the cluster`);
+      assert.equal(portOf(c, 'metrics'), config.METRICS_PORT, 'the metrics port, named');
+      assert.notEqual(config.METRICS_PORT, config.REST_PORT);
+      const annotations = d.spec.template.metadata.annotations ?? {};
+      assert.equal(annotations['prometheus.io/scrape'], 'true');
+      assert.equal(annotations['prometheus.io/port'], String(config.METRICS_PORT));
+      assert.equal(annotations['prometheus.io/path'], '/metrics');
+    }
+  }
+  // The REST Service is a NodePort: the metrics port must not reach the nodes through it.
+  for (const s of services)
+    for (const p of s.spec.ports)
+      assert.notEqual(p.targetPort, 'metrics', `Service ${s.metadata.name} exposes no metrics`);
+  // What the annotations point at is not served on the API's port.
+  assert.equal((await rest.inject({ method: 'GET', url: '/metrics' })).statusCode, 404);
+});
+
 test('gRPC probes ask the standard health service on the gRPC port', () => {
   for (const d of deployments) {
     for (const c of containersOf(d).filter((x) => roleOf(x) === 'grpc')) {

@@ -164,6 +164,7 @@ test(`soak: ${SECONDS} s at ${LOAD * 100}% of the capacity measured first, throu
   const { topic, dlq } = await freshTopics('soak');
   const groupId = uniqueName('soak-group');
   const port = await freePort();
+  const metricsPort = await freePort();
   const logsDir = join(ROOT, '.data', `test-soak-${uniqueName('logs')}`);
   await mkdir(logsDir, { recursive: true });
   defer(() => rm(logsDir, { recursive: true, force: true }));
@@ -173,6 +174,7 @@ test(`soak: ${SECONDS} s at ${LOAD * 100}% of the capacity measured first, throu
     KAFKA_DLQ_TOPIC: dlq,
     KAFKA_GROUP_ID: groupId,
     REST_PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     RATE_LIMIT_MAX: '0',
     LOG_LEVEL: 'warn',
   };
@@ -290,7 +292,7 @@ test(`soak: ${SECONDS} s at ${LOAD * 100}% of the capacity measured first, throu
   const sample = async () => {
     const rss: Record<string, number> = {};
     for (const s of services) rss[s.spec.name] = await rssOf(s.child.pid as number);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const restHeap = Number(/^music_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1]);
     samples.push({ at: Date.now(), rss, restHeap, lag: await lagOf(probe, groupId, topic) });
   };

@@ -20,7 +20,13 @@ interface Start {
 }
 
 /** `npm start`'s orchestrator on this run's database, with its own topics and group. */
-function start(topic: string, group: string, restPort: number, grpcPort: number): Start {
+function start(
+  topic: string,
+  group: string,
+  restPort: number,
+  grpcPort: number,
+  metricsPort: number,
+): Start {
   const child = spawn(
     process.execPath,
     ['--disable-warning=ExperimentalWarning', 'infra/start.ts'],
@@ -33,6 +39,7 @@ function start(topic: string, group: string, restPort: number, grpcPort: number)
         KAFKA_GROUP_ID: group,
         REST_PORT: String(restPort),
         GRPC_PORT: String(grpcPort),
+        METRICS_PORT: String(metricsPort),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -47,6 +54,10 @@ function start(topic: string, group: string, restPort: number, grpcPort: number)
   });
   return { child, output: () => text };
 }
+
+/** The REST API's metrics URL, as the summary prints it. */
+const metricsUrlOf = (output: string) =>
+  output.match(/metrics \(rest\)\s+(http:\/\/\S+\/metrics)/)?.[1];
 
 const readyAt = (output: () => string) =>
   waitFor(
@@ -69,8 +80,9 @@ test('npm start brings everything up, a second start shares the infrastructure, 
   const group = uniqueName('start-group');
   const rest = await freePort('127.0.0.1', 43000);
   const grpc = await freePort('127.0.0.1', 44000);
+  const metrics = await freePort('127.0.0.1', 45000);
 
-  const first = start(topic, group, rest, grpc);
+  const first = start(topic, group, rest, grpc, metrics);
   const base = await readyAt(first.output);
   assert.equal(base, `http://127.0.0.1:${rest}`);
   assert.match(first.output(), /kafka: reusing the broker/);
@@ -80,6 +92,13 @@ test('npm start brings everything up, a second start shares the infrastructure, 
   assert.equal(ready.status, 200);
   const report = (await ready.json()) as { checks: { consumers: { detail: string } } };
   assert.match(report.checks.consumers.detail, /stable with 2 member/);
+  // Metrics on their own loopback port, as the summary says; not on the API's.
+  const metricsUrl = metricsUrlOf(first.output());
+  assert.equal(metricsUrl, `http://127.0.0.1:${metrics}/metrics`);
+  const scraped = await fetch(metricsUrl);
+  assert.equal(scraped.status, 200);
+  assert.match(await scraped.text(), /^music_db_pool_max_connections \d+$/m);
+  assert.equal((await fetch(`${base}/metrics`)).status, 404);
 
   const admin = new Admin({
     clientId: 'music-test-start',
@@ -96,10 +115,14 @@ test('npm start brings everything up, a second start shares the infrastructure, 
   assert.deepEqual(seed, { id: 1, title: 'Blue Train', artist: 'John Coltrane', price: 56.99 });
 
   // A second start while the first runs: same broker and database, the next free ports.
-  const second = start(topic, group, rest, grpc);
+  const second = start(topic, group, rest, grpc, metrics);
   const secondBase = await readyAt(second.output);
   assert.notEqual(secondBase, base);
   assert.match(second.output(), new RegExp(`REST port ${rest} is taken`));
+  assert.match(second.output(), new RegExp(`metrics port ${metrics} is taken`));
+  const secondMetrics = metricsUrlOf(second.output());
+  assert.ok(secondMetrics && secondMetrics !== metricsUrl, `${secondMetrics}`);
+  assert.equal((await fetch(secondMetrics)).status, 200);
   const albums = (await (await fetch(`${secondBase}/api/v1/albums?limit=500`)).json()) as {
     id: number;
   }[];
@@ -113,7 +136,7 @@ test('npm start brings everything up, a second start shares the infrastructure, 
     30_000,
   );
   // ...and a start after it comes up on the same infrastructure.
-  const third = start(topic, group, rest, grpc);
+  const third = start(topic, group, rest, grpc, metrics);
   const thirdBase = await readyAt(third.output);
   assert.equal((await fetch(`${thirdBase}/readyz`)).status, 200);
 

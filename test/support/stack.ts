@@ -71,6 +71,8 @@ export function configWith(settings: Partial<Config>): Config {
     REST_PORT: 0,
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: 0,
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: 0,
     RATE_LIMIT_MAX: 0,
     ...settings,
   };

@@ -29,7 +29,6 @@ import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts'
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
 import { type HealthDeps, healthRoutes } from './routes/health.ts';
-import { metricsRoutes } from './routes/metrics.ts';
 import { compileValidator } from './validation.ts';
 
 export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, AlbumEventDeps, HealthDeps {
@@ -37,8 +36,9 @@ export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, AlbumEventDeps,
   /** The built UI to serve at `/`, when there is one. */
   readonly uiDir?: string | undefined;
   /**
-   * The process's metrics registry, which the composition root also hands to the publisher,
-   * the database calls and the cluster gauges; a fresh one (HTTP and Node metrics) when absent.
+   * The registry the HTTP metrics count into, which the composition root also hands to the
+   * publisher, the database calls and the cluster gauges, and serves on the metrics port (never
+   * on this app's port); a fresh one when absent.
    */
   readonly metrics?: Registry | undefined;
   /** Told of every route as it is added, e.g. to check that each one is documented. */
@@ -129,7 +129,6 @@ export async function buildRestApp(deps: RestDeps) {
   await app.register(albumReadRoutes, { albums: deps.albums });
   await app.register(albumEventRoutes, { events: deps.events });
   await app.register(healthRoutes, { readiness: deps.readiness });
-  await app.register(metricsRoutes, { registry: metrics });
   app.get('/openapi.json', { schema: openapiDocumentSchema }, async () => app.swagger());
 
   if (deps.uiDir && existsSync(deps.uiDir)) {

@@ -85,7 +85,6 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
     tags: [
       { name: 'albums', description: 'Writes (202 once on Kafka) and reads of albums' },
       { name: 'health', description: 'Liveness and readiness probes' },
-      { name: 'operations', description: 'Prometheus metrics' },
       { name: DOC_TAG, description: 'This document and its interactive viewer' },
     ],
   },

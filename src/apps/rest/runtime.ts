@@ -4,6 +4,7 @@ import { listenStored } from '../../adapters/db/album-events.ts';
 import { IdAllocator } from '../../adapters/db/id-allocator.ts';
 import { IdempotencyKeys } from '../../adapters/db/idempotency-keys.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
+import { type MetricsServer, startMetricsServer } from '../../adapters/http/metrics-server.ts';
 import { kafkaConnectionOf } from '../../adapters/kafka/connection.ts';
 import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import {
@@ -27,7 +28,7 @@ import { producerMetrics } from './metrics/producer-metrics.ts';
 import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { createReadiness } from './readiness.ts';
 
-/** What a test may change: see RuntimeOverrides; REST_PORT 0 takes any free port. */
+/** What a test may change: see RuntimeOverrides; REST_PORT and METRICS_PORT 0 take any free port. */
 export interface RestOverrides extends KafkaRuntimeOverrides {
   /** Wraps the publisher, e.g. to count publishes or make them fail; close() closes the real one. */
   readonly publisher?: (real: Publisher) => Publisher;
@@ -46,6 +47,8 @@ export interface RestRuntime {
   readonly address: { readonly host: string; readonly port: number };
   readonly probe: GroupProbe;
   readonly metrics: Registry;
+  /** Where Prometheus scrapes the metrics (METRICS_HOST and METRICS_PORT, not the API's port). */
+  readonly metricsServer: Pick<MetricsServer, 'host' | 'port' | 'url'>;
   /** Times database work into the pool metrics, as every query of the API is. */
   readonly trackDb: TrackDb;
   /** Stops taking requests, drains those in flight, then closes probe, publisher and database. */
@@ -123,6 +126,17 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     const purging = setInterval(purgeKeys, PURGE_KEYS_EVERY_MS).unref();
     parts.defer(() => clearInterval(purging));
 
+    // Owned before the app so that it closes after it: scrapes still see the drain.
+    const metricsServer = parts.own(
+      await startMetricsServer({
+        source: metrics,
+        host: config.METRICS_HOST,
+        port: config.METRICS_PORT,
+        token: config.METRICS_TOKEN,
+        log,
+      }),
+      (own) => own.close(),
+    );
     const app = await buildRestApp({
       log,
       intake: {
@@ -163,6 +177,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       address: { host: config.REST_HOST, port },
       probe,
       metrics,
+      metricsServer,
       trackDb,
       close: () => parts.close(),
     };

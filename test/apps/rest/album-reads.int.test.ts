@@ -234,7 +234,6 @@ test('/openapi.json is OpenAPI 3.1 and lists every route', async () => {
     '/docs/json': ['get'],
     '/docs/yaml': ['get'],
     '/healthz': ['get'],
-    '/metrics': ['get'],
     '/openapi.json': ['get'],
     '/readyz': ['get'],
   });

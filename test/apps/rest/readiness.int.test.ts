@@ -161,8 +161,10 @@ test('a consumer blocked on a batch while albums arrive: /readyz answers 503 wit
     return { status: res.statusCode, report: res.json<Readiness>() };
   };
   const stalledMetric = async () => {
-    const res = await rest.app.inject({ method: 'GET', url: '/metrics' });
-    return metricValue(parseMetrics(res.body), 'music_consumer_stalled_partitions', { topic });
+    const res = await fetch(rest.metricsServer.url);
+    return metricValue(parseMetrics(await res.text()), 'music_consumer_stalled_partitions', {
+      topic,
+    });
   };
   await waitFor(
     'the consumer in the group, /readyz 200',

@@ -14,7 +14,10 @@ export interface ClusterMetricsOptions {
   readonly log: Logger;
   /** A partition whose committed offset stays put this long while records arrive is stalled. */
   readonly stallAfterMs?: number;
-  /** Scrapes within this many milliseconds share one reading of the cluster. */
+  /**
+   * Scrapes within this many milliseconds share one reading of the cluster; with 0, each scrape
+   * makes its own (its gauges, and scrapes during it, still share one).
+   */
   readonly cacheMs?: number;
   /** A reading not done by then counts as failed, so a slow broker cannot stall a scrape. */
   readonly timeoutMs?: number;
@@ -37,7 +40,7 @@ interface Reading {
 export function clusterMetrics(o: ClusterMetricsOptions): void {
   const cacheMs = o.cacheMs ?? 2000;
   const timeoutMs = o.timeoutMs ?? 2000;
-  let cached: { at: number; reading: Promise<Reading> } | null = null;
+  let cached: { at: number; reading: Promise<Reading>; done: boolean } | null = null;
   let failing = false;
   const stalls = createStallWatch(o.stallAfterMs ?? 60_000);
 
@@ -62,9 +65,18 @@ export function clusterMetrics(o: ClusterMetricsOptions): void {
     return { members: group?.members ?? null, progress, dlqEnds, stalled };
   };
 
+  // A reading under way is joined whatever its age: every gauge of a scrape asks for one, and
+  // a slow broker must not have overlapping readings pile up on it.
   const reading = (): Promise<Reading> => {
     const now = Date.now();
-    if (!cached || now - cached.at >= cacheMs) cached = { at: now, reading: read() };
+    if (!cached || (cached.done && now - cached.at >= cacheMs)) {
+      const next = { at: now, reading: read(), done: false };
+      const settle = () => {
+        next.done = true;
+      };
+      next.reading.then(settle, settle);
+      cached = next;
+    }
     return cached.reading;
   };
 
