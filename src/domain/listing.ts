@@ -54,6 +54,25 @@ export function artistFilter(query: Pick<ListingQuery, 'artist'>): string | null
 }
 
 /**
+ * The ILIKE pattern of a listing's text filter (`q`): the text anywhere in the value, in any
+ * case, matched literally (the user's `%`, `_` and `\` are escaped, not wildcards). Stores test
+ * `title ILIKE pattern OR artist ILIKE pattern`.
+ */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Whether an album passes a listing's text filter, for a client that filters what a service
+ * without one streams: `containsPattern`'s rule, with JavaScript's case folding standing in for
+ * PostgreSQL's (they agree but for a few special cases such as the Turkish dotless i).
+ */
+export function containsText(album: Pick<Album, 'title' | 'artist'>, q: string): boolean {
+  const text = q.toLowerCase();
+  return album.title.toLowerCase().includes(text) || album.artist.toLowerCase().includes(text);
+}
+
+/**
  * Refuses filter text that contains NUL, naming each such field (`fields` by the API's own
  * names): PostgreSQL text cannot hold NUL, so the filter could only fail in the database.
  */

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import pRetry from 'p-retry';
 import type { Album, AlbumSubmission } from '../../domain/album.ts';
-import { AppError, ErrorCode } from '../../shared/errors.ts';
-import { answerError, isRetried, type RetryPolicy, retryPause } from './answers.ts';
+import { AlbumList, OneAlbum } from './answered-album.ts';
+import { type RetryPolicy, retryOptions } from './answers.ts';
+import { fetchAnswer } from './fetch-answer.ts';
 
 export type WriteMethod = 'POST' | 'PUT';
 
@@ -42,17 +41,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
-// The shape of an answer, not the album rules: those are the server's to apply (a price comes
-// back as it will be stored, rounded to cents by domain/price.ts).
-const AnsweredAlbum = Type.Object({
-  id: Type.Integer(),
-  title: Type.String(),
-  artist: Type.String(),
-  price: Type.Number(),
-});
-const OneAlbum = TypeCompiler.Compile(AnsweredAlbum);
-const AlbumList = TypeCompiler.Compile(Type.Array(AnsweredAlbum));
-
 /**
  * What was sent, when the answer does not give the album back: the id sent, if any, and the
  * price as sent (an absent price is 0, as protobuf's JSON mapping reads it).
@@ -74,9 +62,9 @@ export function createAlbumApiClient(o: AlbumApiClientOptions): AlbumApiClient {
   const policy = o.retry ?? DEFAULT_RETRY;
 
   async function attempt(path: string, method: WriteMethod, body: string, key: string) {
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, o.baseUrl), {
+    const res = await fetchAnswer(
+      new URL(path, o.baseUrl),
+      {
         method,
         headers: {
           'content-type': 'application/json',
@@ -84,20 +72,9 @@ export function createAlbumApiClient(o: AlbumApiClientOptions): AlbumApiClient {
           [IDEMPOTENCY_KEY]: key,
         },
         body,
-        signal: AbortSignal.timeout(o.timeoutMs),
-      });
-    } catch (err: unknown) {
-      if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new AppError(
-          ErrorCode.DeadlineExceeded,
-          `the REST API did not answer within ${o.timeoutMs} ms`,
-          { cause: err },
-        );
-      }
-      // fetch fails this way only when no HTTP answer came: refused, reset, unresolvable...
-      throw new AppError(ErrorCode.Unavailable, 'no answer', { cause: err });
-    }
-    if (res.status < 200 || res.status > 299) throw await answerError(res);
+      },
+      o.timeoutMs,
+    );
     // A 2xx is success whatever its body: a body that is not JSON only loses the echo.
     return (await res.json().catch(() => null)) as unknown;
   }
@@ -106,17 +83,7 @@ export function createAlbumApiClient(o: AlbumApiClientOptions): AlbumApiClient {
   function send(path: string, method: WriteMethod, payload: unknown): Promise<unknown> {
     const key = randomUUID();
     const body = JSON.stringify(payload);
-    return pRetry(() => attempt(path, method, body, key), {
-      retries: policy.retries,
-      minTimeout: policy.minDelayMs,
-      maxTimeout: policy.maxDelayMs,
-      factor: 2,
-      randomize: true,
-      // Only answers that say "nothing was done, try again"; a lost connection may have been a
-      // write the server took, and the exit code tells the user that retrying is theirs to do.
-      shouldRetry: ({ error }) => isRetried(error),
-      onFailedAttempt: ({ error, retryDelay }) => retryPause(error, retryDelay, policy),
-    });
+    return pRetry(() => attempt(path, method, body, key), retryOptions(policy));
   }
 
   return {

@@ -2,6 +2,7 @@
 // codes, the message taken from problem+json only, and when a retry is worth it.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Options as RetryOptions } from 'p-retry';
 import { AppError, ErrorCode, type FieldProblem } from '../../shared/errors.ts';
 import { readProblem } from '../../shared/problem-details.ts';
 
@@ -103,4 +104,22 @@ export async function retryPause(
   if (asked === undefined) return;
   const extra = Math.min(asked, policy.maxRetryAfterMs) - retryDelay;
   if (extra > 0) await sleep(extra);
+}
+
+/**
+ * p-retry's options for `policy`: doubling backoff with jitter, only the answers `isRetried`
+ * accepts, and a Retry-After honoured (`retryPause`).
+ */
+export function retryOptions(policy: RetryPolicy): RetryOptions {
+  return {
+    retries: policy.retries,
+    minTimeout: policy.minDelayMs,
+    maxTimeout: policy.maxDelayMs,
+    factor: 2,
+    randomize: true,
+    // Only answers that say "nothing was done, try again"; a lost connection may have been a
+    // write the server took, and the exit code tells the user that retrying is theirs to do.
+    shouldRetry: ({ error }) => isRetried(error),
+    onFailedAttempt: ({ error, retryDelay }) => retryPause(error, retryDelay, policy),
+  };
 }

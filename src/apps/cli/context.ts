@@ -7,6 +7,8 @@ import type { Progress } from './progress.ts';
 export interface CliContext {
   /** The services' configuration, read on first use so that --help works without a valid one. */
   config(): Config;
+  /** The environment with the endpoint flags laid over it, as config() reads it. */
+  env(): NodeJS.ProcessEnv;
   /** Silent unless --verbose, then JSON lines on stderr. */
   log(): Logger;
   readonly out: Output;

@@ -1,9 +1,11 @@
+import { exitQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { describeFailure } from './failure.ts';
-import { createProgram, type Globals } from './program.ts';
+import { createProgram, defaultGlobals } from './program.ts';
 
 // The `music` command line: its one composition root. Every command reads the configuration
 // of the services; results go to stdout, everything else to stderr.
-const globals: Globals = { json: false, verbose: false };
+const globals = defaultGlobals();
+exitQuietlyOnClosedPipe(process.stdout);
 
 try {
   await createProgram(globals).parseAsync();

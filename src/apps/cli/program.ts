@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { type Config, loadConfig, secretsOf } from '../../shared/config.ts';
 import { withLocalKafkaLogin } from '../../shared/local-kafka-login.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
@@ -8,14 +9,28 @@ import { dlqCommand } from './commands/dlq.ts';
 import { grpcCommand } from './commands/grpc.ts';
 import { kafkaCommand } from './commands/kafka.ts';
 import { restCommand } from './commands/rest.ts';
+import { completionScript, SHELLS, type Shell } from './completion.ts';
 import type { CliContext } from './context.ts';
-import { createOutput } from './output.ts';
+import { type EndpointFlags, endpointOptions, withFlags } from './endpoint-flags.ts';
+import { createOutput, OUTPUT_FORMATS, type OutputFormat } from './output.ts';
 import { startProgress } from './progress.ts';
+import { tableWidth } from './table.ts';
 
 /** The global options, as the command being run was given them. */
 export interface Globals {
-  json: boolean;
+  output: OutputFormat;
   verbose: boolean;
+  endpoints: EndpointFlags;
+}
+
+/** The global options before the command line is read. */
+export const defaultGlobals = (): Globals => ({ output: 'table', verbose: false, endpoints: {} });
+
+/** The global options as Commander parses them. */
+interface GlobalOptions extends EndpointFlags {
+  readonly json?: true;
+  readonly output: OutputFormat;
+  readonly verbose?: true;
 }
 
 /** The `music` command line, its commands wired to one context; results go to stdout. */
@@ -24,7 +39,9 @@ export function createProgram(globals: Globals): Command {
   let log: Logger | undefined;
   const ctx: CliContext = {
     config: () => {
-      config ??= withLocalKafkaLogin(loadConfig());
+      // The flags are laid over the environment that the one config loader reads, so that they
+      // are checked, defaulted and derived (the database roles' URLs) exactly as the variables.
+      config ??= withLocalKafkaLogin(loadConfig(ctx.env()));
       return config;
     },
     log: () => {
@@ -34,25 +51,51 @@ export function createProgram(globals: Globals): Command {
       });
       return log;
     },
-    out: createOutput(() => globals.json, process.stdout),
+    env: () => withFlags(process.env, globals.endpoints),
+    out: createOutput(
+      () => globals.output,
+      () => tableWidth(process.stdout),
+      process.stdout,
+    ),
     progress: (total, unit) => startProgress(total, unit),
   };
 
   const program = new Command('music')
     .description('music-service: the album catalogue on Kafka and PostgreSQL')
-    .option('--json', 'print results as JSON, for scripts')
-    .option('--verbose', 'log to stderr and print what caused a failure')
+    .version(packageJson.version, '-V, --version', 'print the version of music-service')
+    .addOption(
+      new Option('--output <format>', 'print results as a table, JSON or CSV (RFC 4180)')
+        .choices(OUTPUT_FORMATS)
+        .default('table'),
+    )
+    .addOption(
+      new Option('--json', 'print results as JSON, for scripts (--output json)').conflicts(
+        'output',
+      ),
+    )
+    .option('--verbose', 'log to stderr and print what caused a failure');
+  for (const option of endpointOptions()) program.addOption(option);
+  program
     .hook('preAction', (_program, action) => {
-      const { json, verbose } = action.optsWithGlobals<{ json?: true; verbose?: true }>();
-      globals.json = json === true;
+      const { json, output, verbose, ...endpoints } = action.optsWithGlobals<GlobalOptions>();
+      globals.output = json === true ? 'json' : output;
       globals.verbose = verbose === true;
+      globals.endpoints = endpoints;
     })
     .addCommand(restCommand(ctx))
     .addCommand(grpcCommand(ctx))
     .addCommand(kafkaCommand(ctx))
     .addCommand(dbCommand(ctx))
     .addCommand(dlqCommand(ctx))
-    .addCommand(consumeCommand());
+    .addCommand(consumeCommand(ctx))
+    .addCommand(
+      new Command('completion')
+        .description('print a shell completion script: source <(music completion bash)')
+        .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+        .action((shell: Shell) => {
+          process.stdout.write(completionScript(program, shell));
+        }),
+    );
   configure(program);
   return program;
 }

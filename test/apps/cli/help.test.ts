@@ -34,6 +34,7 @@ test('--help on every command: usage, description and the global options, exit 0
   }
   assert.deepEqual(seen.toSorted(), [
     '',
+    'completion',
     'consume',
     'db',
     'db delete',
@@ -50,6 +51,8 @@ test('--help on every command: usage, description and the global options, exit 0
     'kafka produce',
     'rest',
     'rest delete',
+    'rest get',
+    'rest list',
     'rest post',
     'rest put',
   ]);

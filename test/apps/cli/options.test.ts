@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Command } from 'commander';
 import { albumOptions, parseSince } from '../../../src/apps/cli/options.ts';
-import { createProgram } from '../../../src/apps/cli/program.ts';
+import { createProgram, defaultGlobals } from '../../../src/apps/cli/program.ts';
 
 const at = Date.parse('2025-03-01T12:00:00Z');
 
@@ -38,7 +38,7 @@ test('--id: any int32 but 0, negative ones included; refused otherwise', () => {
 
 /** The `music` program, the action of `path` replaced by one that records what it was given. */
 function programCapturing(...path: string[]) {
-  const program = createProgram({ json: false, verbose: false });
+  const program = createProgram(defaultGlobals());
   const command = path.reduce<Command | undefined>(
     (parent, name) => parent?.commands.find((c) => c.name() === name),
     program,

@@ -4,6 +4,7 @@ import { type Album, centsToDecimal } from '../../../domain/album.ts';
 import {
   type AlbumReads,
   artistFilter,
+  containsPattern,
   type ListingQuery,
   type Page,
   pageOf,
@@ -19,9 +20,6 @@ const toAlbum = (r: { id: number; title: string; artist: string; price: string }
   ...r,
   price: Number(r.price),
 });
-
-// The user's text is matched literally, wildcards included.
-const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Which filters a listing uses: each combination is one prepared statement. */
 function shapeOf(query: ListingQuery): string {
@@ -75,7 +73,7 @@ export function createAlbumRepository(client: Sql): AlbumReads & {
       const rows = await listing.execute({
         afterId: query.afterId,
         artist: artistFilter(query) ?? undefined,
-        pattern: query.q ? `%${literal(query.q)}%` : undefined,
+        pattern: query.q ? containsPattern(query.q) : undefined,
         limit: rowsForPage(query.limit),
       });
       const page = pageOf(rows, query.limit);

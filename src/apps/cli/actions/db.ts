@@ -1,4 +1,4 @@
-import { readAllAlbums } from '../../../adapters/db/album-reads.ts';
+import { listAlbums as queryAlbums } from '../../../adapters/db/album-listing.ts';
 import { createSql, type Sql } from '../../../adapters/db/client.ts';
 import { IdAllocator } from '../../../adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
@@ -7,6 +7,7 @@ import { redactUrl } from '../../../shared/config.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import type { CliContext } from '../context.ts';
 import { reaching } from '../failure.ts';
+import type { ListOptions } from '../list-options.ts';
 import { albumTable } from '../output.ts';
 import { checkAlbum } from '../sample-albums.ts';
 
@@ -37,17 +38,19 @@ export interface InsertOptions {
   readonly price: number;
 }
 
-/** `music db list`: every album with raw SQL (the original system's tester 5). */
-export async function listAlbums(ctx: CliContext): Promise<void> {
-  const albums = await withDatabase(ctx, 'read', (sql) => readAllAlbums(sql));
-  ctx.out.result(albums, () => albumTable(albums));
+/** `music db list`: albums with raw SQL (the original system's tester 5), sorted by PostgreSQL. */
+export async function listAlbums(ctx: CliContext, o: ListOptions): Promise<void> {
+  const albums = await withDatabase(ctx, 'read', (sql) =>
+    queryAlbums(sql, { artist: o.artist, q: o.query, orderBy: o.sort, limit: o.limit }),
+  );
+  ctx.out.result(albums, (width) => albumTable(albums, width));
 }
 
 /** `music db get`: one album through the ORM (tester 6). */
 export async function getAlbum(ctx: CliContext, id: number): Promise<void> {
   const album = await withDatabase(ctx, 'read', (sql) => createAlbumRepository(sql).get(id));
   if (!album) throw new AppError(ErrorCode.NotFound, `album ${id} does not exist`);
-  ctx.out.result(album, () => albumTable([album]));
+  ctx.out.result(album, (width) => albumTable([album], width));
 }
 
 /** `music db insert`: one album through the ORM, replacing one with its id (tester 7). */
@@ -60,5 +63,5 @@ export async function insertAlbum(ctx: CliContext, o: InsertOptions): Promise<vo
     const album = { id, title: o.title.trim(), artist: o.artist.trim(), price: o.price };
     return createAlbumRepository(sql).put(album);
   });
-  ctx.out.result(stored, () => `stored\n${albumTable([stored])}`);
+  ctx.out.result(stored, (width) => `stored\n${albumTable([stored], width)}`);
 }

@@ -39,8 +39,8 @@ export async function write(ctx: CliContext, method: WriteMethod, o: WriteOption
     );
     ctx.out.result(
       album,
-      () =>
-        `accepted (on the Kafka topic; stored once a consumer writes it)\n${albumTable([album])}`,
+      (width) =>
+        `accepted (on the Kafka topic; stored once a consumer writes it)\n${albumTable([album], width)}`,
     );
     return;
   }

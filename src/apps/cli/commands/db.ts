@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { InsertOptions } from '../actions/db.ts';
 import type { CliContext } from '../context.ts';
+import { addListOptions, type ListOptions, SORT_FIELDS } from '../list-options.ts';
 import { albumOptions, parseId } from '../options.ts';
 
 /**
@@ -9,9 +10,15 @@ import { albumOptions, parseId } from '../options.ts';
  */
 export function dbCommand(ctx: CliContext): Command {
   const db = new Command('db').description('read and write music.albums in DATABASE_URL directly');
-  db.command('list')
-    .description('every album, sorted by id, with raw SQL')
-    .action(async () => (await import('../actions/db.ts')).listAlbums(ctx));
+  addListOptions(
+    db
+      .command('list')
+      .description('albums with raw SQL, sorted by id unless --sort says otherwise'),
+    {
+      sort: { fields: SORT_FIELDS, descending: true },
+      sortNote: 'PostgreSQL sorts the whole table, ties by id',
+    },
+  ).action(async (o: ListOptions) => (await import('../actions/db.ts')).listAlbums(ctx, o));
   db.command('get')
     .description('one album by id, through the ORM')
     .argument('<id>', 'album id', parseId)

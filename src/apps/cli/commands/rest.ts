@@ -2,13 +2,28 @@ import { Command, Option } from 'commander';
 import { MAX_BATCH } from '../../rest/schemas.ts';
 import type { WriteOptions } from '../actions/rest.ts';
 import type { CliContext } from '../context.ts';
+import { addListOptions, type ListOptions } from '../list-options.ts';
 import { albumOptions, countParser, parseId } from '../options.ts';
 
-/** `music rest post|put`: the original system's REST testers (1; 8 with --single; 9 with --count). */
+/**
+ * `music rest post|put`: the original system's REST testers (1; 8 with --single; 9 with
+ * --count); `music rest list|get`: the reads.
+ */
 export function restCommand(ctx: CliContext): Command {
   const rest = new Command('rest').description(
-    'write albums through the REST API at REST_HOST:REST_PORT',
+    'read and write albums through the REST API at REST_HOST:REST_PORT',
   );
+  addListOptions(
+    rest
+      .command('list')
+      .description('albums from GET /api/v1/albums, sorted by id, following its pages (Link)'),
+    { sort: { fields: ['id'], descending: false }, sortNote: 'the REST API sorts by id only' },
+  ).action(async (o: ListOptions) => (await import('../actions/rest-reads.ts')).listAlbums(ctx, o));
+  rest
+    .command('get')
+    .description('one album by id (GET /api/v1/albums/{id})')
+    .argument('<id>', 'album id', parseId)
+    .action(async (id: number) => (await import('../actions/rest-reads.ts')).getAlbum(ctx, id));
   rest
     .command('delete')
     .description(
