@@ -155,7 +155,8 @@ export interface AclNames {
 
 /**
  * What each service principal may do, and nothing more. The REST API writes albums
- * (idempotently, in transactions) and describes the group for /readyz; the consumers read albums
+ * (idempotently, in transactions) and describes the group for /readyz and the dead-letter topic for
+ * its metrics; the consumers read albums
  * in their group and write dead letters (idempotently).
  */
 export function serviceAcls(names: AclNames): Acl[] {
@@ -195,6 +196,8 @@ export function serviceAcls(names: AclNames): Acl[] {
       ResourcePatternTypes.PREFIXED,
     ),
     allow('rest', GROUP, names.groupId, DESCRIBE),
+    // Its metrics count the dead letters (the topic's end offsets): describe, never write or read.
+    allow('rest', TOPIC, names.dlqTopic, DESCRIBE),
     allow('consumer', TOPIC, names.topic, READ),
     allow('consumer', TOPIC, names.topic, DESCRIBE),
     allow('consumer', GROUP, names.groupId, READ),

@@ -179,15 +179,16 @@ export function redactUrl(url: string): string {
 
 /**
  * Values that must never reach a log line: the password of every database URL, as given and as
- * decoded, and the Kafka password.
+ * decoded, the Kafka password and the metrics token.
  */
 export function secretsOf(
   config: Pick<Config, 'DATABASE_URL'> &
     Partial<DatabaseUrls> &
-    Partial<Pick<Config, 'KAFKA_SASL_PASSWORD'>>,
+    Partial<Pick<Config, 'KAFKA_SASL_PASSWORD' | 'METRICS_TOKEN'>>,
 ): string[] {
   const secrets = DATABASE_URL_KEYS.flatMap((key) => passwordOf(config[key]));
-  if (config.KAFKA_SASL_PASSWORD !== undefined) secrets.push(config.KAFKA_SASL_PASSWORD);
+  for (const secret of [config.KAFKA_SASL_PASSWORD, config.METRICS_TOKEN])
+    if (secret !== undefined) secrets.push(secret);
   return [...new Set(secrets)];
 }
 

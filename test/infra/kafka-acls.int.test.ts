@@ -203,4 +203,14 @@ test('the broker takes only SCRAM logins, and each service principal only what i
     async () => ((await storedAlbums(sql, [id])).size === 1 ? true : undefined),
     60_000,
   );
+  // Its metrics read the group and both topics' ends as `music-rest` (music_kafka_up is 1 only
+  // when every reading worked), on its own metrics port.
+  await waitFor(
+    'music_kafka_up 1 as music-rest',
+    async () => {
+      const text = await (await fetch(api.metricsServer.url)).text();
+      return /^music_kafka_up 1$/m.test(text) ? true : undefined;
+    },
+    30_000,
+  );
 });

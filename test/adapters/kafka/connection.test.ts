@@ -49,6 +49,8 @@ test('SASL and TLS settings reach both clients and the Java tools alike', () => 
   );
   assert.match(propertiesText(java), /^sasl\.mechanism=SCRAM-SHA-512$/m);
   assert.ok(secretsOf(loadConfig(SECURED)).includes('pa"ss\\word'), 'the password is scrubbed');
+  const token = 'a-metrics-token-of-32-characters';
+  assert.ok(secretsOf(loadConfig({ METRICS_TOKEN: token })).includes(token), 'so is the token');
 });
 
 test('a SASL mechanism without a username or password is refused at start', () => {
