@@ -1,5 +1,5 @@
+import { readFileSync } from 'node:fs';
 import { Argument, Command, Option } from 'commander';
-import packageJson from '../../../package.json' with { type: 'json' };
 import { type Config, loadConfig, secretsOf } from '../../shared/config.ts';
 import { withLocalKafkaLogin } from '../../shared/local-kafka-login.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
@@ -21,6 +21,16 @@ export interface Globals {
   output: OutputFormat;
   verbose: boolean;
   endpoints: EndpointFlags;
+}
+
+/**
+ * The version of music-service: read from the package.json beside src/ (not imported, so that
+ * src/ depends on no file outside it).
+ */
+function version(): string {
+  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  const { version } = JSON.parse(text) as { version?: unknown };
+  return typeof version === 'string' ? version : 'unknown';
 }
 
 /** The global options before the command line is read. */
@@ -62,7 +72,7 @@ export function createProgram(globals: Globals): Command {
 
   const program = new Command('music')
     .description('music-service: the album catalogue on Kafka and PostgreSQL')
-    .version(packageJson.version, '-V, --version', 'print the version of music-service')
+    .version(version(), '-V, --version', 'print the version of music-service')
     .addOption(
       new Option('--output <format>', 'print results as a table, JSON or CSV (RFC 4180)')
         .choices(OUTPUT_FORMATS)
