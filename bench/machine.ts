@@ -84,7 +84,7 @@ function brokerPort(cmdline: readonly string[]): number | undefined {
   const props = cmdline[cmdline.indexOf('kafka.Kafka') + 1];
   if (!props) return undefined;
   try {
-    const m = /^listeners=PLAINTEXT:\/\/[^:\s]+:(\d+)/m.exec(readFileSync(props, 'utf8'));
+    const m = /^listeners=[A-Z_]+:\/\/[^:\s]+:(\d+)/m.exec(readFileSync(props, 'utf8'));
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;

@@ -44,6 +44,13 @@ test('a tiny bench run ends with one JSON line holding every figure (rates above
     assert.ok(isFigure(name, value), `${name} is ${JSON.stringify(value)}`);
   }
   assert.equal((result.machine as { cores: number }).cores > 0, true);
+  // The servers' CPU is found by their processes (the broker by the port in its properties).
+  const cpu = result.cpu_ms as Record<string, Record<string, number> | undefined>;
+  assert.ok(
+    (cpu.kafka_ceiling?.kafka ?? 0) > 0,
+    `broker CPU: ${JSON.stringify(cpu.kafka_ceiling)}`,
+  );
+  assert.ok((cpu.db_ceiling?.postgres ?? 0) > 0, `database CPU: ${JSON.stringify(cpu.db_ceiling)}`);
   const chart = readFileSync(join(out, 'benchmarks.svg'), 'utf8');
   assert.ok(chart.startsWith('<svg') && chart.trimEnd().endsWith('</svg>'));
   assert.ok(!existsSync(join(out, 'benchmarks.md')), 'the smoke run writes no document');
