@@ -1,67 +1,11 @@
 // The UI end to end: the real stack from infra/start.ts, driven in Chromium through the page.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { freePort } from '../../infra/services.ts';
-import { CHROMIUM } from '../../infra/ui.ts';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { uniqueName, waitFor } from '../support/stack.ts';
-
-const root = join(import.meta.dirname, '..', '..');
-const shots = join(root, 'test-results', 'ui');
-const AXE = join(root, 'node_modules', 'axe-core', 'axe.min.js');
-
-/** `npm start` on this run's database, with its own topic, group and ports. */
-async function startStack(): Promise<{ base: string; stop: () => Promise<void> }> {
-  const topic = uniqueName('ui');
-  const rest = await freePort('127.0.0.1', 45000);
-  const grpc = await freePort('127.0.0.1', 46000);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', 'infra/start.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        KAFKA_TOPIC: topic,
-        KAFKA_DLQ_TOPIC: `${topic}.dlq`,
-        KAFKA_GROUP_ID: uniqueName('ui-group'),
-        REST_PORT: String(rest),
-        GRPC_PORT: String(grpc),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  };
-  try {
-    const base = await waitFor(
-      `music-service is up\n${output}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-        return output.match(/REST API and UI\s+(http:\/\/\S+?)\/\s/)?.[1];
-      },
-      180_000,
-    );
-    return { base, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
+import { AXE, AXE_RUN, launchBrowser, shots, startStack } from './browser.ts';
 
 const textOf = async (locator: Locator) => (await locator.textContent()) ?? '';
 const row = (page: Page, text: string) => page.locator('tbody tr', { hasText: text });
@@ -70,17 +14,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
   mkdirSync(shots, { recursive: true });
   const stack = await startStack();
   t.after(stack.stop);
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser: Browser = await launchBrowser();
   t.after(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
@@ -197,12 +131,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     // An invalid form too: error text and aria-invalid fields must keep their contrast and names.
     await page.getByRole('button', { name: 'Add album' }).click();
     await page.locator('[aria-invalid="true"]').first().waitFor();
-    const result = (await page.evaluate(`
-      axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }).then((r) => ({
-        passed: r.passes.length,
-        violations: r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' | ')),
-      }))
-    `)) as { passed: number; violations: string[] };
+    const result = (await page.evaluate(AXE_RUN)) as { passed: number; violations: string[] };
     assert.ok(result.passed > 10, `axe ran its rules (${result.passed} passed)`);
     assert.deepEqual(result.violations, []);
   });
@@ -213,7 +142,7 @@ test('the UI browses, validates, creates and edits albums and shows them stored 
     await page.getByLabel('Search albums').focus();
     // Tab order reaches the form's fields after the table, and Enter submits.
     const reached = new Set<string>();
-    for (let i = 0; i < 80 && !reached.has('price'); i += 1) {
+    for (let i = 0; i < 200 && !reached.has('price'); i += 1) {
       await page.keyboard.press('Tab');
       reached.add(String(await page.evaluate("document.activeElement?.getAttribute('name')")));
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiProblem, fieldsOf, nextCursor, saveAlbum } from './api.ts';
+import { ApiProblem, deleteAlbums, fieldsOf, listAlbums, nextCursor, saveAlbum } from './api.ts';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -21,6 +21,42 @@ describe('api', () => {
     );
     expect(nextCursor(null)).toBeNull();
     expect(nextCursor('</x?cursor=a>; rel="prev"')).toBeNull();
+  });
+
+  it('reads the sort, the total and the first/prev/next links of a page', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      asked.push(url);
+      return Response.json([], {
+        headers: {
+          'x-total-count': '12345',
+          link:
+            '</api/v1/albums?limit=20&sort=-price&cursor=n1>; rel="next", ' +
+            '</api/v1/albums?limit=20&sort=-price&cursor=p1>; rel="prev", ' +
+            '</api/v1/albums?limit=20&sort=-price>; rel="first"',
+        },
+      });
+    });
+    const page = await listAlbums({ q: 'x', sort: '-price', cursor: 'c0', limit: 20 });
+    expect(asked).toEqual(['/api/v1/albums?limit=20&q=x&sort=-price&cursor=c0']);
+    expect(page).toEqual({ albums: [], next: 'n1', prev: { cursor: 'p1' }, total: 12345 });
+    // The default order is the API's default: no sort parameter.
+    await listAlbums({ sort: 'id', limit: 20 });
+    expect(asked[1]).toBe('/api/v1/albums?limit=20');
+  });
+
+  it('deletes one album by its URL and several in one batch', async () => {
+    const sent: [string, RequestInit | undefined][] = [];
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+      sent.push([url, init]);
+      return new Response(null, { status: 202 });
+    });
+    await deleteAlbums([7]);
+    await deleteAlbums([1, 2], true);
+    expect(sent.map(([url, init]) => [url, init?.method, init?.body, init?.keepalive])).toEqual([
+      ['/api/v1/albums/7', 'DELETE', undefined, false],
+      ['/api/v1/albums:delete', 'POST', '{"ids":[1,2]}', true],
+    ]);
   });
 
   it('maps problem pointers to form fields, batch pointers included', () => {
