@@ -144,6 +144,27 @@ test('the catalogue keeps its state in the address, deletes with undo and has a 
     );
   });
 
+  await t.test("sorting is the server's: the whole catalogue, page after page", async () => {
+    // Ties by id in the direction of the sort, as the API documents.
+    const expected = [...mine].sort((a, b) => b.price - a.price || b.id - a.id).map((a) => a.id);
+    await page.goto(`${stack.base}/?q=${word}&sort=-price&limit=10`);
+    await showsIds(page, expected.slice(0, 10), 'the 10 dearest');
+    assert.equal((await page.locator('.range').textContent())?.trim(), '1–10 of 25');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await showsIds(page, expected.slice(10, 20), 'the next 10 by price');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await showsIds(page, expected.slice(20), 'the 5 cheapest');
+    assert.equal((await page.locator('.range').textContent())?.trim(), '21–25 of 25');
+    assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), true);
+    await page.reload();
+    await showsIds(page, expected.slice(20), 'the last page after a reload');
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await showsIds(page, expected.slice(10, 20), 'Previous, from the rel="prev" link');
+    await page.getByRole('button', { name: 'First' }).click();
+    await showsIds(page, expected.slice(0, 10), 'First');
+    await page.screenshot({ path: join(shots, 'catalogue-sorted.png'), fullPage: true });
+  });
+
   const deletes: string[] = [];
   page.on('request', (req) => {
     if (req.method() === 'DELETE' || req.url().endsWith('/api/v1/albums:delete'))
@@ -278,6 +299,29 @@ test('the catalogue keeps its state in the address, deletes with undo and has a 
     assert.match((await dash.getAttribute('title')) ?? '', /stored earlier/i);
     assert.match((await fresh.locator('.note').textContent()) ?? '', /— Stored earlier/);
     await fresh.close();
+  });
+
+  await t.test('a new album appears where it belongs in the sort, not at the bottom', async () => {
+    const sorted = await context.newPage();
+    await sorted.goto(`${stack.base}/?q=${word}&sort=price&limit=10`);
+    await sorted.locator('tbody tr[data-album-id]').first().waitFor();
+    await sorted.getByLabel('Title').fill(`${word} cheapest`);
+    await sorted.getByLabel('Artist').fill('Catalogue Test');
+    await sorted.getByLabel('Price (USD)').fill('0.50');
+    await sorted.getByRole('button', { name: 'Add album' }).click();
+    const toast = sorted.locator('.toast.success', { hasText: `${word} cheapest` });
+    const id = Number(/album #(\d+)/.exec((await toast.textContent()) ?? '')?.[1]);
+    const first = sorted.locator('tbody tr[data-album-id]').first();
+    await waitFor('the new album on top', async () =>
+      Number(await first.getAttribute('data-album-id')) === id ? true : undefined,
+    );
+    await first.locator('.badge.stored').waitFor({ timeout: 60_000 });
+    // Still there once the page was fetched again with it.
+    await sorted.waitForTimeout(1500);
+    assert.equal(Number(await first.getAttribute('data-album-id')), id);
+    assert.equal(await sorted.locator('tbody tr[data-album-id]').count(), 10);
+    await sorted.screenshot({ path: join(shots, 'catalogue-placed.png'), fullPage: true });
+    await sorted.close();
   });
 
   await t.test('dark mode follows the system, with no WCAG 2 A/AA violations', async () => {

@@ -39,7 +39,13 @@ describe('api', () => {
     });
     const page = await listAlbums({ q: 'x', sort: '-price', cursor: 'c0', limit: 20 });
     expect(asked).toEqual(['/api/v1/albums?limit=20&q=x&sort=-price&cursor=c0']);
-    expect(page).toEqual({ albums: [], next: 'n1', prev: { cursor: 'p1' }, total: 12345 });
+    expect(page).toEqual({
+      albums: [],
+      next: 'n1',
+      prev: { cursor: 'p1' },
+      total: 12345,
+      totalEstimated: false,
+    });
     // The default order is the API's default: no sort parameter.
     await listAlbums({ sort: 'id', limit: 20 });
     expect(asked[1]).toBe('/api/v1/albums?limit=20');

@@ -22,6 +22,8 @@ export interface Page {
   prev?: PageLink | undefined;
   /** How many albums match, from `X-Total-Count`; null when the server does not say. */
   total: number | null;
+  /** Whether `total` is PostgreSQL's estimate (`X-Total-Count-Estimated: true`, large counts). */
+  totalEstimated: boolean;
 }
 
 /** An answer other than 2xx, with its RFC 9457 field problems keyed by field. */
@@ -91,6 +93,7 @@ export async function listAlbums(query: ListQuery, signal?: AbortSignal): Promis
     next: links.get('next')?.cursor ?? null,
     prev: links.get('prev'),
     total: total !== null && /^\d+$/.test(total) ? Number(total) : null,
+    totalEstimated: res.headers.get('x-total-count-estimated') === 'true',
   };
 }
 
