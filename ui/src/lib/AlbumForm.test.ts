@@ -86,4 +86,16 @@ describe('AlbumForm', () => {
     await fireEvent.click(screen.getByRole('button', { name: /save changes/i }));
     await vi.waitFor(() => expect(save).toHaveBeenCalledWith({ ...album, price: 60 }), SETTLE);
   });
+
+  it('cancels an edit on Escape, and leaves a new album alone', async () => {
+    const album: Album = { id: 42, title: 'Blue Train', artist: 'John Coltrane', price: 56.99 };
+    const oncancel = vi.fn();
+    const { unmount } = render(AlbumForm, { album, save: vi.fn(), oncancel });
+    await fireEvent.keyDown(screen.getByLabelText(/price/i), { key: 'Escape' });
+    expect(oncancel).toHaveBeenCalledOnce();
+    unmount();
+    render(AlbumForm, { save: vi.fn(), oncancel });
+    await fireEvent.keyDown(screen.getByLabelText(/title/i), { key: 'Escape' });
+    expect(oncancel).toHaveBeenCalledOnce();
+  });
 });
