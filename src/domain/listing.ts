@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../shared/errors.ts';
 import { type Album, isAlbumId } from './album.ts';
+import type { SortedListingQuery, SortedPage } from './keyset.ts';
 
 // The rules of album listings, shared by the REST API (Drizzle) and the gRPC API (raw SQL):
 // both page by keyset (ids above the last one seen), sorted by id.
@@ -134,10 +135,25 @@ function jsonCursorId(text: string): number {
   }
 }
 
+/** How many albums a listing's filter matches. */
+export interface Total {
+  readonly count: number;
+  /** Whether `count` is an estimate: only when above `EXACT_TOTAL_UP_TO`. */
+  readonly estimated: boolean;
+}
+
+/**
+ * Totals are exact up to this many albums. Above it a count would read every matching row on
+ * every page, so stores answer an estimate instead (PostgreSQL's own statistics).
+ */
+export const EXACT_TOTAL_UP_TO = 10_000;
+
 /** The read side of the catalogue that the REST API lists and gets albums through. */
 export interface AlbumReads {
-  /** One page sorted by id. */
-  list(query: ListingQuery): Promise<Page<Album>>;
+  /** One page in the query's sort, from its cursor's position. */
+  list(query: SortedListingQuery): Promise<SortedPage<Album>>;
+  /** How many albums the filter matches (see `Total`). */
+  count(filter: Pick<ListingQuery, 'artist' | 'q'>): Promise<Total>;
   /** One album by id, or null. */
   get(id: number): Promise<Album | null>;
 }

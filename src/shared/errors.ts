@@ -4,6 +4,10 @@ export const ErrorCode = {
   NotFound: 'not_found',
   UnsupportedMediaType: 'unsupported_media_type',
   PayloadTooLarge: 'payload_too_large',
+  /** The request's header section is larger than the server reads (Node's parser refused it). */
+  HeadersTooLarge: 'headers_too_large',
+  /** The resource exists but not with this method. */
+  MethodNotAllowed: 'method_not_allowed',
   RateLimited: 'rate_limited',
   /** Another request holding the same claim (an Idempotency-Key) is in flight: retry later. */
   Conflict: 'conflict',

@@ -1,17 +1,56 @@
 // The REST app without backends, for tests of what it serves rather than what it stores.
+import type { Sql } from '../../src/adapters/db/client.ts';
+import { createAlbumRepository } from '../../src/adapters/db/orm/album-repository.ts';
 import { buildRestApp } from '../../src/apps/rest/app.ts';
 import type { Readiness } from '../../src/apps/rest/routes/health.ts';
+import type { Album } from '../../src/domain/album.ts';
+import type { AlbumReads } from '../../src/domain/listing.ts';
 import { log } from './stack.ts';
 
-/** The REST API with an empty catalogue that refuses writes, and the readiness given. */
-export function buildOfflineRestApp(readiness: Readiness = { ready: true, checks: {} }) {
+/** A catalogue with no albums, for apps whose tests read nothing. */
+export const emptyCatalogue: AlbumReads = {
+  list: async () => ({ items: [], next: null, prev: null }),
+  count: async () => ({ count: 0, estimated: false }),
+  get: async () => null,
+};
+
+/** The REST API with an empty catalogue that refuses writes, the readiness given, the UI at `uiDir`. */
+export function buildOfflineRestApp(
+  readiness: Readiness = { ready: true, checks: {} },
+  uiDir?: string,
+) {
   return buildRestApp({
     log,
     intake: {
       allocateIds: () => Promise.reject(new Error('no writes here')),
       publish: () => Promise.reject(new Error('no writes here')),
     },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => readiness,
+    uiDir,
   });
+}
+
+/** The REST API reading `sql` through the ORM, as it runs; a write reaching it fails the test. */
+export function buildReadRestApp(sql: Sql) {
+  return buildRestApp({
+    log,
+    intake: {
+      allocateIds: () => Promise.reject(new Error('reads must not allocate ids')),
+      publish: () => Promise.reject(new Error('reads must not publish')),
+    },
+    albums: createAlbumRepository(sql),
+    readiness: async () => ({ ready: true, checks: {} }),
+  });
+}
+
+/** Inserts albums straight into music.albums in one statement, prices as decimals. */
+export function insertAlbums(sql: Sql, albums: readonly Album[]) {
+  return sql`
+    insert into music.albums (id, title, artist, price)
+    select * from unnest(
+      ${albums.map((a) => a.id)}::int4[],
+      ${albums.map((a) => a.title)}::text[],
+      ${albums.map((a) => a.artist)}::text[],
+      ${albums.map((a) => a.price.toFixed(2))}::text[]::numeric[])`;
 }

@@ -1,9 +1,7 @@
 import type { Album } from '../../domain/album.ts';
+import { type AlbumSort, totalOrder } from '../../domain/album-sort.ts';
 import { artistFilter, containsPattern } from '../../domain/listing.ts';
 import type { Sql } from './client.ts';
-
-/** The columns an album listing may be ordered by. */
-export type AlbumOrderField = 'id' | 'title' | 'artist' | 'price';
 
 /** A listing of albums as people ask for one: filtered, ordered, and cut at a number. */
 export interface AlbumListing {
@@ -11,8 +9,8 @@ export interface AlbumListing {
   readonly artist?: string | undefined;
   /** Text in the title or the artist (`containsPattern`). */
   readonly q?: string | undefined;
-  /** The order, first key first; ties are always broken by id, so the order is total. */
-  readonly orderBy: readonly { readonly field: AlbumOrderField; readonly descending: boolean }[];
+  /** The order, first key first; completed by the domain's `totalOrder` (ties by id). */
+  readonly orderBy: AlbumSort;
   /** At most this many albums; absent for all. */
   readonly limit?: number | undefined;
 }
@@ -23,10 +21,8 @@ export interface AlbumListing {
  */
 export function listAlbums(sql: Sql, listing: AlbumListing): Promise<Album[]> {
   const artist = artistFilter(listing);
-  const keys = listing.orderBy.some((k) => k.field === 'id')
-    ? listing.orderBy
-    : [...listing.orderBy, { field: 'id', descending: false } as const];
-  const order = keys
+  // The REST API's order exactly, so `db list --sort` and `sort=` agree on ties.
+  const order = totalOrder(listing.orderBy)
     .map((k) => sql`${sql(k.field)} ${k.descending ? sql`desc` : sql`asc`}`)
     .reduce((acc, key) => sql`${acc}, ${key}`);
   return sql<Album[]>`

@@ -18,6 +18,8 @@ export interface AlbumReadClientOptions {
 export interface AlbumReadQuery {
   readonly artist?: string | undefined;
   readonly q?: string | undefined;
+  /** The API's `sort` parameter (`-price,title`); absent for its default order (id). */
+  readonly sort?: string | undefined;
   /** Absent: every page. */
   readonly limit?: number | undefined;
 }
@@ -61,6 +63,7 @@ export function createAlbumReadClient(o: AlbumReadClientOptions): AlbumReadClien
       first.searchParams.set('limit', String(Math.min(limit, PageSize.max)));
       if (query.artist !== undefined) first.searchParams.set('artist', query.artist);
       if (query.q !== undefined) first.searchParams.set('q', query.q);
+      if (query.sort !== undefined) first.searchParams.set('sort', query.sort);
       const albums: Album[] = [];
       let url: URL | undefined = first;
       while (url !== undefined && albums.length < limit) {

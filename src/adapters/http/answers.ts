@@ -28,10 +28,12 @@ const RETRIED_STATUSES: ReadonlySet<number> = new Set([409, 429, 503]);
 const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: ErrorCode.InvalidArgument,
   404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
   // Still in flight after every retry: like a busy service, retrying later helps.
   409: ErrorCode.Unavailable,
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
+  431: ErrorCode.HeadersTooLarge,
   // The Idempotency-Key came with another body: the request is at fault, not the service.
   422: ErrorCode.InvalidArgument,
   // Rate limited or overloaded: the caller may retry later, like any unavailable service.

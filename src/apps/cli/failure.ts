@@ -20,6 +20,9 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 const EXIT_OF_CODE: Record<ErrorCode, ExitCode> = {
   invalid_argument: ExitCode.Usage,
   payload_too_large: ExitCode.Usage,
+  // Requests the CLI makes itself: a wrong method or oversized headers are its bug.
+  headers_too_large: ExitCode.Failure,
+  method_not_allowed: ExitCode.Failure,
   not_found: ExitCode.NotFound,
   unavailable: ExitCode.Unavailable,
   deadline_exceeded: ExitCode.Unavailable,

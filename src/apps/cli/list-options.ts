@@ -1,15 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { readSort, SORT_FIELDS, type SortField, type SortKey } from '../../domain/album-sort.ts';
 import { countParser } from './options.ts';
 
-/** The fields an album listing can be sorted by. */
-export const SORT_FIELDS = ['id', 'title', 'artist', 'price'] as const;
-export type SortField = (typeof SORT_FIELDS)[number];
-
-/** One sort key: a field, ascending unless `descending`. */
-export interface SortKey {
-  readonly field: SortField;
-  readonly descending: boolean;
-}
+export { SORT_FIELDS, type SortField, type SortKey };
 
 /** The orders a listing's service can give. */
 export interface SortSupport {
@@ -22,16 +15,11 @@ export interface SortSupport {
  * `--sort` as the REST API's `sort` parameter is written (`-price,title`): fields separated by
  * commas, each descending with a leading `-`, each at most once, only those `support` allows.
  */
-export function parseSort(value: string, support: SortSupport): SortKey[] {
-  const keys = value.split(',').map((part): SortKey => {
-    const descending = part.startsWith('-');
-    const field = support.fields.find((f) => f === (descending ? part.slice(1) : part));
-    if (field === undefined || (descending && !support.descending))
-      throw new InvalidArgumentError(`must be ${sortHelp(support)}`);
-    return { field, descending };
-  });
-  if (new Set(keys.map((k) => k.field)).size !== keys.length)
-    throw new InvalidArgumentError('must name each field once');
+export function parseSort(value: string, support: SortSupport): readonly SortKey[] {
+  const keys = readSort(value, support.fields);
+  if (keys === 'repeated') throw new InvalidArgumentError('must name each field once');
+  if (keys === 'unknown' || (keys.some((k) => k.descending) && !support.descending))
+    throw new InvalidArgumentError(`must be ${sortHelp(support)}`);
   return keys;
 }
 

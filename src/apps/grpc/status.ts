@@ -7,6 +7,9 @@ const CODES: Record<ErrorCode, Code> = {
   not_found: Code.NotFound,
   unsupported_media_type: Code.InvalidArgument,
   payload_too_large: Code.ResourceExhausted,
+  headers_too_large: Code.ResourceExhausted,
+  // gRPC's word for a method the service does not have.
+  method_not_allowed: Code.Unimplemented,
   rate_limited: Code.ResourceExhausted,
   // A concurrency conflict that retrying the whole call resolves, which is what gRPC's status
   // guide says of ABORTED; ALREADY_EXISTS would tell the caller that retrying cannot help.

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import fastifyCompress from '@fastify/compress';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type RouteOptions } from 'fastify';
+import Fastify, { type HTTPMethods, type RouteOptions } from 'fastify';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { LogSamplerOptions } from '../../shared/log-sampler.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { AccessLog, clip } from './access-log.ts';
+import { answerClientError } from './client-error.ts';
 import {
   corsOptions,
   docsCsp,
@@ -19,6 +21,7 @@ import {
   securityHeaders,
 } from './http-security.ts';
 import { strictUtf8Json } from './json-body.ts';
+import { MethodTable, refuseMethod } from './method-not-allowed.ts';
 import { httpMetrics } from './metrics/http-metrics.ts';
 import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
@@ -29,6 +32,8 @@ import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts'
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
 import { type HealthDeps, healthRoutes } from './routes/health.ts';
+import { uiStaticOptions } from './static-ui.ts';
+import { StoredWatch } from './stored-watch.ts';
 import { compileValidator } from './validation.ts';
 
 export interface RestDeps extends AlbumWriteDeps, AlbumReadDeps, AlbumEventDeps, HealthDeps {
@@ -76,10 +81,13 @@ export async function buildRestApp(deps: RestDeps) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ...HTTP_TIMEOUTS,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onClose', async () => rejections.close());
   const { onRoute } = deps;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
+  const methods = new MethodTable();
+  app.addHook('onRoute', methods.onRoute);
   const metrics = deps.metrics ?? createMetricsRegistry();
 
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema
@@ -118,12 +126,24 @@ export async function buildRestApp(deps: RestDeps) {
     await app.register(fastifyRateLimit, rateLimitOptions(security));
   }
 
+  // Before the routes, which it hooks as they are added. Answers of 1 KiB or more, brotli or
+  // gzip as the client accepts (brotli at quality 4: 11 costs more CPU than it saves bytes on
+  // answers made per request); the event stream is written past it (hijacked) and never
+  // buffered. ETags are computed on the uncompressed body first (etag.ts), so they stay weak.
+  await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] });
   await app.register(fastifySwagger, swaggerOptions);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformStaticCSP: docsCsp });
 
+  const events = deps.events;
+  const stored = events
+    ? new StoredWatch({ listen: events, get: (id) => deps.albums.get(id) }, deps.log)
+    : undefined;
+  // preClose: waiting writes answer 202 before the server waits for them to end.
+  if (stored) app.addHook('preClose', () => stored.close());
   await app.register(albumWriteRoutes, {
     intake: deps.intake,
     idempotencyKeys: deps.idempotencyKeys,
+    stored,
   });
   await app.register(albumDeleteRoutes, { intake: deps.intake });
   await app.register(albumReadRoutes, { albums: deps.albums });
@@ -132,7 +152,21 @@ export async function buildRestApp(deps: RestDeps) {
   app.get('/openapi.json', { schema: openapiDocumentSchema }, async () => app.swagger());
 
   if (deps.uiDir && existsSync(deps.uiDir)) {
-    await app.register(fastifyStatic, { root: deps.uiDir, wildcard: false });
+    await app.register(fastifyStatic, uiStaticOptions(deps.uiDir));
+  }
+  // Last: every route is known by now. Hidden: they are the absence of an operation.
+  const has = (url: string, method: HTTPMethods) => app.hasRoute({ url, method });
+  for (const { url, methods: refused, allow } of methods.missing(has)) {
+    app.route({
+      method: refused,
+      url,
+      schema: { hide: true },
+      config: { refusedMethods: true },
+      onRequest: refuseMethod(allow),
+      handler: async () => {
+        throw new AppError(ErrorCode.Internal, 'a refused method reached its handler');
+      },
+    });
   }
 
   return app;

@@ -1,5 +1,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
+import { problemResponse } from './problem-responses.ts';
 
 /** The routes of the documentation itself: this document and the UI that shows it. */
 const DOC_TAG = 'docs';
@@ -88,9 +90,27 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
       { name: DOC_TAG, description: 'This document and its interactive viewer' },
     ],
   },
+  // Shared schemas by their own $id (Album, Problem) instead of def-0, def-1…
+  refResolver: {
+    buildLocalReference: (json, _baseUri, _fragment, i) =>
+      typeof json.$id === 'string' ? json.$id : `def-${i}`,
+  },
   transform: ({ schema, url, route }) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const ui = methods.includes('GET') ? uiRoutes[url] : undefined;
-    return ui ?? { schema, url };
+    if (ui) return ui;
+    // The rate limit answers every API route the same way; said once here, not in each route.
+    if (!url.startsWith('/api/') || !schema?.response) return { schema, url };
+    const response = { ...(schema.response as object), 429: rateLimited(url) };
+    return { schema: { ...schema, response }, url };
   },
 };
+
+/** The rate limit's answer (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS and client address). */
+const rateLimited = (url: string) =>
+  problemResponse(
+    'Too many requests from this address in the window (RATE_LIMIT_MAX per ' +
+      'RATE_LIMIT_WINDOW_MS); `Retry-After` says when to come back',
+    new AppError(ErrorCode.RateLimited, 'At most 1000 requests per 60 s; retry in 12 seconds'),
+    url,
+  );

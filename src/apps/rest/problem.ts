@@ -10,6 +10,8 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  headers_too_large: 431,
+  method_not_allowed: 405,
   rate_limited: 429,
   // RFC 9110's own words: 409 "conflict with the current state of the target resource" (a key
   // whose request is still in flight), 422 "unable to process the contained instructions" (a
@@ -26,6 +28,8 @@ const TITLE: Record<ErrorCode, string> = {
   not_found: 'Not found',
   unsupported_media_type: 'Unsupported media type',
   payload_too_large: 'Payload too large',
+  headers_too_large: 'Request header fields too large',
+  method_not_allowed: 'Method not allowed',
   rate_limited: 'Too many requests',
   conflict: 'Conflict',
   unprocessable: 'Unprocessable content',

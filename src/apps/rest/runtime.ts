@@ -151,6 +151,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       },
       albums: {
         list: (query) => trackDb(() => albums.list(query)),
+        count: (filter) => trackDb(() => albums.count(filter)),
         get: (id) => trackDb(() => albums.get(id)),
       },
       readiness: createReadiness(sql, probe, {

@@ -111,4 +111,17 @@ export const WriteHeaders = Type.Object({
   ),
 });
 
+/** The headers of a write of one album: a write's, and `Prefer` for read-your-writes. */
+export const SingleWriteHeaders = Type.Object({
+  ...WriteHeaders.properties,
+  prefer: Type.Optional(
+    Type.String({
+      description:
+        'RFC 7240. `wait=N`: answer once a consumer stored the album (201 with it as stored), ' +
+        'or after N seconds (202; at most 10 are waited). Other preferences are ignored.',
+      examples: ['wait=5'],
+    }),
+  ),
+});
+
 export { AlbumSchema };

@@ -58,10 +58,15 @@ test('--output json|csv|table, --json as --output json, not both', async () => {
 });
 
 test('--sort: only what the service can sort by, said in the help', async () => {
-  const help = await music(['rest', 'list', '--help']);
+  const help = await music(['grpc', 'list', '--help']);
   assert.match(
     help.stdout.replace(/\s+/g, ' '),
-    /--sort <fields> order: id \(the only order supported now\); the REST API sorts by id only/,
+    /--sort <fields> order: id \(the only order supported now\)/,
+  );
+  const restHelp = await music(['rest', 'list', '--help']);
+  assert.match(
+    restHelp.stdout.replace(/\s+/g, ' '),
+    /--sort <fields> order: fields from id, title, artist, price .*; the REST API sorts the whole catalogue, ties by id/,
   );
   assertFailure(
     await music(['grpc', 'list', '--sort', '-price']),

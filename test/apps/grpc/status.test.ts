@@ -12,6 +12,8 @@ test('every error code has its gRPC status; the message is kept unless internal'
     not_found: Code.NotFound,
     unsupported_media_type: Code.InvalidArgument,
     payload_too_large: Code.ResourceExhausted,
+    headers_too_large: Code.ResourceExhausted,
+    method_not_allowed: Code.Unimplemented,
     rate_limited: Code.ResourceExhausted,
     conflict: Code.Aborted,
     unprocessable: Code.FailedPrecondition,

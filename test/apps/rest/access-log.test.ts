@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { clip } from '../../../src/apps/rest/access-log.ts';
 import { buildRestApp } from '../../../src/apps/rest/app.ts';
+import { emptyCatalogue } from '../../support/rest-app.ts';
 
 test('clip keeps short text and says how long a long one was', () => {
   assert.equal(clip('/api/v1/albums'), '/api/v1/albums');
@@ -17,7 +18,7 @@ test('a 15 KB URL logs at most 2 KB per line, at every level', async (t) => {
   const app = await buildRestApp({
     log,
     intake: { allocateIds: async () => [], publish: async () => {} },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
   });
   t.after(() => app.close());

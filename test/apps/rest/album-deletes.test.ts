@@ -5,13 +5,14 @@ import { test } from 'node:test';
 import { buildRestApp } from '../../../src/apps/rest/app.ts';
 import type { OutgoingMessage } from '../../../src/domain/events.ts';
 import { AppError, ErrorCode } from '../../../src/shared/errors.ts';
+import { emptyCatalogue } from '../../support/rest-app.ts';
 import { log } from '../../support/stack.ts';
 
 async function appWith(publish: (messages: readonly OutgoingMessage[]) => Promise<void>) {
   const app = await buildRestApp({
     log,
     intake: { allocateIds: () => Promise.reject(new Error('no ids here')), publish },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
   });
   return app;

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createAlbumRepository } from '../../../src/adapters/db/orm/album-repository.ts';
-import { buildRestApp } from '../../../src/apps/rest/app.ts';
+import { nextLink } from '../../../src/adapters/http/album-read-client.ts';
 import { type Album, centsToDecimal } from '../../../src/domain/album.ts';
-import { idBlock, log, testSql, uniqueName } from '../../support/stack.ts';
+import { buildReadRestApp, insertAlbums } from '../../support/rest-app.ts';
+import { idBlock, testSql, uniqueName } from '../../support/stack.ts';
 
 const COUNT = 1234;
 const sql = testSql();
@@ -28,26 +28,11 @@ const albums: Album[] = ids.map((id, i) => {
   };
 });
 
-let app: Awaited<ReturnType<typeof buildRestApp>>;
+let app: Awaited<ReturnType<typeof buildReadRestApp>>;
 
 before(async () => {
-  await sql`
-    insert into music.albums (id, title, artist, price)
-    select * from unnest(
-      ${albums.map((a) => a.id)}::int4[],
-      ${albums.map((a) => a.title)}::text[],
-      ${albums.map((a) => a.artist)}::text[],
-      ${albums.map((a) => a.price.toFixed(2))}::text[]::numeric[])`;
-  app = await buildRestApp({
-    log,
-    // Reads never publish: a write reaching this stub fails the test that made it.
-    intake: {
-      allocateIds: () => Promise.reject(new Error('reads must not allocate ids')),
-      publish: () => Promise.reject(new Error('reads must not publish')),
-    },
-    albums: createAlbumRepository(sql),
-    readiness: async () => ({ ready: true, checks: {} }),
-  });
+  await insertAlbums(sql, albums);
+  app = await buildReadRestApp(sql);
 });
 
 after(async () => {
@@ -55,8 +40,6 @@ after(async () => {
   await sql`delete from music.albums where id = any(${ids}::int4[])`;
   await sql.end({ timeout: 5 });
 });
-
-const NEXT = /^<([^>]+)>;\s*rel="next"$/;
 
 /** Follows `Link: rel="next"` from `url` until it is absent; returns every page. */
 async function allPages(url: string): Promise<Album[][]> {
@@ -69,11 +52,7 @@ async function allPages(url: string): Promise<Album[][]> {
     });
     assert.equal(res.statusCode, 200, res.body);
     pages.push(res.json<Album[]>());
-    const link = res.headers.link as string | undefined;
-    if (link === undefined) break;
-    const match = NEXT.exec(link);
-    assert.ok(match?.[1], `a next link: ${link}`);
-    next = match[1];
+    next = nextLink((res.headers.link as string | undefined) ?? null);
     assert.ok(pages.length <= COUNT, 'paging ends');
   }
   return pages;
@@ -182,12 +161,15 @@ test('bad limit or cursor answers 400 problem+json', async () => {
     'cursor without a position': qs({ cursor: cursorOf({}) }),
     'cursor past the largest id': qs({ cursor: cursorOf({ after: 2 ** 31 }) }),
     'cursor in a form the API never gave out': qs({ cursor: cursorOf({ after: 5, x: 1 }) }),
-    'cursor over 200 characters': qs({ cursor: 'A'.repeat(201) }),
+    'cursor over 2048 characters': qs({ cursor: 'A'.repeat(2049) }),
     'empty q': qs({ q: '' }),
     'q over 200 characters': qs({ q: 'q'.repeat(201) }),
     'q with a NUL character': qs({ q: 'a\u0000b' }),
     'artist with a NUL character': qs({ artist: '\u0000' }),
-    'an unknown parameter': qs({ sort: 'price' }),
+    'an unknown parameter': qs({ order: 'price' }),
+    'an unknown sort field': qs({ sort: 'year' }),
+    'a sort field twice': qs({ sort: 'price,-price' }),
+    'an empty sort': qs({ sort: '' }),
   };
   for (const [name, query] of Object.entries(cases)) {
     const res = await app.inject({ method: 'GET', url: `/api/v1/albums?${query}` });
@@ -212,9 +194,17 @@ test('bad limit or cursor answers 400 problem+json', async () => {
     });
     assert.equal(one.statusCode, 200, cursor);
     assert.deepEqual(one.json(), [albums[1]], cursor);
-    const next = qs({ limit: '1', cursor: a1(albums[1]?.id), artist });
-    assert.equal(one.headers.link, `</api/v1/albums?${next}>; rel="next"`);
+    const next = nextLink(one.headers.link as string);
+    assert.ok(next?.startsWith(`/api/v1/albums?${qs({ limit: '1', artist })}&cursor=`), next);
+    const following = await app.inject({ method: 'GET', url: next ?? '' });
+    assert.deepEqual(following.json(), [albums[2]], 'the next link goes on from there');
   }
+  // They name positions in the order by id only: with another sort they are refused.
+  const withSort = await app.inject({
+    method: 'GET',
+    url: `/api/v1/albums?${qs({ sort: 'title', cursor: a1(albums[0]?.id) })}`,
+  });
+  assert.equal(withSort.statusCode, 400, withSort.body);
 });
 
 test('/openapi.json is OpenAPI 3.1 and lists every route', async () => {
@@ -228,7 +218,8 @@ test('/openapi.json is OpenAPI 3.1 and lists every route', async () => {
   assert.deepEqual(routes, {
     '/api/v1/album': ['post', 'put'],
     '/api/v1/albums': ['get', 'post', 'put'],
-    '/api/v1/albums/{id}': ['get'],
+    '/api/v1/albums/{id}': ['delete', 'get'],
+    '/api/v1/albums:delete': ['post'],
     '/api/v1/events': ['get'],
     '/docs': ['get'],
     '/docs/json': ['get'],

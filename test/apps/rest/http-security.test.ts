@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { buildRestApp, HTTP_TIMEOUTS, type RestDeps } from '../../../src/apps/rest/app.ts';
 import type { HttpSecurity } from '../../../src/apps/rest/http-security.ts';
+import { emptyCatalogue } from '../../support/rest-app.ts';
 import { log } from '../../support/stack.ts';
 
 const UI_DIR = resolve(import.meta.dirname, '..', '..', '..', 'ui', 'dist');
@@ -19,7 +20,7 @@ function appWith(security?: HttpSecurity, more: Partial<RestDeps> = {}) {
       allocateIds: async (count) => Array.from({ length: count }, (_, i) => 800_000_000 + i),
       publish: async () => {},
     },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
     security,
     ...more,

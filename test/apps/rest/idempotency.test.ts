@@ -14,6 +14,7 @@ import {
   type StoredAnswer,
 } from '../../../src/apps/rest/idempotency.ts';
 import { AppError, ErrorCode } from '../../../src/shared/errors.ts';
+import { emptyCatalogue } from '../../support/rest-app.ts';
 import { log } from '../../support/stack.ts';
 
 test('a key is 1 to 255 printable ASCII characters, bare or as a quoted string', () => {
@@ -166,7 +167,7 @@ test('a write without the header does not touch the store; a malformed header is
       allocateIds: async (n) => Array.from({ length: n }, (_, i) => 101 + i),
       publish: async () => {},
     },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
     idempotencyKeys: store,
   });
@@ -211,7 +212,7 @@ test('a key in flight answers 409 with Retry-After, another body 422: the docume
       allocateIds: () => Promise.reject(new Error('must not write')),
       publish: () => Promise.reject(new Error('must not write')),
     },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
     idempotencyKeys: store,
   });

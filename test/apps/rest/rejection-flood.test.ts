@@ -9,6 +9,7 @@ import type { InjectOptions } from 'fastify';
 import { buildRestApp } from '../../../src/apps/rest/app.ts';
 import { REJECTION_SAMPLING } from '../../../src/apps/rest/rejection-log.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
+import { emptyCatalogue } from '../../support/rest-app.ts';
 
 const FLOOD_MS = 3_000;
 const ACCEPTANCE_BYTES_PER_30_S = 5 * 1024 * 1024;
@@ -27,7 +28,7 @@ test('a 3 s flood of invalid requests projects to under 5 MB of log per 30 s', a
   const app = await buildRestApp({
     log,
     intake: { allocateIds: async () => [], publish: async () => {} },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
     security: { rateLimitMax: 100, rateLimitWindowMs: 1_000, corsOrigins: [] },
   });

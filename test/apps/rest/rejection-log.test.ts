@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { buildRestApp, type RestDeps } from '../../../src/apps/rest/app.ts';
+import { emptyCatalogue } from '../../support/rest-app.ts';
 
 interface Line {
   level: number;
@@ -26,7 +27,7 @@ async function appLogging(
       allocateIds: async (n) => Array.from({ length: n }, (_, i) => i + 1),
       publish: async () => {},
     },
-    albums: { list: async () => ({ items: [], next: null }), get: async () => null },
+    albums: emptyCatalogue,
     readiness: async () => ({ ready: true, checks: {} }),
     rejectionSampling: { perWindow: 3, windowMs: 60_000 },
     ...o,

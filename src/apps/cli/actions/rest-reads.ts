@@ -3,6 +3,7 @@ import {
   type AlbumReadClient,
   createAlbumReadClient,
 } from '../../../adapters/http/album-read-client.ts';
+import { formatSort } from '../../../domain/album-sort.ts';
 import { type CliContext, serviceUrl } from '../context.ts';
 import { reaching } from '../failure.ts';
 import type { ListOptions } from '../list-options.ts';
@@ -24,9 +25,15 @@ function reading<T>(ctx: CliContext, work: (api: AlbumReadClient) => Promise<T>)
 
 /** `music rest list`: GET /api/v1/albums, page after page, up to --limit. */
 export async function listAlbums(ctx: CliContext, o: ListOptions): Promise<void> {
-  // --sort offers only the order the API has (by id), so there is nothing to send for it.
+  const sort = formatSort(o.sort);
   const albums = await reading(ctx, (api) =>
-    api.list({ artist: o.artist, q: o.query, limit: o.limit }),
+    // The API's default order (id) is sent as no sort, as older servers understand.
+    api.list({
+      artist: o.artist,
+      q: o.query,
+      limit: o.limit,
+      sort: sort === 'id' ? undefined : sort,
+    }),
   );
   ctx.out.result(albums, (width) => albumTable(albums, width));
 }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { MAX_BATCH } from '../../rest/schemas.ts';
 import type { WriteOptions } from '../actions/rest.ts';
 import type { CliContext } from '../context.ts';
-import { addListOptions, type ListOptions } from '../list-options.ts';
+import { addListOptions, type ListOptions, SORT_FIELDS } from '../list-options.ts';
 import { albumOptions, countParser, parseId } from '../options.ts';
 
 /**
@@ -16,8 +16,13 @@ export function restCommand(ctx: CliContext): Command {
   addListOptions(
     rest
       .command('list')
-      .description('albums from GET /api/v1/albums, sorted by id, following its pages (Link)'),
-    { sort: { fields: ['id'], descending: false }, sortNote: 'the REST API sorts by id only' },
+      .description(
+        'albums from GET /api/v1/albums, sorted by the API (sort=), following its pages (Link)',
+      ),
+    {
+      sort: { fields: SORT_FIELDS, descending: true },
+      sortNote: 'the REST API sorts the whole catalogue, ties by id',
+    },
   ).action(async (o: ListOptions) => (await import('../actions/rest-reads.ts')).listAlbums(ctx, o));
   rest
     .command('get')

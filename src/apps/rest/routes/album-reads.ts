@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AlbumFields } from '../../../domain/album.ts';
-import { type AlbumReads, decodeCursor, PageSize, refuseNul } from '../../../domain/listing.ts';
+import { BY_ID, formatSort, parseSort, SORT_FIELDS } from '../../../domain/album-sort.ts';
+import { decodeSortCursor } from '../../../domain/keyset.ts';
+import {
+  type AlbumReads,
+  EXACT_TOTAL_UP_TO,
+  PageSize,
+  refuseNul,
+} from '../../../domain/listing.ts';
 import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
+import { etagged } from '../etag.ts';
 import { problemResponse } from '../problem-responses.ts';
 import { AlbumList, AlbumOut } from '../schemas.ts';
 
@@ -10,16 +18,37 @@ export interface AlbumReadDeps {
   readonly albums: AlbumReads;
 }
 
+// A cursor holds the sort and the last album's values of its fields: two titles of 200
+// characters at most, base64url encoded.
+const MAX_CURSOR = 2048;
+
 const ListQuery = Type.Object(
   {
-    limit: Type.Integer({
-      minimum: 1,
-      maximum: PageSize.max,
-      default: PageSize.default,
-      description: 'Albums per page',
-    }),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: PageSize.max,
+        default: PageSize.default,
+        description: 'Albums per page',
+      }),
+    ),
     cursor: Type.Optional(
-      Type.String({ maxLength: 200, description: 'Opaque position from a Link header' }),
+      Type.String({
+        maxLength: MAX_CURSOR,
+        description:
+          'Opaque position from a Link header; valid only with the sort it was given out for',
+      }),
+    ),
+    sort: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          `Order: fields from ${SORT_FIELDS.join(', ')} separated by commas, each descending ` +
+          'with a leading `-`; ties are broken by id in the direction of the last field ' +
+          '(default: id)',
+        examples: ['-price,title'],
+      }),
     ),
     artist: Type.Optional(
       Type.String({
@@ -41,6 +70,16 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const ETAG_HEADER = {
+  type: 'string',
+  description: 'Weak validator of the answer; send it back in If-None-Match to get a 304',
+};
+
+const NOT_MODIFIED = {
+  description: 'The answer is still the one If-None-Match names (no body)',
+  type: 'null',
+};
+
 /** The 400 answer of a request part that fails its schema, with one field as the example. */
 const invalidPart = (
   description: string,
@@ -60,14 +99,41 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
   { albums },
 ) => {
   app.get('/api/v1/albums', {
+    // The total is part of what a list answer says: a new album elsewhere changes its tag.
+    onSend: etagged(['x-total-count']),
     schema: {
       tags: ['albums'],
       summary: 'List albums',
       description:
-        'Sorted by id. When more albums follow, the `Link` header holds the next page (rel="next").',
+        'Sorted by `sort` (id by default), a page at a time. The `Link` header (RFC 8288) holds ' +
+        'the first page (rel="first"), the next when more albums follow (rel="next") and the ' +
+        'previous unless this is the first (rel="prev"); their cursors name a position in the ' +
+        'order, so albums written meanwhile are neither skipped nor repeated. `X-Total-Count` ' +
+        `tells how many albums match: exact up to ${EXACT_TOTAL_UP_TO.toLocaleString('en')}, ` +
+        "above that PostgreSQL's estimate, marked by `X-Total-Count-Estimated: true`.",
       querystring: ListQuery,
       response: {
-        200: AlbumList,
+        200: {
+          ...AlbumList,
+          description: 'A page of albums in the order asked for',
+          headers: {
+            link: {
+              type: 'string',
+              description: 'RFC 8288: rel="next", rel="prev" (each when there is one), rel="first"',
+            },
+            'x-total-count': {
+              type: 'integer',
+              description: `Albums matching the filters: exact up to ${EXACT_TOTAL_UP_TO}, else an estimate`,
+            },
+            'x-total-count-estimated': {
+              type: 'string',
+              enum: ['true'],
+              description: 'Present when X-Total-Count is an estimate',
+            },
+            etag: ETAG_HEADER,
+          },
+        },
+        304: NOT_MODIFIED,
         400: invalidPart(
           'A query parameter is invalid, or the cursor is not one this API gave out',
           'querystring',
@@ -77,31 +143,44 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       },
     },
     handler: async (request, reply) => {
-      const { limit, cursor, artist, q } = request.query;
+      const { limit = PageSize.default, cursor, artist, q } = request.query;
       refuseNul({ artist, q });
-      // Cursors of the REST API's first format (JSON) stay valid: clients may hold Link URLs.
-      const afterId =
-        cursor === undefined
-          ? undefined
-          : decodeCursor(cursor, { name: 'cursor', acceptJson: true });
-      const page = await albums.list({ limit, afterId, artist, q });
-      if (page.next !== null) {
-        const next = new URLSearchParams({ limit: String(limit), cursor: page.next });
-        if (artist) next.set('artist', artist);
-        if (q) next.set('q', q);
-        reply.header('link', `</api/v1/albums?${next}>; rel="next"`);
-      }
+      const sort = request.query.sort === undefined ? BY_ID : parseSort(request.query.sort);
+      // Cursors of the id-only API (a1:, and JSON before it) stay valid for the order by id.
+      const from = cursor === undefined ? undefined : decodeSortCursor(cursor, sort);
+      const [page, total] = await Promise.all([
+        albums.list({ limit, artist, q, sort, from }),
+        albums.count({ artist, q }),
+      ]);
+      reply.header('x-total-count', String(total.count));
+      if (total.estimated) reply.header('x-total-count-estimated', 'true');
+      const link = (rel: string, at: string | null) => {
+        const params = new URLSearchParams({ limit: String(limit) });
+        if (request.query.sort !== undefined) params.set('sort', formatSort(sort));
+        if (artist) params.set('artist', artist);
+        if (q) params.set('q', q);
+        if (at !== null) params.set('cursor', at);
+        return `</api/v1/albums?${params}>; rel="${rel}"`;
+      };
+      const links = [
+        ...(page.next === null ? [] : [link('next', page.next)]),
+        ...(page.prev === null ? [] : [link('prev', page.prev)]),
+        link('first', null),
+      ];
+      reply.header('link', links.join(', '));
       return page.items;
     },
   });
 
   app.get('/api/v1/albums/:id', {
+    onSend: etagged(),
     schema: {
       tags: ['albums'],
       summary: 'Get one album',
       params: Type.Object({ id: AlbumFields.id }),
       response: {
-        200: AlbumOut,
+        200: { ...AlbumOut, headers: { etag: ETAG_HEADER } },
+        304: NOT_MODIFIED,
         400: invalidPart(
           'The id is not a 32-bit integer',
           'params',

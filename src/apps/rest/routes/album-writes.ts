@@ -16,6 +16,7 @@ import {
   runOnce,
   type StoredAnswer,
 } from '../idempotency.ts';
+import { MAX_WAIT_S, preferredWait } from '../prefer-wait.ts';
 import { problemResponse } from '../problem-responses.ts';
 import {
   AlbumCreate,
@@ -24,8 +25,10 @@ import {
   AlbumUpsert,
   batchOf,
   MAX_BATCH,
+  SingleWriteHeaders,
   WriteHeaders,
 } from '../schemas.ts';
+import type { StoredWatch } from '../stored-watch.ts';
 
 export interface AlbumWriteDeps {
   readonly intake: IntakePorts;
@@ -34,7 +37,18 @@ export interface AlbumWriteDeps {
    * database, in tests) a write that sends the header is refused with 503.
    */
   readonly idempotencyKeys?: IdempotencyStore | undefined;
+  /** Read-your-writes (`Prefer: wait`); without it writes answer 202 whatever they prefer. */
+  readonly stored?: StoredWatch | undefined;
 }
+
+/** The headers of a single write's 201 and 202, as OpenAPI shows them. */
+const writtenHeaders = {
+  location: { type: 'string', description: 'The album: `/api/v1/albums/{id}`' },
+  'preference-applied': {
+    type: 'string',
+    description: '`wait=N` when the request preferred to wait (`Prefer: wait=N`)',
+  },
+};
 
 /** The error answers of a write, with examples as clients get them at `url`. */
 function errorsOf(url: string, batch: boolean) {
@@ -98,7 +112,7 @@ const send = (reply: FastifyReply, { status, headers, body }: StoredAnswer) =>
  */
 export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async (
   app,
-  { intake, idempotencyKeys },
+  { intake, idempotencyKeys, stored },
 ) => {
   app.addHook('preValidation', async (request) => {
     const body: unknown = request.body;
@@ -172,16 +186,40 @@ export const albumWriteRoutes: FastifyPluginAsyncTypebox<AlbumWriteDeps> = async
         summary: create ? 'Create an album' : 'Create or replace an album by id',
         description:
           'Answers 202 once Kafka acknowledged the album; it is readable after the consumers ' +
-          'stored it. `Location` names the album.',
-        headers: WriteHeaders,
+          'stored it: until then its `Location` may answer 404. With `Prefer: wait=N` (seconds, ' +
+          `at most ${MAX_WAIT_S}) the answer waits until a consumer stored it and is 201 with ` +
+          'the album as stored, or 202 when the wait ends first; both say ' +
+          '`Preference-Applied: wait=N`.',
+        headers: SingleWriteHeaders,
         body: create ? AlbumCreate : AlbumUpsert,
-        response: { 202: AlbumOut, ...errorsOf('/api/v1/album', false) },
+        response: {
+          201: {
+            ...AlbumOut,
+            description: 'Stored (with `Prefer: wait`): the album as a read answers it',
+            headers: writtenHeaders,
+          },
+          202: { ...AlbumOut, headers: writtenHeaders },
+          ...errorsOf('/api/v1/album', false),
+        },
       },
       handler: (request, reply) =>
         answer(request, reply, async () => {
-          const [album] = await acceptAlbums(intake, [request.body], headersOf(request));
-          if (!album) throw new AppError(ErrorCode.Internal, 'No album was accepted');
-          return { status: 202, headers: { location: `/api/v1/albums/${album.id}` }, body: album };
+          const wait = preferredWait(request.headers.prefer);
+          // Watching from before the publish: the notification cannot come before the wait.
+          const watch = wait === undefined ? null : await stored?.watch();
+          try {
+            const [album] = await acceptAlbums(intake, [request.body], headersOf(request));
+            if (!album) throw new AppError(ErrorCode.Internal, 'No album was accepted');
+            const headers: Record<string, string> = { location: `/api/v1/albums/${album.id}` };
+            if (!watch) return { status: 202, headers, body: album };
+            headers['preference-applied'] = `wait=${wait}`;
+            const row = await watch.stored(album, Date.now() + (wait ?? 0) * 1000);
+            return row
+              ? { status: 201, headers, body: row }
+              : { status: 202, headers, body: album };
+          } finally {
+            watch?.close();
+          }
         }),
     });
     app.route({
