@@ -32,6 +32,7 @@ import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts'
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
 import { type AlbumWriteDeps, albumWriteRoutes } from './routes/album-writes.ts';
 import { type HealthDeps, healthRoutes } from './routes/health.ts';
+import { ProblemSchema } from './schemas.ts';
 import { uiStaticOptions } from './static-ui.ts';
 import { StoredWatch } from './stored-watch.ts';
 import { compileValidator } from './validation.ts';
@@ -101,6 +102,8 @@ export async function buildRestApp(deps: RestDeps) {
     strictUtf8Json((request, text, done) => parseJson(request, text, done)),
   );
   app.setValidatorCompiler(compileValidator);
+  // Shared by every error answer's schema (problemResponse), by reference.
+  app.addSchema(ProblemSchema);
   // Set before any plugin is registered: Fastify gives each plugin the handlers of its parent.
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply, rejections));
   app.setNotFoundHandler((request, reply) =>

@@ -66,8 +66,18 @@ export const docsCsp = (policy: string): string =>
 export function corsOptions(origins: readonly string[]): FastifyCorsOptions {
   return {
     origin: [...origins],
-    methods: ['GET', 'HEAD', 'POST', 'PUT'],
-    exposedHeaders: ['location', 'link', 'x-request-id', 'retry-after'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    // What a page script reads of the answers: paging, totals, validators, read-your-writes.
+    exposedHeaders: [
+      'location',
+      'link',
+      'x-request-id',
+      'retry-after',
+      'x-total-count',
+      'x-total-count-estimated',
+      'etag',
+      'preference-applied',
+    ],
     maxAge: 600,
   };
 }

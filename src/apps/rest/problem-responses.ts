@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { AppError } from '../../shared/errors.ts';
 import { PROBLEM_JSON } from '../../shared/problem-details.ts';
 import { problemOf } from './problem.ts';
@@ -12,7 +13,8 @@ export function problemResponse(description: string, example: AppError, instance
     description,
     content: {
       [PROBLEM_JSON]: {
-        schema: ProblemSchema,
+        // By reference: OpenAPI shows one named Problem schema (the app adds it, see app.ts).
+        schema: Type.Ref(ProblemSchema),
         examples: {
           [example.code]: { summary: example.message, value: problemOf(example, instance) },
         },

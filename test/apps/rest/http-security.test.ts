@@ -154,6 +154,15 @@ test('CORS_ORIGINS opens the API to those origins only, the event stream include
   assert.equal(post.statusCode, 202, post.body);
   assert.equal(post.headers['access-control-allow-origin'], allowed);
   assert.match(String(post.headers['access-control-expose-headers']), /location/);
+  const list = await app.inject({
+    method: 'GET',
+    url: '/api/v1/albums',
+    headers: { origin: allowed },
+  });
+  const exposed = String(list.headers['access-control-expose-headers']).split(/,\s*/);
+  for (const name of ['link', 'x-total-count', 'x-total-count-estimated', 'etag']) {
+    assert.ok(exposed.includes(name), `${name} is readable cross-origin`);
+  }
 
   // The event stream writes its own head; the CORS header must still be on it.
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -258,6 +258,7 @@ test('schemas are named, and the list documents its headers, 304 and 429', () =>
     paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>;
   };
   assert.ok(full.components.schemas.Album, 'Album is a named schema');
+  assert.ok(full.components.schemas.Problem, 'Problem is a named schema');
   for (const name of Object.keys(full.components.schemas)) {
     assert.doesNotMatch(name, /^def-\d+$/, `${name} is named`);
   }

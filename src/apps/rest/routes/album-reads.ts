@@ -154,19 +154,15 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       ]);
       reply.header('x-total-count', String(total.count));
       if (total.estimated) reply.header('x-total-count-estimated', 'true');
-      const link = (rel: string, at: string | null) => {
-        const params = new URLSearchParams({ limit: String(limit) });
-        if (request.query.sort !== undefined) params.set('sort', formatSort(sort));
-        if (artist) params.set('artist', artist);
-        if (q) params.set('q', q);
-        if (at !== null) params.set('cursor', at);
-        return `</api/v1/albums?${params}>; rel="${rel}"`;
-      };
-      const links = [
-        ...(page.next === null ? [] : [link('next', page.next)]),
-        ...(page.prev === null ? [] : [link('prev', page.prev)]),
-        link('first', null),
-      ];
+      // The page's own query once; each relation adds its cursor (base64url: nothing to escape).
+      const params = new URLSearchParams({ limit: String(limit) });
+      if (request.query.sort !== undefined) params.set('sort', formatSort(sort));
+      if (artist) params.set('artist', artist);
+      if (q) params.set('q', q);
+      const base = `</api/v1/albums?${params}`;
+      const links = [`${base}>; rel="first"`];
+      if (page.prev !== null) links.unshift(`${base}&cursor=${page.prev}>; rel="prev"`);
+      if (page.next !== null) links.unshift(`${base}&cursor=${page.next}>; rel="next"`);
       reply.header('link', links.join(', '));
       return page.items;
     },
