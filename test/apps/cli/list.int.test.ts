@@ -137,6 +137,12 @@ test('rest list follows the pages; rest get one album, 404 is exit 3', async (t)
     some.map((a) => a.id),
     [first],
   );
+  // --sort is the API's (sort=), over every page: the same order as PostgreSQL's in db list.
+  const sorted = ['--artist', artist, '--sort', '-price,title'];
+  assert.deepEqual(
+    await musicJson<Album[]>(['rest', 'list', ...sorted], api.env),
+    await musicJson<Album[]>(['db', 'list', ...sorted]),
+  );
   assert.deepEqual(await musicJson<Album>(['rest', 'get', String(first)], api.env), albums[0]);
   assertFailure(
     await music(['rest', 'get', '-7'], api.env),
