@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
-import { AppError, ErrorCode } from '../../shared/errors.ts';
-import { answerError, isRetried, type RetryPolicy, retryPause } from './answers.ts';
+import { type RetryPolicy, retryOptions } from './answers.ts';
+import { fetchAnswer } from './fetch-answer.ts';
 
 export interface AlbumDeleteClientOptions {
   /** Where the REST API answers, such as http://127.0.0.1:3000. */
@@ -25,24 +25,8 @@ export interface AlbumDeleteClient {
  */
 export function createAlbumDeleteClient(o: AlbumDeleteClientOptions): AlbumDeleteClient {
   async function attempt(path: string, init: RequestInit): Promise<void> {
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, o.baseUrl), {
-        ...init,
-        headers: { accept: 'application/json', ...init.headers },
-        signal: AbortSignal.timeout(o.timeoutMs),
-      });
-    } catch (err: unknown) {
-      if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new AppError(
-          ErrorCode.DeadlineExceeded,
-          `the REST API did not answer within ${o.timeoutMs} ms`,
-          { cause: err },
-        );
-      }
-      throw new AppError(ErrorCode.Unavailable, 'no answer', { cause: err });
-    }
-    if (res.status < 200 || res.status > 299) throw await answerError(res);
+    const headers = { accept: 'application/json', ...init.headers };
+    const res = await fetchAnswer(new URL(path, o.baseUrl), { ...init, headers }, o.timeoutMs);
     await res.body?.cancel();
   }
 
@@ -60,15 +44,7 @@ export function createAlbumDeleteClient(o: AlbumDeleteClientOptions): AlbumDelet
                 body: JSON.stringify({ ids }),
               },
             ];
-      await pRetry(() => attempt(path, init), {
-        retries: o.retry.retries,
-        minTimeout: o.retry.minDelayMs,
-        maxTimeout: o.retry.maxDelayMs,
-        factor: 2,
-        randomize: true,
-        shouldRetry: ({ error }) => isRetried(error),
-        onFailedAttempt: ({ error, retryDelay }) => retryPause(error, retryDelay, o.retry),
-      });
+      await pRetry(() => attempt(path, init), retryOptions(o.retry));
       return [...new Set(ids)];
     },
   };
