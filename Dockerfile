@@ -21,10 +21,12 @@ RUN apt-get update \
 WORKDIR /app
 
 COPY package.json package-lock.json ./
+COPY infra/patch-dependencies.mjs ./infra/
 # As infra/bootstrap.mjs does: install without scripts, then run only the one build we need.
 # The `node` package's script would download a second Node 24; this image already has it.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
-  && rm -rf node_modules/node node_modules/.bin/node
+  && rm -rf node_modules/node node_modules/.bin/node \
+  && node infra/patch-dependencies.mjs
 # The librdkafka client, built from its bundled sources against this image's Node headers and
 # linked to the system's OpenSSL, zlib, zstd, lz4, SASL and curl.
 RUN CKJS_LINKING=dynamic \

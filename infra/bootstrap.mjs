@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { patchDependencies } from './patch-dependencies.mjs';
 import { aptInstall, installPlan, machine, packagesFor } from './system-packages.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -101,6 +102,8 @@ async function ensureNodeModules() {
 
 // Independent: apt-get and npm ci overlap.
 await Promise.all([ensureSystemPackages(), ensureNodeModules()]);
+// Every run: cheap, and an install from before a patch was added gets it too.
+for (const file of patchDependencies()) say(`patched ${file}`);
 
 const entry = join(root, 'infra', `${command}.ts`);
 if (!existsSync(entry)) fail(`unknown command "${command}"`);

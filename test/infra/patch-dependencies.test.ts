@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { patchDependencies } from '../../infra/patch-dependencies.mjs';
+
+const root = join(import.meta.dirname, '..', '..');
+
+test('the installed postgres driver flushes nothing to a closed socket (patched after npm ci)', () => {
+  // The bootstrap patched it before this run: running again changes nothing.
+  assert.deepEqual(patchDependencies(), []);
+  for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
+    const text = readFileSync(join(root, 'node_modules', 'postgres', file), 'utf8');
+    const nextWrite = text.slice(text.indexOf('function nextWrite('));
+    assert.match(
+      nextWrite.split('\n').slice(0, 3).join('\n'),
+      /if \(socket === null\)/,
+      `${file}: nextWrite checks the socket before writing`,
+    );
+    const closed = text.slice(text.indexOf('async function closed('));
+    assert.match(closed.split('\n').slice(0, 8).join('\n'), /chunk = nextWriteTimer = null/);
+  }
+});
