@@ -55,6 +55,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   );
 
   await Promise.all([ensureInfrastructure(config, say), ensureNativeClient(PROJECT_ROOT, say)]);
+  const kafkaAdmin = kafkaAccess(config)('admin');
   const libs = wanted.has('kafka_ceiling')
     ? await ensureKafkaJars({ projectRoot: PROJECT_ROOT, dataDir: dataDir(config), report: say })
     : '';
@@ -107,7 +108,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       () =>
         measureKafkaCeiling({
           libs,
-          kafka: kafkaAccess(config)('admin'),
+          kafka: kafkaAdmin,
           topic: scope.ceilingTopic,
           records: mode.kafkaCeilingRecords,
           recordBytes: typicalRecordBytes(),
@@ -116,11 +117,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         `${Math.round(v.msgsPerSecond)} msgs/s of ${v.recordBytes} bytes (${v.mbPerSecond} MB/s, p99 ${v.p99LatencyMs} ms)`,
     );
     if (wanted.has('consumer_platformatic') || wanted.has('consumer_confluent')) {
-      const rate = await produceBacklog(
-        kafkaAccess(config)('admin'),
-        scope.backlogTopic,
-        mode.backlog,
-      );
+      const rate = await produceBacklog(kafkaAdmin, scope.backlogTopic, mode.backlog);
       say(`backlog: ${mode.backlog} albums produced at ${Math.round(rate)} msgs/s`);
     }
     for (const client of ['platformatic', 'confluent'] as const) {

@@ -49,11 +49,12 @@ export async function openScope(
   const database = `music_bench_${runId}`;
   const prefix = `bench-${runId}`;
   const databaseUrl = await createScratchDatabase(config.DATABASE_MIGRATE_URL, database);
+  const kafkaAdmin = kafkaAccess(config)('admin');
   const close = async () => {
     await dropScratchDatabase(config.DATABASE_MIGRATE_URL, database).catch((err: unknown) =>
       o.report(`could not drop ${database}: ${(err as Error).message}`),
     );
-    await deleteTopicsWithPrefix(kafkaAccess(config)('admin'), prefix).catch((err: unknown) =>
+    await deleteTopicsWithPrefix(kafkaAdmin, prefix).catch((err: unknown) =>
       o.report(`could not delete topics ${prefix}*: ${(err as Error).message}`),
     );
   };
@@ -74,7 +75,7 @@ export async function openScope(
       }),
       { name: ceilingTopic, partitions: config.KAFKA_PARTITIONS },
     ];
-    await ensureTopics(kafkaAccess(config)('admin'), topics);
+    await ensureTopics(kafkaAdmin, topics);
     // One folder for the last run's logs (and profiles): a run writes a lot at info level.
     const logsDir = join(dataDir(config), 'logs', 'bench');
     rmSync(logsDir, { recursive: true, force: true });
@@ -91,7 +92,7 @@ export async function openScope(
         // The services run as the writer and the reader there, as they do on `music`.
         ...databaseEnvOn(config, database),
         // The run's own topics and group: its services connect as the Kafka admin.
-        ...kafkaEnv(kafkaAccess(config)('admin')),
+        ...kafkaEnv(kafkaAdmin),
         KAFKA_TOPIC: topic,
         KAFKA_DLQ_TOPIC: `${topic}.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,

@@ -14,6 +14,7 @@ import {
   ResourceTypes,
 } from '@platformatic/kafka';
 import {
+  jaasQuote,
   type KafkaConnection,
   librdkafkaConnection,
   platformaticConnection,
@@ -97,8 +98,6 @@ export async function writeClientProperties(
     { mode: 0o600 },
   );
 }
-
-const jaasQuote = (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 
 /**
  * The listener and security lines of server.properties. With passwords: clients and the broker

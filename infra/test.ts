@@ -177,6 +177,7 @@ async function main(): Promise<number> {
     const runId = randomBytes(4).toString('hex');
     const database = `music_test_${runId}`;
     const prefix = `test-${runId}`;
+    const kafkaAdmin = kafkaAccess(config)('admin');
     try {
       // As the owner (which may create databases); the services then run as the writer and the
       // reader there, with the rights migration 008 granted, as they do on `music`.
@@ -189,7 +190,7 @@ async function main(): Promise<number> {
         MUSIC_TEST_BASE_URL: config.DATABASE_MIGRATE_URL,
         // The tests' clients and runtimes connect as the admin (topics and groups of their own);
         // test/infra/kafka-acls.int.test.ts tries the services' principals.
-        ...kafkaEnv(kafkaAccess(config)('admin')),
+        ...kafkaEnv(kafkaAdmin),
         KAFKA_TOPIC: `${prefix}.music.albums`,
         KAFKA_DLQ_TOPIC: `${prefix}.music.albums.dlq`,
         KAFKA_GROUP_ID: `${prefix}-music-albums`,
@@ -202,7 +203,7 @@ async function main(): Promise<number> {
       await runFiles('integration tests', ordered, CONCURRENCY, env, report);
     } finally {
       await dropScratchDatabase(config.DATABASE_MIGRATE_URL, database, true).catch(() => {});
-      await deleteTopicsWithPrefix(kafkaAccess(config)('admin'), prefix).catch((err: unknown) =>
+      await deleteTopicsWithPrefix(kafkaAdmin, prefix).catch((err: unknown) =>
         say(`could not delete test topics: ${(err as Error).message}`),
       );
     }

@@ -74,11 +74,14 @@ export function kafkaConnectionOf(
   };
 }
 
+/** A value in a JAAS login line: double-quoted, with backslashes and quotes escaped. */
+export const jaasQuote = (s: string): string =>
+  `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+
 /** The same settings as the Java client's properties (Kafka's own tools take them as a file). */
 export function javaClientProperties(c: KafkaConnection): Record<string, string> {
   const module =
     c.sasl?.mechanism === 'PLAIN' ? 'plain.PlainLoginModule' : 'scram.ScramLoginModule';
-  const quote = (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
   return {
     'bootstrap.servers': c.brokers.join(','),
     'security.protocol': librdkafkaConnection(c)['security.protocol']?.toUpperCase() ?? 'PLAINTEXT',
@@ -86,7 +89,7 @@ export function javaClientProperties(c: KafkaConnection): Record<string, string>
       ? {}
       : {
           'sasl.mechanism': c.sasl.mechanism,
-          'sasl.jaas.config': `org.apache.kafka.common.security.${module} required username=${quote(c.sasl.username)} password=${quote(c.sasl.password)};`,
+          'sasl.jaas.config': `org.apache.kafka.common.security.${module} required username=${jaasQuote(c.sasl.username)} password=${jaasQuote(c.sasl.password)};`,
         }),
     ...(c.ssl?.caFile
       ? { 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': c.ssl.caFile }
