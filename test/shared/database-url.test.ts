@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { redactUrl, secretsOf } from '../../src/shared/config.ts';
+import {
+  databaseHosts,
+  editDatabaseUrl,
+  firstServerUrl,
+  withHosts,
+} from '../../src/shared/database-url.ts';
+
+const PAIR =
+  'postgres://music_writer:p%40ss@127.0.0.1:5432,127.0.0.1:5433/music?target_session_attrs=read-write';
+
+test('a URL naming a primary and its standby is read through its first server', () => {
+  assert.deepEqual(databaseHosts(PAIR), ['127.0.0.1:5432', '127.0.0.1:5433']);
+  assert.deepEqual(databaseHosts('postgres://u@db/music'), ['db']);
+  const first = firstServerUrl(PAIR);
+  assert.equal(first.port, '5432');
+  assert.equal(first.password, 'p%40ss');
+  assert.equal(first.searchParams.get('target_session_attrs'), 'read-write');
+  assert.equal(
+    withHosts(PAIR, ['db:5432']),
+    'postgres://music_writer:p%40ss@db:5432/music?target_session_attrs=read-write',
+  );
+});
+
+test('an edit keeps every server of the list', () => {
+  const moved = editDatabaseUrl(PAIR, (u) => {
+    u.pathname = '/scratch';
+  });
+  assert.equal(
+    moved,
+    'postgres://music_writer:p%40ss@127.0.0.1:5432,127.0.0.1:5433/scratch?target_session_attrs=read-write',
+  );
+});
+
+test('the password of a multi-host URL is kept out of logs like any other', () => {
+  assert.deepEqual(secretsOf({ DATABASE_URL: PAIR }), ['p%40ss', 'p@ss']);
+  assert.equal(
+    redactUrl(PAIR),
+    'postgres://music_writer:***@127.0.0.1:5432,127.0.0.1:5433/music?target_session_attrs=read-write',
+  );
+});
