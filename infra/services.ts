@@ -15,7 +15,10 @@ export interface ServiceSpec {
   readonly nodeArgs?: readonly string[];
   /** The Kafka principal it connects as, where the broker has principals (infra/kafka-auth.ts). */
   readonly kafkaRole?: 'rest' | 'consumer';
-  /** Serves Prometheus metrics on METRICS_PORT, for which `npm start` gives it a port of its own. */
+  /**
+   * Serves Prometheus metrics on METRICS_PORT, for which `npm start` gives it a port of its own:
+   * from METRICS_PORT upwards in this order, the same as each process's default (METRICS_PORTS).
+   */
   readonly servesMetrics?: boolean;
 }
 
@@ -28,12 +31,14 @@ export const SERVICES: readonly ServiceSpec[] = [
     script: 'src/apps/consumer/main.ts',
     args: ['--client', 'platformatic'],
     kafkaRole: 'consumer',
+    servesMetrics: true,
   },
   {
     name: 'consumer-confluent',
     script: 'src/apps/consumer/main.ts',
     args: ['--client', 'confluent'],
     kafkaRole: 'consumer',
+    servesMetrics: true,
   },
 ];
 

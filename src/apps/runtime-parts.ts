@@ -1,4 +1,9 @@
 import { createSql, type DbOptions, type Sql } from '../adapters/db/client.ts';
+import {
+  type MetricsServer,
+  type MetricsSource,
+  startMetricsServer,
+} from '../adapters/http/metrics-server.ts';
 import { kafkaConnectionOf } from '../adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics } from '../adapters/kafka/topics.ts';
 import type { Closer } from '../shared/closer.ts';
@@ -41,4 +46,26 @@ export function runtimeSql(parts: Closer, o: RuntimeOverrides, db: DbOptions): S
 export async function runtimeTopics(config: Config, o: KafkaRuntimeOverrides): Promise<void> {
   if (o.createTopics !== false && config.KAFKA_CREATE_TOPICS)
     await ensureTopics(kafkaConnectionOf(config), albumTopics(config));
+}
+
+/**
+ * The process's Prometheus endpoint on METRICS_HOST:METRICS_PORT (each process has its own
+ * default port), closed when `parts` close.
+ */
+export async function runtimeMetricsServer(
+  parts: Closer,
+  config: Config,
+  source: MetricsSource,
+  log: Logger,
+): Promise<MetricsServer> {
+  return parts.own(
+    await startMetricsServer({
+      source,
+      host: config.METRICS_HOST,
+      port: config.METRICS_PORT,
+      token: config.METRICS_TOKEN,
+      log,
+    }),
+    (own) => own.close(),
+  );
 }

@@ -56,7 +56,8 @@ const ConfigSchema = Type.Object({
   GRPC_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   GRPC_PORT: Port,
   // Prometheus metrics on a port of their own, loopback unless a deployment opens it (0.0.0.0 in
-  // the containers, for an in-cluster Prometheus); port 0 takes any free one.
+  // the containers, for an in-cluster Prometheus); port 0 takes any free one. Unset, each
+  // process has its own (METRICS_PORTS), so that all of them run side by side on one machine.
   METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
   // Set: a scrape must send `Authorization: Bearer <token>`.
@@ -107,6 +108,20 @@ export interface Config
 
 const DEFAULTS = { REST_PORT: 3000, GRPC_PORT: 50051 } as const;
 
+/**
+ * Each process's metrics port when METRICS_PORT is unset: consecutive, in the order `npm start`
+ * runs them, so that Prometheus finds every process of one machine at a known port.
+ */
+export const METRICS_PORTS = {
+  rest: 9464,
+  grpc: 9465,
+  'consumer-platformatic': 9466,
+  'consumer-confluent': 9467,
+} as const;
+
+/** A process that serves metrics, by the name its logs carry. */
+export type MetricsProcess = keyof typeof METRICS_PORTS;
+
 /** A setting that cannot be used; its message is the one line to print before exiting. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -139,13 +154,19 @@ function databaseUrls(env: Env, local: LocalPasswords | undefined): DatabaseUrls
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   localPasswords: (dataDir: string) => LocalPasswords | undefined = readLocalPasswords,
+  /** The process whose own defaults apply (its metrics port); the REST API's when absent. */
+  processName?: string,
 ): Config {
   const raw: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const withDefaults = Value.Default(ConfigSchema, { ...DEFAULTS, ...raw });
+  const metricsPort =
+    processName !== undefined && Object.hasOwn(METRICS_PORTS, processName)
+      ? { METRICS_PORT: METRICS_PORTS[processName as MetricsProcess] }
+      : {};
+  const withDefaults = Value.Default(ConfigSchema, { ...DEFAULTS, ...metricsPort, ...raw });
   const converted = Value.Convert(ConfigSchema, withDefaults);
   const [first] = Value.Errors(ConfigSchema, converted);
   if (first) {

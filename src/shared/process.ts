@@ -29,7 +29,7 @@ export async function runProcess(
 ): Promise<void> {
   let config: Config;
   try {
-    config = withLocalKafkaLogin(loadConfig());
+    config = withLocalKafkaLogin(loadConfig(process.env, undefined, name));
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
@@ -60,6 +60,12 @@ export async function runProcess(
 
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(sig));
   if (process.send) process.on('disconnect', () => void shutdown('parent exited'));
+  // Node's warnings (deprecations, listener leaks) as JSON lines like every other line, instead
+  // of the plain text its default handler writes to stderr.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) =>
+    log.warn({ err: warning }, `node warning: ${warning.message}`),
+  );
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     void shutdown('uncaught exception', 1);

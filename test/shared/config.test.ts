@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, redactUrl } from '../../src/shared/config.ts';
+import { ConfigError, loadConfig, METRICS_PORTS, redactUrl } from '../../src/shared/config.ts';
 
 /** No local passwords: the checkout's own .data must not leak into these tests. */
 const NONE = () => undefined;
@@ -124,4 +124,16 @@ test('a bad value fails with one line naming the variable and the value', () => 
 
 test('passwords are redacted from URLs', () => {
   assert.equal(redactUrl('postgres://music:secret@h:5432/db'), 'postgres://music:***@h:5432/db');
+});
+
+test('each process has a metrics port of its own unless METRICS_PORT names one', () => {
+  const portOf = (processName?: string, env: NodeJS.ProcessEnv = {}) =>
+    loadConfig(env, NONE, processName).METRICS_PORT;
+  assert.equal(portOf(), METRICS_PORTS.rest);
+  const ports = Object.keys(METRICS_PORTS).map((name) => portOf(name));
+  assert.deepEqual(ports, [9464, 9465, 9466, 9467]);
+  assert.equal(portOf('grpc', { METRICS_PORT: '9100' }), 9100);
+  assert.equal(portOf('consumer-confluent', { METRICS_PORT: '0' }), 0);
+  // A process without metrics of its own (the CLI, the probe) keeps the REST API's.
+  assert.equal(portOf('music'), METRICS_PORTS.rest);
 });

@@ -1,5 +1,5 @@
 // A service process in miniature for process.test.ts: shutdown steps that say when they ran (one
-// of them failing), and a start-up that fails when FIXTURE_FAIL is set.
+// of them failing), a start-up that fails when FIXTURE_FAIL is set, and a warning with FIXTURE_WARN.
 import { writeSync } from 'node:fs';
 import { runProcess } from '../../src/shared/process.ts';
 
@@ -10,6 +10,8 @@ await runProcess('fixture', async ({ onShutdown, signal }) => {
     throw new Error('this step fails on purpose');
   });
   onShutdown(say('second'));
+  if (process.env.FIXTURE_WARN === '1')
+    process.emitWarning('a warning on purpose', 'FixtureWarning');
   if (process.env.FIXTURE_FAIL === '1') throw new Error('start-up fails on purpose');
   onShutdown(say('third'));
 });

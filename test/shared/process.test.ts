@@ -93,3 +93,18 @@ test('an invalid configuration is one line on stderr and exit code 2, before any
   assert.match(stderr, /^fixture: Invalid configuration: REST_PORT .*\n$/);
   assert.deepEqual(steps, []);
 });
+
+test("Node's warnings are JSON lines through the logger, not text on stderr", async () => {
+  const fixture = startFixture({ FIXTURE_WARN: '1' });
+  await fixture.ready;
+  fixture.child.kill('SIGTERM');
+  const { code, stderr, logs } = await fixture.exit();
+  assert.equal(code, 0);
+  const warning = logs.find((l) => l.msg === 'node warning: a warning on purpose') as
+    | { level: number; err?: { name?: string; message?: string } }
+    | undefined;
+  assert.ok(warning, `logged: ${logs.map((l) => l.msg).join(', ')}`);
+  assert.equal(warning.level, 40, 'at warn');
+  assert.equal(warning.err?.name, 'FixtureWarning');
+  assert.doesNotMatch(stderr, /FixtureWarning|a warning on purpose/);
+});

@@ -110,6 +110,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     if (code === ERR_ASSIGN) {
       const partitions = assignment.filter((tp) => tp.topic === o.topic).map((tp) => tp.partition);
       batcher.assign(partitions);
+      o.onAssign?.(partitions);
       try {
         consumer.assign(assignment);
         joined = true;

@@ -108,6 +108,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
       if (a.topic === o.topic) for (const n of a.partitions) next.add(n);
     batcher.assign(next);
     commits.keepOnly(next);
+    o.onAssign?.([...next]);
     joined = true;
     log.info(
       {

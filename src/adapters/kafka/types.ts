@@ -39,6 +39,8 @@ export interface ConsumerOptions {
   readonly batchWaitMs: number;
   /** A member silent this long is dropped from the group and its partitions move on. */
   readonly sessionTimeoutMs: number;
+  /** Told the member's partitions of `topic` after each group join (a rebalance), e.g. for metrics. */
+  readonly onAssign?: ((partitions: readonly number[]) => void) | undefined;
 }
 
 /**

@@ -3,21 +3,26 @@ import { notifyStored } from '../../adapters/db/album-events.ts';
 import type { Sql } from '../../adapters/db/client.ts';
 import { keepDeadLetters, relayDeadLetters } from '../../adapters/db/dead-letter-outbox.ts';
 import { isDataError } from '../../adapters/db/sqlstate.ts';
+import type { MetricsServer } from '../../adapters/http/metrics-server.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
 import { kafkaConnectionOf } from '../../adapters/kafka/connection.ts';
+import { createGroupProbe } from '../../adapters/kafka/group-probe.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
 import { createPublisher, type Publisher } from '../../adapters/kafka/publisher.ts';
 import { isRecordTooLarge } from '../../adapters/kafka/record-too-large.ts';
 import type { BatchConsumer, KafkaClientName } from '../../adapters/kafka/types.ts';
+import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import {
   type KafkaRuntimeOverrides,
   runtimeLog,
+  runtimeMetricsServer,
   runtimeSql,
   runtimeTopics,
 } from '../runtime-parts.ts';
+import { type ConsumerMetrics, consumerMetrics } from './consumer-metrics.ts';
 import { createDeadLetterRelay, publishInOrder } from './dead-letter-relay.ts';
 import { createBatchProcessor, type ProcessorPorts } from './processor.ts';
 
@@ -35,6 +40,9 @@ export interface ConsumerOverrides extends KafkaRuntimeOverrides {
 export interface ConsumerRuntime {
   readonly client: KafkaClientName;
   readonly consumer: BatchConsumer;
+  readonly metrics: Registry;
+  /** Where Prometheus scrapes this consumer (METRICS_HOST and METRICS_PORT). */
+  readonly metricsServer: Pick<MetricsServer, 'host' | 'port' | 'url'>;
   /**
    * Settles when the consumer stops: resolves once close() let it finish, rejects with the
    * error it gave up on (during close() too). The runtime itself never lets it go unhandled.
@@ -48,9 +56,9 @@ export interface ConsumerRuntime {
  * The consumer's store step: upsert and delete the batch's albums, then tell the REST APIs' live
  * views which albums changed (a deleted one reads as 404). Only the store decides the batch's fate.
  */
-function storeAndNotify(sql: Sql, log: Logger): ProcessorPorts['store'] {
+function storeAndNotify(sql: Sql, log: Logger, metrics: ConsumerMetrics): ProcessorPorts['store'] {
   return async (changes) => {
-    const ids = await storeAlbumChanges(sql, changes);
+    const ids = await metrics.timeUpsert(() => storeAlbumChanges(sql, changes));
     // Live views are a courtesy: a lost notification must not hold back the batch.
     await notifyStored(sql, ids).catch((err: unknown) =>
       log.warn({ err }, 'could not notify stored albums'),
@@ -68,6 +76,19 @@ export function createConsumerRuntime(
   const log = runtimeLog(config, `consumer-${client}`, o);
   return startOrUndo(async (parts) => {
     await runtimeTopics(config, o);
+    const registry = createMetricsRegistry();
+    const probe = parts.own(
+      createGroupProbe(kafkaConnectionOf(config), `${config.KAFKA_CLIENT_ID}-${client}-probe`),
+      (own) => own.close(),
+    );
+    const metrics = consumerMetrics({
+      registry,
+      probe,
+      groupId: config.KAFKA_GROUP_ID,
+      topic: config.KAFKA_TOPIC,
+      log,
+    });
+    const metricsServer = await runtimeMetricsServer(parts, config, registry, log);
     // As the writer: albums, the dead-letter outbox, never DDL.
     const sql = runtimeSql(parts, o, {
       url: config.DATABASE_WRITE_URL,
@@ -109,6 +130,7 @@ export function createConsumerRuntime(
       batchSize: config.CONSUMER_BATCH_SIZE,
       batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      onAssign: (partitions: readonly number[]) => metrics.assigned(partitions),
     };
     const real: BatchConsumer =
       client === 'platformatic'
@@ -116,24 +138,34 @@ export function createConsumerRuntime(
         : createConfluentConsumer(options, log);
     const consumer = o.consumer ? o.consumer(real) : real;
     const ports: ProcessorPorts = {
-      store: storeAndNotify(sql, log),
+      store: storeAndNotify(sql, log, metrics),
       deadLetter: async (messages) => {
         await keepDeadLetters(sql, topic, messages);
+        metrics.deadLettered(messages);
         relay.kick();
       },
       isPermanent: isDataError,
     };
     // Aborted first at close, so that a failing batch is given up instead of retried.
     const shutdown = new AbortController();
-    const handle = createBatchProcessor(o.ports ? o.ports(ports) : ports, {
-      client,
-      log,
-      signal: shutdown.signal,
-    });
+    const handle = metrics.observeBatches(
+      createBatchProcessor(o.ports ? o.ports(ports) : ports, {
+        client,
+        log,
+        signal: shutdown.signal,
+      }),
+    );
     parts.own(real, (own) => own.close());
     parts.defer(() => shutdown.abort());
     const stopped = consumer.run(handle);
     stopped.catch(() => {});
-    return { client, consumer, stopped, close: () => parts.close() };
+    return {
+      client,
+      consumer,
+      metrics: registry,
+      metricsServer,
+      stopped,
+      close: () => parts.close(),
+    };
   });
 }

@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type HTTPMethods, type RouteOptions } from 'fastify';
+import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { LogSamplerOptions } from '../../shared/log-sampler.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -23,7 +24,6 @@ import {
 import { strictUtf8Json } from './json-body.ts';
 import { MethodTable, refuseMethod } from './method-not-allowed.ts';
 import { httpMetrics } from './metrics/http-metrics.ts';
-import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 import { REJECTION_SAMPLING, RejectionLog } from './rejection-log.ts';

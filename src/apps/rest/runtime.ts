@@ -4,7 +4,7 @@ import { listenStored } from '../../adapters/db/album-events.ts';
 import { IdAllocator } from '../../adapters/db/id-allocator.ts';
 import { IdempotencyKeys } from '../../adapters/db/idempotency-keys.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
-import { type MetricsServer, startMetricsServer } from '../../adapters/http/metrics-server.ts';
+import type { MetricsServer } from '../../adapters/http/metrics-server.ts';
 import { kafkaConnectionOf } from '../../adapters/kafka/connection.ts';
 import { createGroupProbe, type GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import {
@@ -13,11 +13,13 @@ import {
   type Publisher,
   processTransactionalId,
 } from '../../adapters/kafka/publisher.ts';
+import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
 import {
   type KafkaRuntimeOverrides,
   runtimeLog,
+  runtimeMetricsServer,
   runtimeSql,
   runtimeTopics,
 } from '../runtime-parts.ts';
@@ -25,7 +27,6 @@ import { buildRestApp, type RestApp } from './app.ts';
 import { clusterMetrics } from './metrics/cluster-metrics.ts';
 import { dbMetrics, type TrackDb } from './metrics/db-metrics.ts';
 import { producerMetrics } from './metrics/producer-metrics.ts';
-import { createMetricsRegistry, type Registry } from './metrics/registry.ts';
 import { createReadiness } from './readiness.ts';
 
 /** What a test may change: see RuntimeOverrides; REST_PORT and METRICS_PORT 0 take any free port. */
@@ -127,16 +128,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     parts.defer(() => clearInterval(purging));
 
     // Owned before the app so that it closes after it: scrapes still see the drain.
-    const metricsServer = parts.own(
-      await startMetricsServer({
-        source: metrics,
-        host: config.METRICS_HOST,
-        port: config.METRICS_PORT,
-        token: config.METRICS_TOKEN,
-        log,
-      }),
-      (own) => own.close(),
-    );
+    const metricsServer = await runtimeMetricsServer(parts, config, metrics, log);
     const app = await buildRestApp({
       log,
       intake: {
