@@ -25,7 +25,7 @@ export interface ServiceSpec {
 /** The processes of music-service, as `npm start` runs them. */
 export const SERVICES: readonly ServiceSpec[] = [
   { name: 'rest', script: 'src/apps/rest/main.ts', kafkaRole: 'rest', servesMetrics: true },
-  { name: 'grpc', script: 'src/apps/grpc/main.ts' },
+  { name: 'grpc', script: 'src/apps/grpc/main.ts', servesMetrics: true },
   {
     name: 'consumer-platformatic',
     script: 'src/apps/consumer/main.ts',
