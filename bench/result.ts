@@ -59,6 +59,15 @@ const OTHER_FIGURES = [
   'rest_list_p99_ms',
   'grpc_list_p99_ms',
   'kafka_record_bytes',
+  'post_single_cpu_us',
+  'post_single_kafka_cpu_us',
+  'post_single_total_cpu_us',
+  'ingest_cpu_us',
+  'ingest_kafka_cpu_us',
+  'ingest_total_cpu_us',
+  'e2e_cpu_us',
+  'e2e_kafka_cpu_us',
+  'e2e_total_cpu_us',
 ] as const;
 
 export type FigureName = (typeof REQUIRED_FIGURES)[number] | (typeof OTHER_FIGURES)[number];
@@ -169,7 +178,8 @@ export function shapeResult(
     readonly units?: Readonly<Record<string, number>>;
   },
 ): BenchResult {
-  const figures = toFigures(m);
+  const perUnit = cpuPerUnit(context.cpu ?? {}, context.units ?? {});
+  const figures = { ...toFigures(m), ...cpuFigures(perUnit) };
   return {
     mode: context.mode,
     started_at: context.startedAt.toISOString(),
@@ -181,7 +191,7 @@ export function shapeResult(
     ),
     cpu_ms: context.cpu ?? {},
     units: context.units ?? {},
-    cpu_us_per_unit: cpuPerUnit(context.cpu ?? {}, context.units ?? {}),
+    cpu_us_per_unit: perUnit,
     targets_met: targetsMet(figures),
   };
 }
@@ -200,6 +210,28 @@ export function cpuPerUnit(
     );
   }
   return per;
+}
+
+/**
+ * The write path's CPU per unit as figures of their own: the REST API's (`_cpu_us`), the
+ * broker's (`_kafka_cpu_us`) and every server process's but the load generator's
+ * (`_total_cpu_us`), per single POST, per ingested album and per end-to-end album.
+ */
+export function cpuFigures(
+  perUnit: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): Figures {
+  const figures: Figures = {};
+  for (const phase of ['post_single', 'ingest', 'e2e'] as const) {
+    const per = perUnit[phase];
+    if (per === undefined) continue;
+    const round = (n: number) => Math.round(n * 10) / 10;
+    if (per.rest !== undefined) figures[`${phase}_cpu_us`] = per.rest;
+    if (per.kafka !== undefined) figures[`${phase}_kafka_cpu_us`] = per.kafka;
+    figures[`${phase}_total_cpu_us`] = round(
+      Object.entries(per).reduce((sum, [name, us]) => (name === 'bench' ? sum : sum + us), 0),
+    );
+  }
+  return figures;
 }
 
 /** Required figures that are missing or not a positive number. */

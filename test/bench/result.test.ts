@@ -92,3 +92,26 @@ test('the result is one JSON object with context, figures, loads and targets', (
   assert.equal((parsed.targets_met as Record<string, boolean>).grpc_list_rps, false);
   assert.equal(parsed.ingest_batch_albums_per_s, 50_000);
 });
+
+test('the write path CPU per unit is a figure: the REST API, the broker and all servers but the load generator', () => {
+  const result = shapeResult(complete, {
+    mode: 'quick',
+    startedAt: new Date('2026-01-02T03:04:05Z'),
+    seconds: 100,
+    machine,
+    loads: {},
+    cpu: {
+      post_single: { rest: 1000, kafka: 2500, postgres: 120, bench: 900 },
+      ingest: { rest: 400, kafka: 900 },
+      rest_list: { rest: 700 },
+    },
+    units: { post_single: 10_000, ingest: 100_000, rest_list: 1000 },
+  });
+  assert.equal(result.post_single_cpu_us, 100);
+  assert.equal(result.post_single_kafka_cpu_us, 250);
+  assert.equal(result.post_single_total_cpu_us, 362);
+  assert.equal(result.ingest_cpu_us, 4);
+  assert.equal(result.ingest_total_cpu_us, 13);
+  assert.equal(result.e2e_cpu_us, undefined);
+  assert.ok(!('rest_list_cpu_us' in result));
+});
