@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { listenAlbumGenerations } from '../../adapters/db/album-generations.ts';
 import type { MetricsServer } from '../../adapters/http/metrics-server.ts';
 import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
@@ -52,7 +53,10 @@ export function createGrpcRuntime(config: Config, o: GrpcOverrides = {}): Promis
       max: config.DB_POOL_MAX,
       applicationName: 'music-grpc',
     });
-    const server = createGrpcServer(sql, log);
+    // Kept answers last until the albums table changes: heard of on a connection of its own.
+    const generations = listenAlbumGenerations(sql);
+    parts.defer(() => generations.close());
+    const server = createGrpcServer(sql, log, generations);
     // First among the request listeners: each call's start, whichever path then answers it.
     const services = [MusicService, Health, ReflectionV1, ReflectionV1alpha];
     server.prependListener('request', callObserver(metrics, log, services));
