@@ -80,6 +80,25 @@ const ConfigSchema = Type.Object({
     pattern: '^(https?://[^,\\s/]+(,https?://[^,\\s/]+)*)?$',
     default: '',
   }),
+  // Tracing (src/shared/tracing.ts), by the OpenTelemetry SDK's standard variables: off unless
+  // an OTLP endpoint is set; the exporter reads its other OTEL_EXPORTER_OTLP_* itself.
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  // Unset: music-<process>, e.g. music-rest.
+  OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    [
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ].map((s) => Type.Literal(s)),
+    { default: 'parentbased_always_on' },
+  ),
+  // The ratio of the *traceidratio samplers.
+  OTEL_TRACES_SAMPLER_ARG: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
 });
 
 type Env = Static<typeof ConfigSchema>;

@@ -1,6 +1,15 @@
+import { SpanKind } from '@opentelemetry/api';
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_BATCH_SIZE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+} from '@opentelemetry/semantic-conventions';
 import type postgres from 'postgres';
 import { centsToDecimal } from '../../domain/album.ts';
 import type { AlbumUpsert } from '../../domain/batch.ts';
+import { inSpan } from '../../shared/tracing.ts';
 import type { Sql } from './client.ts';
 
 /** A connection or a transaction: the album writes run in either. */
@@ -36,6 +45,22 @@ export async function upsertAlbums(
   changes: readonly AlbumUpsert[],
 ): Promise<number[]> {
   if (changes.length === 0) return [];
+  return inSpan(
+    () => ({
+      name: 'upsert music.albums',
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+        [ATTR_DB_OPERATION_NAME]: 'upsert',
+        [ATTR_DB_COLLECTION_NAME]: 'music.albums',
+        [ATTR_DB_OPERATION_BATCH_SIZE]: changes.length,
+      },
+    }),
+    () => upsert(sql, changes),
+  );
+}
+
+async function upsert(sql: Queries, changes: readonly AlbumUpsert[]): Promise<number[]> {
   const col = <T>(pick: (c: AlbumUpsert) => T) => changes.map(pick);
   const rows = await sql<{ id: number }[]>`
     insert into music.albums as a

@@ -2,6 +2,8 @@ import pRetry from 'p-retry';
 import { type AlbumChange, planBatch, type Rejected } from '../../domain/batch.ts';
 import type { BatchHandler, ConsumedMessage, OutgoingMessage } from '../../domain/events.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { inSpan } from '../../shared/tracing.ts';
+import { processSpan } from './batch-span.ts';
 import { deadLetterOf } from './dead-letters.ts';
 
 export interface ProcessorPorts {
@@ -90,7 +92,7 @@ export function createBatchProcessor(ports: ProcessorPorts, o: ProcessorOptions)
     return changed;
   };
 
-  return async (batch) => {
+  const handle: BatchHandler = async (batch) => {
     const plan = planBatch(batch);
     await deadLetter(plan.rejected);
     const changed = await retry('storing albums', () => store(plan.changes, batch));
@@ -99,4 +101,9 @@ export function createBatchProcessor(ports: ProcessorPorts, o: ProcessorOptions)
       'batch stored',
     );
   };
+  return (batch) =>
+    inSpan(
+      () => processSpan(batch, o.client),
+      () => handle(batch),
+    );
 }

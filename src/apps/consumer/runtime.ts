@@ -15,6 +15,7 @@ import { createMetricsRegistry, type Registry } from '../../adapters/metrics/reg
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { startTracing } from '../../shared/tracing.ts';
 import {
   type KafkaRuntimeOverrides,
   runtimeLog,
@@ -75,6 +76,8 @@ export function createConsumerRuntime(
 ): Promise<ConsumerRuntime> {
   const log = runtimeLog(config, `consumer-${client}`, o);
   return startOrUndo(async (parts) => {
+    // Owned first, so it closes last and exports the spans of the last batch too.
+    parts.own(startTracing(config, `consumer-${client}`), (own) => own.close());
     await runtimeTopics(config, o);
     const registry = createMetricsRegistry();
     const probe = parts.own(

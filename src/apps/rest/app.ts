@@ -12,6 +12,7 @@ import { createMetricsRegistry, type Registry } from '../../adapters/metrics/reg
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { LogSamplerOptions } from '../../shared/log-sampler.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { tracingOn } from '../../shared/tracing.ts';
 import { AccessLog, clip } from './access-log.ts';
 import { answerClientError } from './client-error.ts';
 import {
@@ -27,6 +28,7 @@ import { httpMetrics } from './metrics/http-metrics.ts';
 import { openapiDocumentSchema, swaggerOptions } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 import { REJECTION_SAMPLING, RejectionLog } from './rejection-log.ts';
+import { requestSpans } from './request-spans.ts';
 import { albumDeleteRoutes } from './routes/album-deletes.ts';
 import { type AlbumEventDeps, albumEventRoutes } from './routes/album-events.ts';
 import { type AlbumReadDeps, albumReadRoutes } from './routes/album-reads.ts';
@@ -89,6 +91,14 @@ export async function buildRestApp(deps: RestDeps) {
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   const methods = new MethodTable();
   app.addHook('onRoute', methods.onRoute);
+  if (tracingOn()) {
+    // Before any route, whose handler it wraps.
+    const spans = requestSpans();
+    app.addHook('onRequest', spans.onRequest);
+    app.addHook('onRoute', spans.onRoute);
+    app.addHook('onResponse', spans.onResponse);
+    app.addHook('onRequestAbort', spans.onRequestAbort);
+  }
   const metrics = deps.metrics ?? createMetricsRegistry();
 
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema

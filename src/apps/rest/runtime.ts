@@ -13,9 +13,11 @@ import {
   type Publisher,
   processTransactionalId,
 } from '../../adapters/kafka/publisher.ts';
+import { tracedPublisher } from '../../adapters/kafka/traced-publisher.ts';
 import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
+import { startTracing } from '../../shared/tracing.ts';
 import {
   type KafkaRuntimeOverrides,
   runtimeLog,
@@ -66,6 +68,8 @@ const UI_DIR = resolve(import.meta.dirname, '..', '..', '..', 'ui', 'dist');
 export function createRestRuntime(config: Config, o: RestOverrides = {}): Promise<RestRuntime> {
   const log = runtimeLog(config, 'rest', o);
   return startOrUndo(async (parts) => {
+    // Owned first, so it closes last and exports the spans of the drain too.
+    parts.own(startTracing(config, 'rest'), (own) => own.close());
     await runtimeTopics(config, o);
     const metrics = createMetricsRegistry();
     const trackDb = dbMetrics(metrics, config.DB_POOL_MAX);
@@ -93,7 +97,8 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     // broker's first transaction); a broker that is down now does not hold the start, though.
     if (!(await realPublisher.ready(config.PRODUCE_TIMEOUT_MS)))
       log.warn('Kafka producers not initialised yet: writes answer 503 until the broker answers');
-    const publisher = o.publisher ? o.publisher(realPublisher) : realPublisher;
+    const traced = tracedPublisher(realPublisher);
+    const publisher = o.publisher ? o.publisher(traced) : traced;
     const realProbe = parts.own(
       createGroupProbe(
         kafkaConnectionOf(config),
