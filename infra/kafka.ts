@@ -35,16 +35,26 @@ export interface LocalKafkaOptions {
   host: string;
   port: number;
   report: (line: string) => void;
+  /** One node of a multi-node cluster (infra/kafka-cluster.ts); unset: a single node. */
+  cluster?: ClusterNode;
+}
+
+/** A node's place in a cluster whose controllers are fixed voters. */
+export interface ClusterNode {
+  readonly nodeId: number;
+  /** `controller.quorum.voters`: `id@host:controllerPort` of every node. */
+  readonly voters: string;
 }
 
 const INSTALL_HINT =
   'install Java 17+ and Maven (Debian: apt-get install openjdk-17-jre-headless maven), or set KAFKA_BROKERS to an existing broker';
 const START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 30_000;
-// Modest heap: on a laptop the broker shares the machine with PostgreSQL and the services.
+// Modest heap: on a laptop the broker shares the machine with PostgreSQL and the services; a
+// cluster's three nodes get less each (three JVMs beside the rest on a 2-core, 23 GB machine).
+const SINGLE_HEAP = ['-Xms256m', '-Xmx1g'];
+const CLUSTER_HEAP = ['-Xms128m', '-Xmx384m'];
 const JVM_OPTS = [
-  '-Xms256m',
-  '-Xmx1g',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
   '-XX:+ExitOnOutOfMemoryError',
@@ -56,9 +66,13 @@ export function kafkaLibsDir(dataDir: string): string {
 }
 
 /** Runs a short command; `code` is null when the program is not installed. */
-function probe(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
+function probe(
+  cmd: string,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err === null ? 0 : (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 1;
       resolve({ code, out: `${stdout}${stderr}` });
     });
@@ -269,6 +283,27 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return !isBroker(pid);
 }
 
+/**
+ * The template's node placeholders: a single node votes alone and keeps one copy of everything;
+ * a cluster node knows every voter, and topics default to three replicas of which two must
+ * acknowledge a write (the internal topics too: offsets and transactions survive a broker).
+ */
+function nodeProperties(o: LocalKafkaOptions): Record<string, string> {
+  if (o.cluster === undefined)
+    return {
+      NODE_ID: '1',
+      QUORUM: `controller.quorum.bootstrap.servers=${o.host}:${o.port + 1}`,
+      REPLICAS: '1',
+      MIN_ISR: '1',
+    };
+  return {
+    NODE_ID: String(o.cluster.nodeId),
+    QUORUM: `controller.quorum.voters=${o.cluster.voters}`,
+    REPLICAS: '3',
+    MIN_ISR: '2',
+  };
+}
+
 export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
   await requireJava();
   const libs = await ensureKafkaJars(o);
@@ -318,6 +353,7 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
       passwords,
     ),
     LOG_DIRS: dataLogDir,
+    ...nodeProperties(o),
   };
   const props = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
   if (props.includes('{{'))
@@ -350,16 +386,22 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
       await writeFile(idFile, clusterId);
     }
     o.report(`kafka: formatting storage (cluster ${clusterId})…`);
-    const fmt = await probe('java', [
-      ...javaArgs(['-Xmx256m']),
-      'kafka.tools.StorageTool',
-      'format',
-      '--standalone',
-      `--cluster-id=${clusterId}`,
-      ...(passwords === null ? [] : scramFormatArgs(passwords)),
-      '-c',
-      propsFile,
-    ]);
+    // A JVM's start-up: a cluster formats its nodes side by side, on a machine doing other work.
+    const fmt = await probe(
+      'java',
+      [
+        ...javaArgs(['-Xmx256m']),
+        'kafka.tools.StorageTool',
+        'format',
+        // Static voters need no quorum flag; a single node is a dynamic quorum of itself.
+        ...(o.cluster === undefined ? ['--standalone'] : []),
+        `--cluster-id=${clusterId}`,
+        ...(passwords === null ? [] : scramFormatArgs(passwords)),
+        '-c',
+        propsFile,
+      ],
+      START_TIMEOUT_MS,
+    );
     await writeFile(logFile, `--- storage format ---\n${fmt.out}\n`, { flag: 'a' });
     if (fmt.code !== 0)
       throw new Error(
@@ -370,7 +412,8 @@ export async function startLocalKafka(o: LocalKafkaOptions): Promise<number> {
   o.report(`kafka: starting broker on ${address} (log ${logFile})…`);
   const fd = openSync(logFile, 'a');
   // detached = own session/process group: the broker survives the parent dying, even by SIGKILL.
-  const child = spawn('java', [...javaArgs(JVM_OPTS), 'kafka.Kafka', propsFile], {
+  const heap = o.cluster === undefined ? SINGLE_HEAP : CLUSTER_HEAP;
+  const child = spawn('java', [...javaArgs([...heap, ...JVM_OPTS]), 'kafka.Kafka', propsFile], {
     cwd: kafkaDir,
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -450,6 +493,22 @@ export async function stopLocalKafka(
   }
   await rm(pidFile(o.dataDir), { force: true });
   o.report(`kafka: stopped in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** Whether the broker of `dataDir` runs (its pid file names a live broker). */
+export async function localKafkaRunning(dataDir: string): Promise<boolean> {
+  const pid = await readPid(dataDir);
+  return pid !== undefined && isBroker(pid);
+}
+
+/** Ends the broker at once, as a crash would (SIGKILL: no shutdown hook, no clean log end). */
+export async function killLocalKafka(o: Pick<LocalKafkaOptions, 'dataDir'>): Promise<void> {
+  const pid = await readPid(o.dataDir);
+  if (pid !== undefined && isBroker(pid)) {
+    signal(pid, 'SIGKILL');
+    await waitGone(pid, 10_000);
+  }
+  await rm(pidFile(o.dataDir), { force: true });
 }
 
 /** How the provisioning reaches the local broker of `dataDir` at `address`: as its admin. */

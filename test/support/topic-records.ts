@@ -52,7 +52,12 @@ async function endOffsets(
 export async function countRecords(
   topic: string,
   kafka: KafkaConnection,
-  o: { uncommitted?: boolean; keys?: ReadonlySet<string> } = {},
+  o: {
+    uncommitted?: boolean;
+    keys?: ReadonlySet<string>;
+    /** Told the key of every record counted (e.g. to find one written twice). */
+    eachKey?: (key: string) => void;
+  } = {},
 ): Promise<number> {
   const isolationLevel = o.uncommitted
     ? FetchIsolationLevels.READ_UNCOMMITTED
@@ -75,7 +80,10 @@ export async function countRecords(
     });
     let count = 0;
     stream.on('data', (m: { key?: Buffer }) => {
-      if (o.keys === undefined || o.keys.has(m.key?.toString() ?? '')) count++;
+      const key = m.key?.toString() ?? '';
+      if (o.keys !== undefined && !o.keys.has(key)) return;
+      count++;
+      o.eachKey?.(key);
     });
     try {
       // The stream's next fetch offsets move past markers too, which no message shows.

@@ -50,7 +50,15 @@ function retryDelay(
   return findErrorBy(error as Error, 'apiId', 'CONCURRENT_TRANSACTIONS') ? 10 : 250;
 }
 
-function newProducer(o: SenderOptions, transactionalId?: string): Producer {
+/**
+ * `noteRetry` hears each error a retry follows: a send cut short by its deadline names the last
+ * one as its cause (NOT_ENOUGH_REPLICAS tells the client more than a timeout).
+ */
+function newProducer(
+  o: SenderOptions,
+  transactionalId?: string,
+  noteRetry?: (error: unknown) => void,
+): Producer {
   const producer = new Producer({
     clientId: o.clientId,
     ...platformaticConnection(o.kafka),
@@ -63,9 +71,14 @@ function newProducer(o: SenderOptions, transactionalId?: string): Producer {
       ? { retries: 2, retryDelay: 250 }
       : {
           transactionalId,
-          // A send gives up at its deadline anyway; these cover the short CONCURRENT_TRANSACTIONS.
-          retries: 20,
-          retryDelay,
+          // A send gives up at its deadline anyway: enough retries (250 ms apart) to reach it, so
+          // that a leader change within the deadline is waited out (not only the short
+          // CONCURRENT_TRANSACTIONS).
+          retries: Math.max(20, Math.ceil(o.timeoutMs / 250)),
+          retryDelay: (client, operation, attempt, retries, error) => {
+            noteRetry?.(error);
+            return retryDelay(client, operation, attempt, retries, error);
+          },
           // -1/-1 as Java's initTransactions sends: "a new producer", which the coordinator lets
           // take over the id (fencing the old one); the library's default 0/0 is itself fenced.
           producerId: -1n,
@@ -108,7 +121,12 @@ export class UnknownOutcomeError extends Error {
  * by an abort, which tells whether anything was stored.
  */
 export function transactionalSender(o: TransactionalOptions): RecordSender {
-  let producer = newProducer(o, o.transactionalId);
+  /** The error the current send last retried after, if any. */
+  let lastRetried: unknown;
+  const noteRetry = (error: unknown) => {
+    lastRetried = error;
+  };
+  let producer = newProducer(o, o.transactionalId, noteRetry);
   /**
    * A transaction begun ahead: at creation, so that the first publish does not pay for finding
    * the coordinator and InitProducerId, and after a replacement, so that fencing happens at once.
@@ -124,7 +142,7 @@ export function transactionalSender(o: TransactionalOptions): RecordSender {
 
   function swapProducer(): void {
     const old = producer;
-    producer = newProducer(o, o.transactionalId);
+    producer = newProducer(o, o.transactionalId, noteRetry);
     // Forced: what the old one still retries ends now; fencing keeps it from the log anyway.
     const closing = old.close(true).catch(() => undefined);
     retiring.add(closing);
@@ -164,6 +182,7 @@ export function transactionalSender(o: TransactionalOptions): RecordSender {
     async send(requests) {
       /** Set when the deadline passed: the requests stop and nothing commits. */
       let expired = false;
+      lastRetried = undefined;
       const sending = (async () => {
         const tx = await begin();
         for (const messages of requests) {
@@ -175,7 +194,7 @@ export function transactionalSender(o: TransactionalOptions): RecordSender {
       })();
       let tx: Transaction;
       try {
-        tx = await withDeadline(sending, o.timeoutMs, late(o.timeoutMs));
+        tx = await withDeadline(sending, o.timeoutMs, late(o.timeoutMs), () => lastRetried);
       } catch (err: unknown) {
         expired = true;
         // Never committed. A new producer fences this one at once (its sequence numbers may have

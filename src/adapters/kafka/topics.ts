@@ -32,8 +32,17 @@ export const BROKER_TIME = { 'message.timestamp.type': 'LogAppendTime' } as cons
 export const ALBUM_TOPIC_CONFIGS = { ...BROKER_TIME, 'cleanup.policy': 'delete' } as const;
 
 /**
- * Creates the topics that do not exist yet, with min(3, broker count) replicas and their
- * configs; sets the configs of existing ones where they differ (their partition count is not
+ * How many of a topic's `replicas` must have a write before it is acknowledged (acks=all): all
+ * but one, so that one broker may be lost or restarted without refusing writes, and an
+ * acknowledged record is on two brokers at least wherever there are three (2 of 3).
+ */
+export function minInsyncReplicas(replicas: number): number {
+  return Math.max(1, replicas - 1);
+}
+
+/**
+ * Creates the topics that do not exist yet, with min(3, broker count) replicas
+ * (minInsyncReplicas of them in sync for a write) and their configs; sets the configs of existing ones where they differ (their partition count is not
  * changed). A topic created concurrently by another process between our listing and our
  * CreateTopics is fine.
  */
@@ -54,7 +63,10 @@ export async function ensureTopics(
           topics: [t.name],
           partitions: t.partitions,
           replicas,
-          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          configs: Object.entries({
+            'min.insync.replicas': String(minInsyncReplicas(replicas)),
+            ...t.configs,
+          }).map(([name, value]) => ({ name, value })),
         });
       } catch (e: unknown) {
         const err = e instanceof Error ? e : new Error(String(e));
