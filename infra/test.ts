@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { ConfigError, loadConfig } from '../src/shared/config.ts';
+import { ensureJaeger } from './jaeger.ts';
 import { ensureKafkaJars } from './kafka.ts';
 import { kafkaEnv } from './kafka-auth.ts';
 import { ensureNativeClient } from './native-client.ts';
@@ -153,6 +154,11 @@ async function main(): Promise<number> {
           uiBuilt,
           native,
           serverFiles.some((f) => f.includes('.e2e.')) ? ensureChromium() : undefined,
+          // Built here, beside the unit tests, rather than inside the tracing test; a failed
+          // build is reported by that test, which tries again.
+          serverFiles.some((f) => f.includes('tracing'))
+            ? ensureJaeger(dataDir(config), say).catch((err: unknown) => say(String(err)))
+            : undefined,
         ])
       : Promise.resolve();
   // A failure here is reported after phase 1, not as an unhandled rejection meanwhile.

@@ -10,6 +10,7 @@ import { ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection
 import { MusicService } from '../../gen/service/music_pb.js';
 import { startOrUndo } from '../../shared/closer.ts';
 import type { Config } from '../../shared/config.ts';
+import { startTracing, tracingOn } from '../../shared/tracing.ts';
 import {
   type RuntimeOverrides,
   runtimeLog,
@@ -17,6 +18,7 @@ import {
   runtimeSql,
 } from '../runtime-parts.ts';
 import { callObserver } from './call-observer.ts';
+import { callSpans } from './call-spans.ts';
 import { gracefulClose } from './graceful-close.ts';
 import { createGrpcServer } from './server.ts';
 
@@ -45,6 +47,8 @@ export interface GrpcRuntime {
 export function createGrpcRuntime(config: Config, o: GrpcOverrides = {}): Promise<GrpcRuntime> {
   const log = runtimeLog(config, 'grpc', o);
   return startOrUndo(async (parts) => {
+    // Owned first, so it closes last and exports the spans of the drain too.
+    parts.own(startTracing(config, 'grpc'), (own) => own.close());
     const metrics = createMetricsRegistry();
     const metricsServer = await runtimeMetricsServer(parts, config, metrics, log);
     // Only reads: as the reader, which may SELECT albums and nothing else.
@@ -60,6 +64,7 @@ export function createGrpcRuntime(config: Config, o: GrpcOverrides = {}): Promis
     // First among the request listeners: each call's start, whichever path then answers it.
     const services = [MusicService, Health, ReflectionV1, ReflectionV1alpha];
     server.prependListener('request', callObserver(metrics, log, services));
+    if (tracingOn()) server.prependListener('request', callSpans(services));
     const closeServer = gracefulClose(server);
     server.listen(config.GRPC_PORT, config.GRPC_HOST);
     await once(server, 'listening');
