@@ -9,6 +9,7 @@ import { dlqCommand } from './commands/dlq.ts';
 import { grpcCommand } from './commands/grpc.ts';
 import { kafkaCommand } from './commands/kafka.ts';
 import { restCommand } from './commands/rest.ts';
+import { statusCommand } from './commands/status.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
 import type { CliContext } from './context.ts';
 import { type EndpointFlags, endpointOptions, withFlags } from './endpoint-flags.ts';
@@ -98,6 +99,7 @@ export function createProgram(globals: Globals): Command {
     .addCommand(dbCommand(ctx))
     .addCommand(dlqCommand(ctx))
     .addCommand(consumeCommand(ctx))
+    .addCommand(statusCommand(ctx))
     .addCommand(
       new Command('completion')
         .description('print a shell completion script: source <(music completion bash)')

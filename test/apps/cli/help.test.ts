@@ -55,6 +55,7 @@ test('--help on every command: usage, description and the global options, exit 0
     'rest list',
     'rest post',
     'rest put',
+    'status',
   ]);
 });
 
