@@ -159,7 +159,7 @@ export async function buildRestApp(deps: RestDeps) {
     stored,
   });
   await app.register(albumDeleteRoutes, { intake: deps.intake });
-  await app.register(albumReadRoutes, { albums: deps.albums });
+  await app.register(albumReadRoutes, { albums: deps.albums, answers: deps.answers });
   await app.register(albumEventRoutes, { events: deps.events });
   await app.register(healthRoutes, { readiness: deps.readiness });
   app.get('/openapi.json', { schema: openapiDocumentSchema }, async () => app.swagger());

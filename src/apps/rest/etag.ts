@@ -11,18 +11,25 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export function etagged(alsoOf: readonly string[] = []) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    // An answer tagged already (a kept one, tagged once) was compared by its route.
+    if (reply.statusCode !== 200 || typeof payload !== 'string' || reply.hasHeader('etag'))
+      return payload;
     const described = alsoOf.map((name) => `${reply.getHeader(name) ?? ''}\n`).join('');
-    const tag = `W/"${hash('sha1', described + payload, 'base64url').slice(0, 22)}"`;
+    const tag = weakTag(described, payload);
     reply.header('etag', tag);
-    if (!matches(request.headers['if-none-match'], tag)) return payload;
+    if (!ifNoneMatches(request.headers['if-none-match'], tag)) return payload;
     reply.code(304);
     return '';
   };
 }
 
+/** The weak tag of a body and of the header lines that describe it. */
+export function weakTag(described: string, body: string): string {
+  return `W/"${hash('sha1', described + body, 'base64url').slice(0, 22)}"`;
+}
+
 /** If-None-Match's weak comparison: any listed tag, or `*`, equal once `W/` is set aside. */
-function matches(header: string | undefined, tag: string): boolean {
+export function ifNoneMatches(header: string | undefined, tag: string): boolean {
   if (header === undefined) return false;
   const opaque = tag.replace(/^W\//, '');
   return header

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { listenStored } from '../../adapters/db/album-events.ts';
+import { listenAlbumGenerations } from '../../adapters/db/album-generations.ts';
+import type { Sql } from '../../adapters/db/client.ts';
 import { IdAllocator } from '../../adapters/db/id-allocator.ts';
 import { IdempotencyKeys } from '../../adapters/db/idempotency-keys.ts';
 import { createAlbumRepository } from '../../adapters/db/orm/album-repository.ts';
@@ -15,7 +17,8 @@ import {
 } from '../../adapters/kafka/publisher.ts';
 import { tracedPublisher } from '../../adapters/kafka/traced-publisher.ts';
 import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
-import { startOrUndo } from '../../shared/closer.ts';
+import { type Closer, startOrUndo } from '../../shared/closer.ts';
+import { createGenerationCache, type GenerationCache } from '../../shared/generation-cache.ts';
 import type { Config } from '../../shared/config.ts';
 import { startTracing } from '../../shared/tracing.ts';
 import {
@@ -30,6 +33,7 @@ import { clusterMetrics } from './metrics/cluster-metrics.ts';
 import { dbMetrics, type TrackDb } from './metrics/db-metrics.ts';
 import { producerMetrics } from './metrics/producer-metrics.ts';
 import { createReadiness } from './readiness.ts';
+import type { ListAnswer } from './routes/album-reads.ts';
 
 /** What a test may change: see RuntimeOverrides; REST_PORT and METRICS_PORT 0 take any free port. */
 export interface RestOverrides extends KafkaRuntimeOverrides {
@@ -120,6 +124,9 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
     });
     const ids = new IdAllocator(sql);
     const albums = createAlbumRepository(sql);
+    // List answers kept until the albums table changes (heard of on a connection of its own),
+    // only where every read sees the commits announced (reads on this primary).
+    const answers = keptListAnswers(parts, sql);
     // A claimed key outlives any write (ids, then the producer's deadline) by far.
     const keys = new IdempotencyKeys(sql, {
       leaseMs: Math.max(5 * 60_000, 4 * config.PRODUCE_TIMEOUT_MS),
@@ -146,6 +153,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
         complete: (scope, claim, answer) => trackDb(() => keys.complete(scope, claim, answer)),
         release: (scope, claim) => trackDb(() => keys.release(scope, claim)),
       },
+      answers,
       albums: {
         list: (query) => trackDb(() => albums.list(query)),
         count: (filter) => trackDb(() => albums.count(filter)),
@@ -180,4 +188,13 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       close: () => parts.close(),
     };
   });
+}
+
+/** Distinct list requests (filters, sorts, pages) whose answers are kept. */
+const KEPT_LISTS = 1024;
+
+function keptListAnswers(parts: Closer, sql: Sql): GenerationCache<ListAnswer> {
+  const generations = listenAlbumGenerations(sql);
+  parts.defer(() => generations.close());
+  return createGenerationCache<ListAnswer>(generations, KEPT_LISTS);
 }

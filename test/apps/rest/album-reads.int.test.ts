@@ -251,3 +251,28 @@ test('/healthz answers 200; an unknown route answers a 404 problem', async () =>
   assert.equal(unknown.statusCode, 404);
   assert.match(unknown.headers['content-type'] as string, /^application\/problem\+json(;|$)/);
 });
+
+test('a kept list answer is never older than a commit made before the request', async () => {
+  const fresh = `Kept ${uniqueName('kept')}`;
+  const [id] = idBlock(1) as [number];
+  const url = `/api/v1/albums?artist=${encodeURIComponent(fresh)}`;
+  const list = async () => {
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200);
+    return { titles: (res.json() as Album[]).map((a) => a.title), res };
+  };
+  try {
+    for (let i = 0; i < 10; i++) {
+      assert.deepEqual((await list()).titles, []);
+      const before = await list();
+      await sql`insert into music.albums (id, title, artist, price) values (${id}, ${`t${i}`}, ${fresh}, 1)`;
+      const after = await list();
+      assert.deepEqual(after.titles, [`t${i}`], `store ${i} seen by the next request`);
+      assert.equal(after.res.headers['x-total-count'], '1');
+      assert.notEqual(after.res.headers.etag, before.res.headers.etag);
+      await sql`delete from music.albums where id = ${id}`;
+    }
+  } finally {
+    await sql`delete from music.albums where id = ${id}`;
+  }
+});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { AlbumFields } from '../../../domain/album.ts';
 import { BY_ID, formatSort, parseSort, SORT_FIELDS } from '../../../domain/album-sort.ts';
 import { decodeSortCursor } from '../../../domain/keyset.ts';
@@ -10,13 +10,30 @@ import {
   refuseNul,
 } from '../../../domain/listing.ts';
 import { AppError, ErrorCode, type FieldProblem } from '../../../shared/errors.ts';
-import { etagged } from '../etag.ts';
+import type { GenerationCache } from '../../../shared/generation-cache.ts';
+import { etagged, ifNoneMatches, weakTag } from '../etag.ts';
 import { problemResponse } from '../problem-responses.ts';
 import { AlbumList, AlbumOut } from '../schemas.ts';
 
 export interface AlbumReadDeps {
   readonly albums: AlbumReads;
+  /**
+   * List answers kept until the albums table changes (createGenerationCache: never older than a
+   * read begun after the last commit before the request); absent where reads may lag the
+   * commits that the generations hear of (a standby), and in tests of the routes alone.
+   */
+  readonly answers?: GenerationCache<ListAnswer> | undefined;
 }
+
+/** A list answer as sent: its body, the headers that describe it, and its tag. */
+export interface ListAnswer {
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly etag: string;
+}
+
+// Kept answers are shared by requests, so no request's going away may cancel the read.
+const NEVER = new AbortController().signal;
 
 // A cursor holds the sort and the last album's values of its fields: two titles of 200
 // characters at most, base64url encoded.
@@ -96,7 +113,7 @@ const invalidPart = (
 /** Album reads through the ORM, sorted by id, with keyset pagination and RFC 8288 links. */
 export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
   app,
-  { albums },
+  { albums, answers },
 ) => {
   app.get('/api/v1/albums', {
     // The total is part of what a list answer says: a new album elsewhere changes its tag.
@@ -143,30 +160,59 @@ export const albumReadRoutes: FastifyPluginAsyncTypebox<AlbumReadDeps> = async (
       },
     },
     handler: async (request, reply) => {
-      const { limit = PageSize.default, cursor, artist, q } = request.query;
-      refuseNul({ artist, q });
-      const sort = request.query.sort === undefined ? BY_ID : parseSort(request.query.sort);
-      // Cursors of the id-only API (a1:, and JSON before it) stay valid for the order by id.
-      const from = cursor === undefined ? undefined : decodeSortCursor(cursor, sort);
-      const [page, total] = await Promise.all([
-        albums.list({ limit, artist, q, sort, from }),
-        albums.count({ artist, q }),
-      ]);
-      reply.header('x-total-count', String(total.count));
-      if (total.estimated) reply.header('x-total-count-estimated', 'true');
-      // The page's own query once; each relation adds its cursor (base64url: nothing to escape).
-      const params = new URLSearchParams({ limit: String(limit) });
-      if (request.query.sort !== undefined) params.set('sort', formatSort(sort));
-      if (artist) params.set('artist', artist);
-      if (q) params.set('q', q);
-      const base = `</api/v1/albums?${params}`;
-      const links = [`${base}>; rel="first"`];
-      if (page.prev !== null) links.unshift(`${base}&cursor=${page.prev}>; rel="prev"`);
-      if (page.next !== null) links.unshift(`${base}&cursor=${page.next}>; rel="next"`);
-      reply.header('link', links.join(', '));
-      return page.items;
+      if (answers === undefined) {
+        const { headers, items } = await listPage(request.query);
+        for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+        return items;
+      }
+      const answer = await answers.get(
+        `list\n${request.url}`,
+        async () => {
+          const { headers, items } = await listPage(request.query);
+          // The route's own serializer (its response schema), as for an answer not kept.
+          const body = String(reply.serialize(items));
+          // The tag etagged() would give it: the total's line, then the body.
+          return { headers, body, etag: weakTag(`${headers['x-total-count']}\n`, body) };
+        },
+        NEVER,
+      );
+      for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+      // Tagged once when kept: the onSend hook leaves a tagged answer alone.
+      reply.header('etag', answer.etag);
+      if (ifNoneMatches(request.headers['if-none-match'], answer.etag)) {
+        reply.code(304);
+        return reply.send();
+      }
+      reply.type('application/json; charset=utf-8');
+      return reply.send(answer.body);
     },
   });
+
+  /** One page of the listing and the headers that describe it (Link, totals). */
+  async function listPage(query: Static<typeof ListQuery>) {
+    const { limit = PageSize.default, cursor, artist, q } = query;
+    refuseNul({ artist, q });
+    const sort = query.sort === undefined ? BY_ID : parseSort(query.sort);
+    // Cursors of the id-only API (a1:, and JSON before it) stay valid for the order by id.
+    const from = cursor === undefined ? undefined : decodeSortCursor(cursor, sort);
+    const [page, total] = await Promise.all([
+      albums.list({ limit, artist, q, sort, from }),
+      albums.count({ artist, q }),
+    ]);
+    const headers: Record<string, string> = { 'x-total-count': String(total.count) };
+    if (total.estimated) headers['x-total-count-estimated'] = 'true';
+    // The page's own query once; each relation adds its cursor (base64url: nothing to escape).
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (query.sort !== undefined) params.set('sort', formatSort(sort));
+    if (artist) params.set('artist', artist);
+    if (q) params.set('q', q);
+    const base = `</api/v1/albums?${params}`;
+    const links = [`${base}>; rel="first"`];
+    if (page.prev !== null) links.unshift(`${base}&cursor=${page.prev}>; rel="prev"`);
+    if (page.next !== null) links.unshift(`${base}&cursor=${page.next}>; rel="next"`);
+    headers.link = links.join(', ');
+    return { headers, items: page.items };
+  }
 
   app.get('/api/v1/albums/:id', {
     onSend: etagged(),
