@@ -256,26 +256,29 @@ test('no password is committed: each is required from the environment', () => {
   }
 });
 
+/** The process a service runs, by the name whose defaults it takes (its metrics port). */
+const processOf = (s: ComposeService): string => roleOf(s).replace(' ', '-');
+
 test('metrics listen on the container, published on the host loopback only', () => {
-  const rest = apps.filter(([, s]) => roleOf(s) === 'rest');
-  assert.ok(rest.length > 0);
-  for (const [name, s] of rest) {
-    const config = loadConfig(envOf(s));
+  assert.equal(apps.length, 4);
+  for (const [name, s] of apps) {
+    const config = loadConfig(envOf(s), undefined, processOf(s));
     assert.equal(config.METRICS_HOST, '0.0.0.0', `${name}: reachable from the host's side`);
     const mapping = (s.ports ?? []).find((p) => p.endsWith(`:${config.METRICS_PORT}`));
     assert.equal(mapping, `127.0.0.1:${config.METRICS_PORT}:${config.METRICS_PORT}`, name);
   }
 });
 
-test('the APIs publish the ports they listen on', () => {
+test('each service publishes the ports it listens on, on the host loopback', () => {
   for (const [name, s] of apps) {
-    const config = loadConfig(envOf(s));
+    const config = loadConfig(envOf(s), undefined, processOf(s));
     const role = roleOf(s);
     const published = (s.ports ?? []).map((p) => Number(p.split(':').at(-1)));
     if (role === 'rest')
       assert.deepEqual(published, [config.REST_PORT, config.METRICS_PORT], `${name}: API, metrics`);
-    else if (role === 'grpc') assert.deepEqual(published, [config.GRPC_PORT], name);
-    else assert.deepEqual(published, [], `${name} listens on nothing`);
+    else if (role === 'grpc')
+      assert.deepEqual(published, [config.GRPC_PORT, config.METRICS_PORT], `${name}: API, metrics`);
+    else assert.deepEqual(published, [config.METRICS_PORT], `${name} listens for metrics only`);
   }
 });
 

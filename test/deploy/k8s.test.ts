@@ -207,6 +207,28 @@ test('REST metrics: a port named metrics on all interfaces, annotated for Promet
   assert.equal((await rest.inject({ method: 'GET', url: '/metrics' })).statusCode, 404);
 });
 
+test('every process: its metrics port named metrics, annotated for Prometheus, no Service', () => {
+  const roles = new Set<string>();
+  for (const d of deployments) {
+    for (const c of containersOf(d)) {
+      const role = roleOf(c);
+      if (!/^(rest|grpc|consumer \w+)$/.test(role)) continue;
+      roles.add(role);
+      // Each takes its own default port (METRICS_PORTS), as when run beside the others.
+      const config = loadConfig(envFromOf(c), undefined, role.replace(' ', '-'));
+      assert.equal(config.METRICS_HOST, '0.0.0.0', `${d.metadata.name}: reachable in the cluster`);
+      assert.equal(portOf(c, 'metrics'), config.METRICS_PORT, `${d.metadata.name}: named`);
+      const annotations = d.spec.template.metadata.annotations ?? {};
+      assert.equal(annotations['prometheus.io/scrape'], 'true', d.metadata.name);
+      assert.equal(annotations['prometheus.io/port'], String(config.METRICS_PORT), d.metadata.name);
+    }
+  }
+  assert.equal(roles.size, 4, [...roles].join(', '));
+  for (const s of services)
+    for (const p of s.spec.ports)
+      assert.notEqual(p.targetPort, 'metrics', `Service ${s.metadata.name} exposes no metrics`);
+});
+
 test('gRPC probes ask the standard health service on the gRPC port', () => {
   for (const d of deployments) {
     for (const c of containersOf(d).filter((x) => roleOf(x) === 'grpc')) {
@@ -225,7 +247,8 @@ test('gRPC probes ask the standard health service on the gRPC port', () => {
 test("consumer probes run the project's consumer check", () => {
   for (const d of deployments) {
     for (const c of containersOf(d).filter((x) => roleOf(x).startsWith('consumer'))) {
-      assert.equal(c.ports, undefined, `${d.metadata.name} listens on nothing`);
+      const ports = c.ports?.map((p) => p.name);
+      assert.deepEqual(ports, ['metrics'], `${d.metadata.name} listens for metrics only`);
       for (const probe of [c.readinessProbe, c.livenessProbe]) {
         const [node, entry, kind] = probe?.exec?.command ?? [];
         assert.deepEqual([node, entry], ['node', 'src/apps/probe/main.ts'], d.metadata.name);
