@@ -13,7 +13,7 @@ import { COMPRESS_MIN_BYTES, MAX_MESSAGE_BYTES } from '../src/apps/grpc/server.t
 import { fastRoute, withUnaryFastPath } from '../src/apps/grpc/unary-fast-path.ts';
 import { ListAlbumsResponseSchema, MusicService } from '../src/gen/service/music_pb.js';
 import { albumBody } from './albums.ts';
-import { grpcFrame, grpcListLoad } from './load/grpc-load.ts';
+import { grpcFrame, grpcUnaryLoad, listAlbumsCall } from './load/grpc-load.ts';
 import { processCpuMs } from './machine.ts';
 
 const KINDS = ['http2', 'connect', 'fast-path'] as const;
@@ -72,10 +72,10 @@ if (role === 'serve') {
     const { port } = await new Promise<{ port: number }>((resolve) =>
       child.once('message', (m) => resolve(m as { port: number })),
     );
-    const load = { baseUrl: `http://127.0.0.1:${port}`, concurrency: 32, pageSize: 50 };
-    await grpcListLoad({ ...load, seconds: 2 });
+    const load = { baseUrl: `http://127.0.0.1:${port}`, concurrency: 32, call: listAlbumsCall(50) };
+    await grpcUnaryLoad({ ...load, seconds: 2 });
     const before = processCpuMs(child.pid ?? 0) ?? 0;
-    const result = await grpcListLoad({ ...load, seconds });
+    const result = await grpcUnaryLoad({ ...load, seconds });
     const cpuMs = (processCpuMs(child.pid ?? 0) ?? 0) - before;
     child.disconnect();
     process.stdout.write(

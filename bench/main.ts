@@ -9,6 +9,7 @@ import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { createLedger } from './ledger.ts';
+import { ensureGhz } from './load/tools.ts';
 import { describeMachine, loadAverage, serverCpu } from './machine.ts';
 import { MODES } from './modes.ts';
 import { type BenchOptions, PHASES, type Phase, parseOptions } from './options.ts';
@@ -18,7 +19,13 @@ import { measureEndToEnd } from './phases/e2e.ts';
 import { measureIngest } from './phases/ingest.ts';
 import { measureKafkaCeiling } from './phases/kafka-ceiling.ts';
 import { measurePostSingle } from './phases/post-single.ts';
-import { measureGrpcList, measureRestList, PAGE_SIZE } from './phases/reads.ts';
+import {
+  measureGetAlbumList,
+  measureGrpcList,
+  measureRestList,
+  PAGE_SIZE,
+  type Reads,
+} from './phases/reads.ts';
 import { writeReport } from './report.ts';
 import { type Measurements, missingFigures, shapeResult } from './result.ts';
 import { type BenchServices, openScope, startPipeline } from './stack.ts';
@@ -82,6 +89,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
+  const generators: Record<string, string> = {};
   const servers = {
     kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
     postgres: Number(new URL(config.DATABASE_URL).port || 5432),
@@ -142,9 +150,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       else m.consumerConfluent = value;
     }
 
-    const needsPipeline = (
-      ['ingest', 'post_single', 'e2e', 'rest_list', 'grpc_list'] as const
-    ).some((p) => wanted.has(p));
+    // Every phase from ingest on runs against the services.
+    const needsPipeline = PHASES.slice(PHASES.indexOf('ingest')).some((p) => wanted.has(p));
     if (needsPipeline) {
       pipeline = await startPipeline(scope, config);
       const { restUrl, grpcUrl } = pipeline;
@@ -190,27 +197,40 @@ export async function runBench(argv: readonly string[]): Promise<number> {
           `p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms, max ${v.latency.max_ms} ms at ${Math.round(v.acceptedPerSecond)} albums/s; record to upsert p50 ${v.recordToUpsert.p50_ms.toFixed(1)} ms, p99 ${v.recordToUpsert.p99_ms.toFixed(1)} ms`,
       );
       if (wanted.has('rest_list') || wanted.has('grpc_list')) await ensureRows(sql, PAGE_SIZE + 1);
-      m.restList = await measure(
-        'rest_list',
-        () =>
-          measureRestList({
-            restUrl,
-            seconds: mode.loadSeconds,
-            warmupSeconds: mode.warmupSeconds,
-            connections: mode.readConnections,
-          }),
-        (v) => `${Math.round(v.rps)} req/s, p99 ${v.latency.p99_ms} ms (${v.failed} failed)`,
+      const reads = (v: Reads) =>
+        `${Math.round(v.rps)} req/s, p99 ${v.latency.p99_ms} ms (${v.failed} failed; ${v.generator})`;
+      /** A read measurement, recording which program generated its load. */
+      const measureReads = async (phase: Phase, work: () => Promise<Reads>) => {
+        const value = await measure(phase, work, reads);
+        if (value) generators[phase] = value.generator;
+        return value;
+      };
+      m.restList = await measureReads('rest_list', () =>
+        measureRestList({
+          restUrl,
+          seconds: mode.loadSeconds,
+          warmupSeconds: mode.warmupSeconds,
+          connections: mode.readConnections,
+        }),
       );
-      m.grpcList = await measure(
-        'grpc_list',
-        () =>
-          measureGrpcList({
-            grpcUrl,
-            seconds: mode.loadSeconds,
-            warmupSeconds: mode.warmupSeconds,
-            concurrency: mode.readConnections,
-          }),
-        (v) => `${Math.round(v.rps)} req/s, p99 ${v.latency.p99_ms} ms (${v.failed} failed)`,
+      const grpcPhases = ['grpc_list', 'grpc_get_album_list_4', 'grpc_get_album_list_1000'];
+      const ghz = grpcPhases.some((p) => wanted.has(p as Phase))
+        ? await ensureGhz(dataDir(config), say)
+        : null;
+      const grpcOptions = {
+        grpcUrl,
+        seconds: mode.loadSeconds,
+        warmupSeconds: mode.warmupSeconds,
+        concurrency: mode.readConnections,
+        ghz,
+      };
+      m.grpcList = await measureReads('grpc_list', () => measureGrpcList(grpcOptions));
+      // Last: they replace the run's albums with a table of exactly 4, then 1,000.
+      m.grpcGetAlbumList4 = await measureReads('grpc_get_album_list_4', () =>
+        measureGetAlbumList(sql, 4, grpcOptions),
+      );
+      m.grpcGetAlbumList1000 = await measureReads('grpc_get_album_list_1000', () =>
+        measureGetAlbumList(sql, 1000, grpcOptions),
       );
     }
   } finally {
@@ -227,6 +247,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     loads: ledger.loads,
     cpu: ledger.cpu,
     units: ledger.units,
+    generators,
   });
   for (const file of await writeReport(options.outDir, result)) say(`wrote ${file}`);
   if (scope.profileDir) say(`CPU profiles of the services in ${scope.profileDir}`);

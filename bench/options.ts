@@ -15,6 +15,8 @@ export const PHASES = [
   'e2e',
   'rest_list',
   'grpc_list',
+  'grpc_get_album_list_4',
+  'grpc_get_album_list_1000',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 

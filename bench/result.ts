@@ -27,6 +27,9 @@ export interface Measurements {
   };
   readonly restList?: { readonly rps: number; readonly latency: LatencySummary };
   readonly grpcList?: { readonly rps: number; readonly latency: LatencySummary };
+  /** GetAlbumList on a table of 4 albums, and of 1,000. */
+  readonly grpcGetAlbumList4?: { readonly rps: number; readonly latency: LatencySummary };
+  readonly grpcGetAlbumList1000?: { readonly rps: number; readonly latency: LatencySummary };
 }
 
 /** The figures the issue asks for: each must be a positive number in a complete run. */
@@ -40,6 +43,8 @@ export const REQUIRED_FIGURES = [
   'consumer_confluent_albums_per_s',
   'rest_list_rps',
   'grpc_list_rps',
+  'grpc_get_album_list_4_rps',
+  'grpc_get_album_list_1000_rps',
   'db_upsert_ceiling_rows_per_s',
   'kafka_produce_ceiling_msgs_per_s',
   'ratio_ingest_to_db_ceiling',
@@ -68,6 +73,14 @@ const OTHER_FIGURES = [
   'e2e_cpu_us',
   'e2e_kafka_cpu_us',
   'e2e_total_cpu_us',
+  'grpc_get_album_list_4_p99_ms',
+  'grpc_get_album_list_1000_p99_ms',
+  'grpc_get_album_list_cpu_us',
+  'grpc_get_album_list_1000_cpu_us',
+  'rest_list_cpu_us',
+  'rest_list_postgres_cpu_us',
+  'grpc_list_cpu_us',
+  'grpc_list_postgres_cpu_us',
 ] as const;
 
 export type FigureName = (typeof REQUIRED_FIGURES)[number] | (typeof OTHER_FIGURES)[number];
@@ -81,8 +94,11 @@ export const TARGETS = {
   e2e_p99_ms: { atMost: 100 },
   consumer_platformatic_albums_per_s: { atLeast: 10_000 },
   consumer_confluent_albums_per_s: { atLeast: 10_000 },
-  rest_list_rps: { atLeast: 3_000 },
-  grpc_list_rps: { atLeast: 3_000 },
+  // Both read APIs: 10,000 pages of 50 a second; GetAlbumList twice the original Go system's.
+  rest_list_rps: { atLeast: 10_000 },
+  grpc_list_rps: { atLeast: 10_000 },
+  grpc_get_album_list_4_rps: { atLeast: 4_000 },
+  grpc_get_album_list_1000_rps: { atLeast: 340 },
   ratio_ingest_to_db_ceiling: { atLeast: 0.5 },
 } as const satisfies Partial<Record<FigureName, { atLeast: number } | { atMost: number }>>;
 
@@ -105,6 +121,8 @@ export interface BenchResult extends Figures {
   readonly units: Readonly<Record<string, number>>;
   /** `cpu_ms` per unit of work, in microseconds: what each process spent on one album or call. */
   readonly cpu_us_per_unit: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The program that generated each read measurement's load (wrk, ghz, autocannon, node-http2). */
+  readonly load_generators?: Readonly<Record<string, string>>;
   /** Whether each measured figure with a target met it. */
   readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;
 }
@@ -138,6 +156,11 @@ export function toFigures(m: Measurements): Figures {
     rest_list_p99_ms: m.restList && ms(m.restList.latency.p99_ms),
     grpc_list_rps: m.grpcList && rate(m.grpcList.rps),
     grpc_list_p99_ms: m.grpcList && ms(m.grpcList.latency.p99_ms),
+    grpc_get_album_list_4_rps: m.grpcGetAlbumList4 && rate(m.grpcGetAlbumList4.rps),
+    grpc_get_album_list_4_p99_ms: m.grpcGetAlbumList4 && ms(m.grpcGetAlbumList4.latency.p99_ms),
+    grpc_get_album_list_1000_rps: m.grpcGetAlbumList1000 && rate(m.grpcGetAlbumList1000.rps),
+    grpc_get_album_list_1000_p99_ms:
+      m.grpcGetAlbumList1000 && ms(m.grpcGetAlbumList1000.latency.p99_ms),
     db_upsert_ceiling_rows_per_s: db === undefined ? undefined : rate(db),
     kafka_produce_ceiling_msgs_per_s: kafka === undefined ? undefined : rate(kafka),
     kafka_record_bytes: m.kafkaCeiling?.recordBytes,
@@ -176,10 +199,11 @@ export function shapeResult(
     readonly loads: Readonly<Record<string, Load>>;
     readonly cpu?: Readonly<Record<string, Readonly<Record<string, number>>>>;
     readonly units?: Readonly<Record<string, number>>;
+    readonly generators?: Readonly<Record<string, string>>;
   },
 ): BenchResult {
   const perUnit = cpuPerUnit(context.cpu ?? {}, context.units ?? {});
-  const figures = { ...toFigures(m), ...cpuFigures(perUnit) };
+  const figures = { ...toFigures(m), ...cpuFigures(perUnit), ...readCpuFigures(perUnit) };
   return {
     mode: context.mode,
     started_at: context.startedAt.toISOString(),
@@ -192,6 +216,7 @@ export function shapeResult(
     cpu_ms: context.cpu ?? {},
     units: context.units ?? {},
     cpu_us_per_unit: perUnit,
+    ...(context.generators ? { load_generators: context.generators } : {}),
     targets_met: targetsMet(figures),
   };
 }
@@ -232,6 +257,29 @@ export function cpuFigures(
     );
   }
   return figures;
+}
+
+/**
+ * The read APIs' CPU per answer as figures of their own: the serving API's and PostgreSQL's
+ * per page (REST, gRPC ListAlbums), the gRPC API's per GetAlbumList (4 albums; 1,000 apart).
+ */
+export function readCpuFigures(
+  perUnit: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): Figures {
+  return Object.fromEntries(
+    (
+      [
+        ['rest_list_cpu_us', 'rest_list', 'rest'],
+        ['rest_list_postgres_cpu_us', 'rest_list', 'postgres'],
+        ['grpc_list_cpu_us', 'grpc_list', 'grpc'],
+        ['grpc_list_postgres_cpu_us', 'grpc_list', 'postgres'],
+        ['grpc_get_album_list_cpu_us', 'grpc_get_album_list_4', 'grpc'],
+        ['grpc_get_album_list_1000_cpu_us', 'grpc_get_album_list_1000', 'grpc'],
+      ] as const
+    )
+      .map(([figure, phase, process]) => [figure, perUnit[phase]?.[process]] as const)
+      .filter(([, value]) => value !== undefined),
+  );
 }
 
 /** Required figures that are missing or not a positive number. */

@@ -46,6 +46,18 @@ const LINES: readonly Line[] = [
   { what: 'REST list, 50 albums', figure: 'rest_list_rps', unit: 'req/s', phase: 'rest_list' },
   { what: 'gRPC ListAlbums, 50', figure: 'grpc_list_rps', unit: 'req/s', phase: 'grpc_list' },
   {
+    what: 'gRPC GetAlbumList, 4 albums',
+    figure: 'grpc_get_album_list_4_rps',
+    unit: 'calls/s',
+    phase: 'grpc_get_album_list_4',
+  },
+  {
+    what: 'gRPC GetAlbumList, 1,000 albums',
+    figure: 'grpc_get_album_list_1000_rps',
+    unit: 'calls/s',
+    phase: 'grpc_get_album_list_1000',
+  },
+  {
     what: 'PostgreSQL upsert ceiling (200,000 rows)',
     figure: 'db_upsert_ceiling_rows_per_s',
     unit: 'rows/s',

@@ -3,10 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
+  GetAlbumsRequestSchema,
+  GetAlbumsResponseSchema,
   ListAlbumsRequestSchema,
   ListAlbumsResponseSchema,
 } from '../../src/gen/service/music_pb.js';
 import { type LatencySummary, latencyRecorder, perSecond } from '../percentiles.ts';
+import type { Generator } from './tools.ts';
 
 export interface GrpcLoadResult {
   readonly ok: number;
@@ -14,9 +17,33 @@ export interface GrpcLoadResult {
   readonly seconds: number;
   readonly okPerSecond: number;
   readonly latency: LatencySummary;
+  readonly generator: Generator;
 }
 
-const PATH = '/service.MusicService/ListAlbums';
+/** A unary call to repeat: its path, its encoded request, and a check of a decoded answer. */
+export interface UnaryCall {
+  readonly path: string;
+  readonly request: Uint8Array;
+  check(message: Uint8Array): boolean;
+}
+
+/** ListAlbums of one page of `pageSize`, which must come back full. */
+export function listAlbumsCall(pageSize: number): UnaryCall {
+  return {
+    path: '/service.MusicService/ListAlbums',
+    request: toBinary(ListAlbumsRequestSchema, create(ListAlbumsRequestSchema, { pageSize })),
+    check: (m) => fromBinary(ListAlbumsResponseSchema, m).albums.length === pageSize,
+  };
+}
+
+/** GetAlbumList, which must answer `rows` albums. */
+export function getAlbumListCall(rows: number): UnaryCall {
+  return {
+    path: '/service.MusicService/GetAlbumList',
+    request: toBinary(GetAlbumsRequestSchema, create(GetAlbumsRequestSchema, {})),
+    check: (m) => fromBinary(GetAlbumsResponseSchema, m).albums.length === rows,
+  };
+}
 // Every hundredth answer is decoded in full and its page checked; the others are checked by
 // status and size, so that the client spends its CPU on sending rather than decoding.
 const CHECK_EVERY = 100;
@@ -38,20 +65,19 @@ export function unframe(body: Buffer): { compressed: boolean; message: Buffer } 
 }
 
 /**
- * Calls ListAlbums from `concurrency` loops over one HTTP/2 connection for `seconds`: a closed
- * loop with at most `concurrency` calls in flight, like autocannon's connections. The client is
- * raw HTTP/2 with a pre-encoded request (as h2load would be), not a generated client, so that
- * on a small machine the load generator takes as little CPU from the server as it can.
+ * Repeats a unary call from `concurrency` loops over one HTTP/2 connection for `seconds`: a
+ * closed loop with at most `concurrency` calls in flight, like autocannon's connections. The
+ * client is raw HTTP/2 with a pre-encoded request (as h2load would be), not a generated client,
+ * so that on a small machine the load generator takes as little CPU from the server as it can.
+ * The fallback when ghz is not there.
  */
-export async function grpcListLoad(o: {
+export async function grpcUnaryLoad(o: {
   readonly baseUrl: string;
   readonly concurrency: number;
   readonly seconds: number;
-  readonly pageSize: number;
+  readonly call: UnaryCall;
 }): Promise<GrpcLoadResult> {
-  const request = grpcFrame(
-    toBinary(ListAlbumsRequestSchema, create(ListAlbumsRequestSchema, { pageSize: o.pageSize })),
-  );
+  const request = grpcFrame(o.call.request);
   const session = http2.connect(o.baseUrl);
   session.on('error', () => {});
   const latencies = latencyRecorder();
@@ -64,7 +90,7 @@ export async function grpcListLoad(o: {
       const check = calls++ % CHECK_EVERY === 0;
       const stream = session.request({
         ':method': 'POST',
-        ':path': PATH,
+        ':path': o.call.path,
         'content-type': 'application/grpc',
         te: 'trailers',
         // What grpc-js sends: the server may compress its answer (it then says so in
@@ -83,8 +109,7 @@ export async function grpcListLoad(o: {
         if (status !== '0' || frame === null || frame.message.length === 0) return resolve(false);
         if (!check) return resolve(true);
         const message = frame.compressed ? gunzipSync(frame.message) : frame.message;
-        const page = fromBinary(ListAlbumsResponseSchema, message);
-        resolve(page.albums.length === o.pageSize);
+        resolve(o.call.check(message));
       });
       stream.end(request);
     });
@@ -112,5 +137,6 @@ export async function grpcListLoad(o: {
     seconds: ms / 1000,
     okPerSecond: perSecond(ok, ms),
     latency: latencies.summary(),
+    generator: 'node-http2',
   };
 }

@@ -1,6 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { type LatencySummary, latencyRecorder, perSecond } from '../percentiles.ts';
+import { type Generator, onPath } from './tools.ts';
+import { WRK_SCRIPT, wrkLoad } from './wrk.ts';
 
 export interface HttpLoadOptions {
   readonly url: string;
@@ -20,12 +25,38 @@ export interface HttpLoadResult {
   readonly failed: number;
   readonly seconds: number;
   readonly okPerSecond: number;
-  /** Latencies of the requests that counted, from autocannon's per-request timings. */
+  /** Latencies of the requests that counted. */
   readonly latency: LatencySummary;
+  /** The program that generated the load. */
+  readonly generator: Generator;
+}
+
+let wrk: { readonly path: string; readonly script: string } | null | undefined;
+
+/** wrk and its report script, when wrk is installed (Debian's `wrk`, infra/system-packages.txt). */
+function findWrk() {
+  if (wrk !== undefined) return wrk;
+  const path = onPath('wrk');
+  wrk = null;
+  if (path !== null) {
+    const script = join(tmpdir(), `music-bench-wrk-${process.pid}.lua`);
+    writeFileSync(script, WRK_SCRIPT);
+    wrk = { path, script };
+  }
+  return wrk;
+}
+
+/**
+ * Loads one endpoint: GETs with wrk when it is installed (a C client that takes the server
+ * little CPU), else, and for bodies, with autocannon in this process.
+ */
+export function httpLoad(o: HttpLoadOptions): Promise<HttpLoadResult> {
+  const found = o.method === 'GET' && o.okStatus === 200 ? findWrk() : null;
+  return found ? wrkLoad(found.path, o, found.script) : autocannonLoad(o);
 }
 
 /** Runs autocannon against one endpoint; latencies of counted answers go to an HdrHistogram. */
-export function httpLoad(o: HttpLoadOptions): Promise<HttpLoadResult> {
+export function autocannonLoad(o: HttpLoadOptions): Promise<HttpLoadResult> {
   const latencies = latencyRecorder();
   let ok = 0;
   let failed = 0;
@@ -54,6 +85,7 @@ export function httpLoad(o: HttpLoadOptions): Promise<HttpLoadResult> {
           seconds: ms / 1000,
           okPerSecond: perSecond(ok, ms),
           latency: latencies.summary(),
+          generator: 'autocannon',
         });
       },
     );

@@ -1,5 +1,14 @@
-import { grpcListLoad } from '../load/grpc-load.ts';
+import type { Sql } from '../../src/adapters/db/client.ts';
+import { ghzLoad } from '../load/ghz.ts';
+import {
+  type GrpcLoadResult,
+  getAlbumListCall,
+  grpcUnaryLoad,
+  listAlbumsCall,
+  type UnaryCall,
+} from '../load/grpc-load.ts';
 import { httpLoadAfterWarmup } from '../load/http-load.ts';
+import type { Generator } from '../load/tools.ts';
 import type { LatencySummary } from '../percentiles.ts';
 
 export interface Reads {
@@ -8,6 +17,8 @@ export interface Reads {
   readonly failed: number;
   /** Answers counted, warm-up included: the work the CPU figures cover. */
   readonly units: number;
+  /** The program that generated the load. */
+  readonly generator: Generator;
 }
 
 export const PAGE_SIZE = 50;
@@ -34,24 +45,67 @@ export async function measureRestList(o: {
     latency: load.latency,
     failed: load.failed,
     units: (warmup?.ok ?? 0) + load.ok,
+    generator: load.generator,
   };
 }
 
-/** gRPC ListAlbums with page_size 50 (raw SQL), closed loop, after a warm-up. */
-export async function measureGrpcList(o: {
+interface GrpcReadOptions {
   readonly grpcUrl: string;
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly concurrency: number;
-}): Promise<Reads> {
-  const options = { baseUrl: o.grpcUrl, concurrency: o.concurrency, pageSize: PAGE_SIZE };
-  const warmup =
-    o.warmupSeconds > 0 ? await grpcListLoad({ ...options, seconds: o.warmupSeconds }) : undefined;
-  const load = await grpcListLoad({ ...options, seconds: o.seconds });
+  /** ghz's path, or null for the in-process generator. */
+  readonly ghz: string | null;
+}
+
+/** A unary call in a closed loop after a warm-up, with ghz when there is one. */
+async function grpcReads(
+  o: GrpcReadOptions,
+  call: UnaryCall,
+  method: string,
+  request: object,
+): Promise<Reads> {
+  const run = (seconds: number): Promise<GrpcLoadResult> =>
+    o.ghz === null
+      ? grpcUnaryLoad({ baseUrl: o.grpcUrl, concurrency: o.concurrency, seconds, call })
+      : ghzLoad(o.ghz, {
+          baseUrl: o.grpcUrl,
+          method,
+          request,
+          concurrency: o.concurrency,
+          seconds,
+        });
+  const warmup = o.warmupSeconds > 0 ? await run(o.warmupSeconds) : undefined;
+  const load = await run(o.seconds);
   return {
     rps: load.okPerSecond,
     latency: load.latency,
     failed: load.failed,
     units: (warmup?.ok ?? 0) + load.ok,
+    generator: load.generator,
   };
+}
+
+/** gRPC ListAlbums with page_size 50 (raw SQL), closed loop, after a warm-up. */
+export function measureGrpcList(o: GrpcReadOptions): Promise<Reads> {
+  return grpcReads(o, listAlbumsCall(PAGE_SIZE), 'ListAlbums', { page_size: PAGE_SIZE });
+}
+
+/**
+ * The original's GetAlbumList (every album in one message) on a table of exactly `rows` albums:
+ * the run's albums are replaced by `rows` of the original's typical size.
+ */
+export async function measureGetAlbumList(
+  sql: Sql,
+  rows: number,
+  o: GrpcReadOptions,
+): Promise<Reads> {
+  await sql.begin(async (tx) => {
+    await tx`delete from music.albums`;
+    await tx`
+      insert into music.albums (id, title, artist, price)
+      select g, 'Album title number ' || g, 'Artist ' || (g % 97), 9.99
+      from generate_series(1, ${rows}::int4) g`;
+  });
+  return grpcReads(o, getAlbumListCall(rows), 'GetAlbumList', {});
 }

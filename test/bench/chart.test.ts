@@ -69,7 +69,7 @@ test('the chart is a well-formed SVG with every figure, its unit, and escaped te
     '18.46 ms',
     '90 ms',
     'Intel(R) Xeon(R) <Processor> & co',
-    'Missed: grpc_list_rps.',
+    'Missed: rest_list_rps, grpc_list_rps.',
   ])
     assert.ok(text.includes(expected), `chart text lacks ${expected}`);
 });

@@ -21,6 +21,8 @@ export const complete: Measurements = {
   e2e: { latency: latency(30, 90), acceptedPerSecond: 999.7 },
   restList: { rps: 4000, latency: latency(5, 10) },
   grpcList: { rps: 2500, latency: latency(8, 20) },
+  grpcGetAlbumList4: { rps: 5000, latency: latency(3, 9) },
+  grpcGetAlbumList1000: { rps: 400, latency: latency(60, 120) },
 };
 
 export const machine: Machine = {

@@ -113,5 +113,42 @@ test('the write path CPU per unit is a figure: the REST API, the broker and all 
   assert.equal(result.ingest_cpu_us, 4);
   assert.equal(result.ingest_total_cpu_us, 13);
   assert.equal(result.e2e_cpu_us, undefined);
-  assert.ok(!('rest_list_cpu_us' in result));
+  // The read side's own figure (readCpuFigures): the serving API's CPU per page.
+  assert.equal(result.rest_list_cpu_us, 700);
+});
+
+test('the read APIs have CPU figures of their own, and the JSON says which program loaded each', () => {
+  const context = {
+    mode: 'quick',
+    startedAt: new Date(0),
+    seconds: 1,
+    machine,
+    loads: {},
+  } as const;
+  const result = shapeResult(complete, {
+    ...context,
+    cpu: {
+      rest_list: { rest: 1200, postgres: 300, bench: 50 },
+      grpc_list: { grpc: 900, postgres: 200 },
+      grpc_get_album_list_4: { grpc: 500, postgres: 1 },
+      grpc_get_album_list_1000: { grpc: 800 },
+    },
+    units: {
+      rest_list: 10_000,
+      grpc_list: 10_000,
+      grpc_get_album_list_4: 50_000,
+      grpc_get_album_list_1000: 4000,
+    },
+    generators: { rest_list: 'wrk', grpc_list: 'ghz' },
+  });
+  assert.equal(result.rest_list_cpu_us, 120);
+  assert.equal(result.rest_list_postgres_cpu_us, 30);
+  assert.equal(result.grpc_list_cpu_us, 90);
+  assert.equal(result.grpc_get_album_list_cpu_us, 10);
+  assert.equal(result.grpc_get_album_list_1000_cpu_us, 200);
+  assert.equal(result.grpc_get_album_list_4_rps, 5000);
+  assert.equal(result.grpc_get_album_list_1000_p99_ms, 120);
+  assert.deepEqual(result.load_generators, { rest_list: 'wrk', grpc_list: 'ghz' });
+  assert.equal(result.targets_met.grpc_get_album_list_4_rps, true);
+  assert.equal(result.targets_met.grpc_list_rps, false);
 });

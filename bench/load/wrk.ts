@@ -1,0 +1,63 @@
+import type { LatencySummary } from '../percentiles.ts';
+import { perSecond } from '../percentiles.ts';
+import type { HttpLoadResult } from './http-load.ts';
+import { runTool } from './tools.ts';
+
+// wrk's summary as JSON, written by its done() hook: counts and latency percentiles (µs).
+const REPORT = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"us":%d,"bad":%d,"errors":%d,' ..
+    '"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max))
+end
+`;
+
+/**
+ * GETs `url` with wrk (one thread, `connections` connections, each one request in flight) for
+ * `seconds`. wrk counts answers of status 400 and above as bad; the caller's ok status is 200.
+ */
+export async function wrkLoad(
+  wrk: string,
+  o: { readonly url: string; readonly connections: number; readonly seconds: number },
+  scriptPath: string,
+): Promise<HttpLoadResult> {
+  const out = await runTool(wrk, [
+    '-t1',
+    `-c${o.connections}`,
+    `-d${o.seconds}s`,
+    '--timeout',
+    '30s',
+    '-s',
+    scriptPath,
+    o.url,
+  ]);
+  const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
+  if (line === undefined) throw new Error(`wrk gave no summary: ${out.slice(0, 300)}`);
+  const r = JSON.parse(line) as Record<string, number>;
+  const n = (k: string) => r[k] ?? 0;
+  const ms = n('us') / 1000;
+  const failed = n('bad') + n('errors');
+  const ok = Math.max(0, n('requests') - n('bad'));
+  const latency: LatencySummary = {
+    count: ok,
+    p50_ms: n('p50') / 1000,
+    p90_ms: n('p90') / 1000,
+    p99_ms: n('p99') / 1000,
+    p999_ms: n('p999') / 1000,
+    max_ms: n('max') / 1000,
+  };
+  return {
+    ok,
+    failed,
+    seconds: ms / 1000,
+    okPerSecond: perSecond(ok, ms),
+    latency,
+    generator: 'wrk',
+  };
+}
+
+/** The Lua script wrkLoad needs, as text (written once per run by the caller). */
+export const WRK_SCRIPT = REPORT;
