@@ -1,4 +1,10 @@
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { levels } from 'pino';
 import type { RejectionLog } from './rejection-log.ts';
 
 /** The most of a URL a log line or a problem's detail repeats: a request line may be 16 KB. */
@@ -8,6 +14,8 @@ export const MAX_LOGGED_URL = 512;
 export function clip(text: string, max = MAX_LOGGED_URL): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
+
+const INFO = levels.values.info ?? 30;
 
 /** What Fastify's default serializer logs of a request, with the URL and host clipped. */
 function requestLine(request: FastifyRequest) {
@@ -29,6 +37,15 @@ function requestLine(request: FastifyRequest) {
  */
 export class AccessLog extends LogController {
   readonly #rejections: RejectionLog;
+  /**
+   * Where `request completed` lines go: the app's logger without its path redaction. Those paths
+   * hold wildcards, which made pino walk every field of every line: three quarters of an access
+   * line's cost (133 µs a line with them, 31 without, on a busy 2-core machine), for fields that
+   * are fixed here and hold no credential.
+   * The finished line is still scrubbed of URL passwords and secrets (src/shared/logger.ts);
+   * `request errored` lines, which carry an error, keep the redaction.
+   */
+  #completed: FastifyBaseLogger | undefined;
 
   constructor(rejections: RejectionLog) {
     super();
@@ -48,7 +65,13 @@ export class AccessLog extends LogController {
     if (this.isLogDisabled(request)) return;
     if (!error && !this.#rejections.logs(request, reply.statusCode)) return;
     const line = { req: requestLine(request), res: reply, responseTime: reply.elapsedTime };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    if (error) {
+      reply.log.error({ ...line, err: error }, 'request errored');
+      return;
+    }
+    // The request's own level decides, as its route may set one (health checks log warnings only).
+    if ((levels.values[reply.log.level] ?? Number.POSITIVE_INFINITY) > INFO) return;
+    this.#completed ??= request.server.log.child({}, { redact: { paths: [] } });
+    this.#completed.info({ reqId: request.id, ...line }, 'request completed');
   }
 }
