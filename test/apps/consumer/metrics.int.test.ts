@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createConsumerRuntime } from '../../../src/apps/consumer/runtime.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
 import {
   configWith,
   freshTopics,
   idBlock,
-  log,
   produceRaw,
   testSql,
   uniqueName,
@@ -29,6 +29,11 @@ for (const client of CLIENTS) {
   test(`the ${client} consumer serves its own metrics: batches, upserts, dead letters, partitions, lag`, async (t) => {
     const { topic, dlq } = await freshTopics(`metrics-${client}`, PARTITIONS);
     const groupId = uniqueName(`metrics-${client}`);
+    // The consumer's own lines, kept: each dead letter and each group join is logged once.
+    const lines: { msg: string; reason?: string }[] = [];
+    const log = createLogger(`consumer-${client}`, 'info', {
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
     const sql = testSql(2);
     t.after(() => sql.end({ timeout: 5 }));
     const runtime = await createConsumerRuntime(
@@ -84,6 +89,20 @@ for (const client of CLIENTS) {
       1,
     );
     assert.equal(samplesOf(samples, 'music_consumer_dead_letters_total').length, 2);
+
+    const logged = (msg: string) => lines.filter((l) => l.msg === msg);
+    assert.deepEqual(
+      logged('dead-lettered a record')
+        .map((l) => l.reason?.split(':', 1)[0])
+        .sort(),
+      ['empty message value', 'not a service.Album'],
+      'one line per dead letter',
+    );
+    assert.equal(
+      logged('kafka consumer joined group').length,
+      metricValue(samples, 'music_consumer_rebalances_total'),
+      'one line per rebalance, as counted',
+    );
 
     // Every record went through a batch; every batch with albums made one timed upsert.
     assert.equal(metricValue(samples, 'music_consumer_batch_records_sum'), 7);
