@@ -51,9 +51,11 @@ const INSTALL_HINT =
 const START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 30_000;
 // Modest heap: on a laptop the broker shares the machine with PostgreSQL and the services; a
-// cluster's three nodes get less each (three JVMs beside the rest on a 2-core, 23 GB machine).
+// cluster's three nodes get less each (three JVMs beside the rest on a 2-core, 23 GB machine),
+// and only the quick compiler (C1): three JVMs warming up at once, and again at each restart
+// of a fault test, spent the cores on compiling what a few hundred records a second never need.
 const SINGLE_HEAP = ['-Xms256m', '-Xmx1g'];
-const CLUSTER_HEAP = ['-Xms128m', '-Xmx384m'];
+const CLUSTER_HEAP = ['-Xms128m', '-Xmx384m', '-XX:TieredStopAtLevel=1'];
 const JVM_OPTS = [
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createSql } from '../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
 import { type KafkaConnection, kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
@@ -11,6 +11,11 @@ import {
   localKafkaConnection,
   readKafkaPasswords,
 } from './kafka-auth.ts';
+import {
+  type LocalKafkaClusterOptions,
+  localKafkaClusterRunning,
+  startLocalKafkaCluster,
+} from './kafka-cluster.ts';
 import { adminUrl, hasLocalCluster, postgresAnswers, startLocalPostgres } from './postgres.ts';
 import {
   ensureRolesAs,
@@ -106,6 +111,40 @@ async function firstRefused(
   return undefined;
 }
 
+/** Host and port of each KAFKA_BROKERS entry, when every one is on this machine. */
+function loopbackBrokers(config: Config): { host: string; port: number }[] | null {
+  const brokers = config.KAFKA_BROKERS.map((b) => {
+    const [host = '', port = ''] = b.split(/:(?=\d+$)/);
+    return { host, port: Number(port) };
+  });
+  return brokers.every((b) => LOOPBACK.has(b.host)) ? brokers : null;
+}
+
+/**
+ * The local cluster KAFKA_NODES=3 asks for, on KAFKA_BROKERS' loopback ports, in the data dir's
+ * kafka-cluster folder; null for a single node.
+ */
+export function localKafkaCluster(
+  config: Config,
+  report: (line: string) => void,
+): LocalKafkaClusterOptions | null {
+  if (config.KAFKA_NODES === 1) return null;
+  const brokers = loopbackBrokers(config);
+  const [first] = brokers ?? [];
+  if (brokers === null || first === undefined || brokers.length !== config.KAFKA_NODES)
+    throw new Error(
+      `KAFKA_NODES=${config.KAFKA_NODES} runs a local cluster: KAFKA_BROKERS must name ${config.KAFKA_NODES} loopback addresses (got ${config.KAFKA_BROKERS.join(',')})`,
+    );
+  return {
+    projectRoot: PROJECT_ROOT,
+    dataDir: join(dataDir(config), 'kafka-cluster'),
+    jarsDir: dataDir(config),
+    host: first.host,
+    ports: brokers.map((b) => b.port),
+    report,
+  };
+}
+
 /**
  * How each role reaches Kafka: as configured when the configuration names credentials or TLS (an
  * operator's cluster); else, for the local broker, as the principals it was formatted with
@@ -114,6 +153,10 @@ async function firstRefused(
 export function kafkaAccess(config: Config): (role: KafkaRole) => KafkaConnection {
   const configured = kafkaConnectionOf(config);
   if (configured.sasl !== null || configured.ssl !== null) return () => configured;
+  const cluster = localKafkaCluster(config, () => {});
+  if (cluster !== null)
+    return (role) =>
+      localKafkaConnection(config.KAFKA_BROKERS, readKafkaPasswords(cluster.dataDir), role);
   const [only, ...more] = config.KAFKA_BROKERS;
   const host = only?.split(/:(?=\d+$)/)[0] ?? '';
   if (more.length > 0 || !LOOPBACK.has(host)) return () => configured;
@@ -131,7 +174,16 @@ export async function ensureKafka(
 ): Promise<boolean> {
   let started = false;
   const access = kafkaAccess(config);
-  if (await kafkaAnswers(access('admin'), 3000)) {
+  const cluster = localKafkaCluster(config, report);
+  if (cluster !== null) {
+    // Its own nodes or none: a single broker answering on one of its ports is not the cluster.
+    if (await localKafkaClusterRunning(cluster))
+      report(`kafka: reusing the local cluster at ${config.KAFKA_BROKERS.join(',')}`);
+    else {
+      await startLocalKafkaCluster(cluster);
+      started = true;
+    }
+  } else if (await kafkaAnswers(access('admin'), 3000)) {
     report(`kafka: reusing the broker at ${config.KAFKA_BROKERS.join(',')}`);
   } else {
     const [first, ...rest] = config.KAFKA_BROKERS;

@@ -1,11 +1,13 @@
 // `npm start`: provisions what is missing, starts every service, supervises them, and on
 // Ctrl-C / SIGTERM stops what this run started.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, ConfigError, loadConfig, redactUrl } from '../src/shared/config.ts';
 import { stopLocalKafka } from './kafka.ts';
 import { kafkaEnv } from './kafka-auth.ts';
+import { stopLocalKafkaCluster } from './kafka-cluster.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
@@ -13,6 +15,7 @@ import {
   dataDir,
   ensureInfrastructure,
   kafkaAccess,
+  localKafkaCluster,
   PROJECT_ROOT,
   type Provisioned,
 } from './provision.ts';
@@ -115,8 +118,15 @@ async function main(): Promise<void> {
     if (othersRunning()) {
       say('another `npm start` is running: Kafka and PostgreSQL stay up');
     } else {
+      const cluster = localKafkaCluster(config, say);
       if (provisioned.kafka)
-        steps.push(['kafka', () => stopLocalKafka({ dataDir: dir, report: say })]);
+        steps.push([
+          'kafka',
+          () =>
+            cluster === null
+              ? stopLocalKafka({ dataDir: dir, report: say })
+              : stopLocalKafkaCluster(cluster),
+        ]);
       if (provisioned.postgres) steps.push(['postgres', () => stopLocalPostgres(dir)]);
     }
     let failed = false;
@@ -168,7 +178,14 @@ async function main(): Promise<void> {
       GRPC_PORT: String(grpcPort),
       ...(metricsPorts.has(spec.name) ? { METRICS_PORT: String(metricsPorts.get(spec.name)) } : {}),
       KAFKA_CREATE_TOPICS: 'false',
+      // Every node's address (a local cluster's too, which KAFKA_NODES alone implies).
+      KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
       ...(spec.kafkaRole === undefined ? {} : kafkaEnv(access(spec.kafkaRole))),
+      // Static group membership: the same name across this run's restarts of the consumer, none
+      // shared with another run's.
+      ...(spec.kafkaRole === 'consumer'
+        ? { KAFKA_GROUP_INSTANCE_ID: `${spec.name}-${hostname()}-${process.pid}` }
+        : {}),
     });
     for (const spec of SERVICES)
       running.push(spawnService(PROJECT_ROOT, logsDir, spec, envOf(spec)));

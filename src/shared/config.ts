@@ -48,6 +48,12 @@ const ConfigSchema = Type.Object({
   CONSUMER_BATCH_WAIT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 5 }),
   // Kafka's default is 45 s; a crashed consumer's partitions should move on sooner than that.
   KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6000, maximum: 300000, default: 10000 }),
+  // A consumer's static group membership: unique per consumer process, the same across its
+  // restarts (npm start: per service; Kubernetes: the pod's name). Unset: a dynamic member.
+  KAFKA_GROUP_INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' })),
+  // npm start and npm test: the local Kafka's nodes; 3 runs a replicated cluster (replication
+  // factor 3, min.insync.replicas 2) on KAFKA_BROKERS' three ports.
+  KAFKA_NODES: Type.Integer({ minimum: 1, maximum: 3, default: 1 }),
   // /readyz and music_consumer_stalled_partitions report a partition whose committed offset
   // has not moved this long while records arrive.
   CONSUMER_STALL_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 60000 }),
@@ -197,6 +203,10 @@ export function loadConfig(
   const env2 = converted as Env;
   const local =
     env2.DATABASE_URL === undefined ? localPasswords(localDataDir(env2.MUSIC_DATA_DIR)) : undefined;
+  if (env2.KAFKA_NODES === 2)
+    throw new ConfigError(
+      'Invalid configuration: KAFKA_NODES must be 1 or 3 (two controllers make no majority that survives one of them)',
+    );
   if (env2.KAFKA_SASL_MECHANISM !== undefined) {
     for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
       if (env2[key] === undefined)
@@ -207,7 +217,13 @@ export function loadConfig(
   return {
     ...env2,
     ...databaseUrls(env2, local),
-    KAFKA_BROKERS: env2.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    // A local cluster's nodes listen two ports apart (each node's controller on port + 1).
+    KAFKA_BROKERS: (raw.KAFKA_BROKERS === undefined && env2.KAFKA_NODES === 3
+      ? '127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096'
+      : env2.KAFKA_BROKERS
+    )
+      .split(',')
+      .map((b) => b.trim()),
     CORS_ORIGINS: env2.CORS_ORIGINS === '' ? [] : env2.CORS_ORIGINS.split(','),
   };
 }

@@ -66,6 +66,8 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
       'session.timeout.ms': o.sessionTimeoutMs,
+      // A static member does not leave the group when it closes: a restart keeps its partitions.
+      ...(o.groupInstanceId === undefined ? {} : { 'group.instance.id': o.groupInstanceId }),
       'heartbeat.interval.ms': 3_000,
       'max.poll.interval.ms': 300_000,
       'fetch.wait.max.ms': FETCH.maxWaitMs,

@@ -66,6 +66,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     autocommit: false,
     protocols: GROUP_PROTOCOLS,
     sessionTimeout: o.sessionTimeoutMs,
+    ...(o.groupInstanceId === undefined ? {} : { groupInstanceId: o.groupInstanceId }),
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
     // A second apart, long enough to ride out a group coordinator or partition leader moving to

@@ -39,6 +39,12 @@ export interface ConsumerOptions {
   readonly batchWaitMs: number;
   /** A member silent this long is dropped from the group and its partitions move on. */
   readonly sessionTimeoutMs: number;
+  /**
+   * Static membership (KIP-345): the member's name, unique per consumer process and the same
+   * across its restarts, so that one back within the session timeout takes its partitions back
+   * without a rebalance. Unset: a dynamic member.
+   */
+  readonly groupInstanceId?: string | undefined;
   /** Told the member's partitions of `topic` after each group join (a rebalance), e.g. for metrics. */
   readonly onAssign?: ((partitions: readonly number[]) => void) | undefined;
 }

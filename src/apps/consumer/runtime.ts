@@ -133,6 +133,7 @@ export function createConsumerRuntime(
       batchSize: config.CONSUMER_BATCH_SIZE,
       batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
       onAssign: (partitions: readonly number[]) => metrics.assigned(partitions),
     };
     const real: BatchConsumer =

@@ -161,6 +161,8 @@ export function startConsumer(
     ports?: (real: ProcessorPorts) => ProcessorPorts;
     /** Wraps the dead-letter topic's producer, e.g. to fail it as an outage would. */
     dlqPublisher?: ConsumerOverrides['dlq'];
+    /** Static group membership under this name (KAFKA_GROUP_INSTANCE_ID). */
+    groupInstanceId?: string;
   },
 ): Running {
   let handled = 0;
@@ -206,6 +208,7 @@ export function startConsumer(
     CONSUMER_BATCH_SIZE: o.batchSize ?? 1000,
     CONSUMER_BATCH_WAIT_MS: 20,
     PRODUCE_TIMEOUT_MS: 10_000,
+    KAFKA_GROUP_INSTANCE_ID: o.groupInstanceId,
   });
   // The tests made the topics (a fault test's broker may be down when a consumer restarts).
   const starting = createConsumerRuntime(settings, o.client, {
