@@ -61,6 +61,11 @@ test('every answer carries security headers and a CSP with no inline script or s
     assert.equal(res.headers['x-powered-by'], undefined, url);
     assert.equal(res.headers['access-control-allow-origin'], undefined, `${url}: no CORS`);
   }
+  // A refused write too: the error handler keeps the headers the hook set.
+  const refused = await app.inject({ method: 'POST', url: '/api/v1/album', payload: { title: 1 } });
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.ok(header(refused.headers['content-security-policy']), 'a 400 has a CSP');
+  assert.equal(refused.headers['x-frame-options'], 'SAMEORIGIN');
 });
 
 test('the built UI and the Swagger UI load only their own scripts and styles, so they work under the CSP', async (t) => {
