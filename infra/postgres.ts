@@ -6,6 +6,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -43,8 +44,10 @@ export async function postgresAnswers(url: string): Promise<Reachability> {
 }
 
 /** The directory of the newest PostgreSQL server binaries: PATH first, then Debian's layout. */
-function serverBinDir(): string {
-  const onPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
+export function serverBinDir(): string {
+  const found = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
+  // Through links (/usr/local/bin/pg_ctl → /usr/lib/postgresql/15/bin): pg_basebackup is there.
+  const onPath = found && realpathSync(found);
   if (onPath && existsSync(join(onPath, '..', 'initdb'))) return join(onPath, '..');
   const debian = '/usr/lib/postgresql';
   const versions = existsSync(debian)
@@ -61,7 +64,7 @@ function serverBinDir(): string {
 }
 
 // initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
-function asOwner(): { user: string | null; uid: number; gid: number } {
+export function asOwner(): { user: string | null; uid: number; gid: number } {
   if (userInfo().uid !== 0) return { user: null, uid: -1, gid: -1 };
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   if (id.status !== 0)
@@ -70,9 +73,15 @@ function asOwner(): { user: string | null; uid: number; gid: number } {
   return { user: 'postgres', uid: Number(id.stdout.trim()), gid };
 }
 
-function run(bin: string, args: readonly string[], user: string | null): void {
+/** Runs a server binary as the cluster's owner (`user`, or ourselves when null). */
+export function runAsOwner(
+  bin: string,
+  args: readonly string[],
+  user: string | null,
+  env: NodeJS.ProcessEnv = {},
+): void {
   const [cmd, argv] = user === null ? [bin, args] : ['runuser', ['-u', user, '--', bin, ...args]];
-  execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 }
 
 /**
@@ -124,7 +133,7 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
     writeFileSync(pwfile, password, { mode: 0o600 });
     own(pwfile);
     try {
-      run(
+      runAsOwner(
         join(bin, 'initdb'),
         [
           '-D',
@@ -161,7 +170,7 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
   own(paths.log);
   o.report(`postgres: starting on 127.0.0.1:${o.port}`);
   try {
-    run(
+    runAsOwner(
       join(bin, 'pg_ctl'),
       ['start', '-D', paths.cluster, '-l', paths.log, '-w', '-t', '60', '-o', `-p ${o.port}`],
       owner.user,
@@ -190,7 +199,7 @@ export function hasLocalCluster(dataDir: string): boolean {
 /** Stops the private cluster if it runs. */
 export function stopLocalPostgres(dataDir: string): void {
   const bin = serverBinDir();
-  run(
+  runAsOwner(
     join(bin, 'pg_ctl'),
     ['stop', '-D', clusterPaths(dataDir).cluster, '-m', 'fast', '-w'],
     asOwner().user,

@@ -1,11 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { databaseHosts, withHosts } from './database-url.ts';
 import {
   type DatabaseRole,
   type LocalPasswords,
   localDatabaseUrl,
   localDataDir,
   readLocalPasswords,
+  withLocalStandby,
 } from './local-database.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -19,6 +21,13 @@ const ConfigSchema = Type.Object({
   DATABASE_MIGRATE_URL: Type.Optional(PostgresUrl),
   DATABASE_WRITE_URL: Type.Optional(PostgresUrl),
   DATABASE_READ_URL: Type.Optional(PostgresUrl),
+  // Reads go to DATABASE_READ_URL's standby while it replays the primary's changes within this
+  // bound, else to the primary (docs/reliability.md); used where that URL names other servers.
+  DATABASE_READ_MAX_LAG_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 5000 }),
+  // Without DATABASE_URL: the local stack has a streaming standby on PG_STANDBY_PORT, so the
+  // local URLs name both servers (writers find the one that takes writes, readers the standby).
+  PG_STANDBY: Type.Boolean({ default: false }),
+  PG_STANDBY_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433 }),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   // The REST API's and the consumers' longest SQL statement; the gRPC API has call deadlines.
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 30000 }),
@@ -163,11 +172,14 @@ function databaseUrls(env: Env, local: LocalPasswords | undefined): DatabaseUrls
   // The runtime roles only once their passwords exist; until then everything is the owner's URL.
   const roleUrl = (role: DatabaseRole) =>
     env.DATABASE_URL === undefined && local ? localDatabaseUrl(role, local[role]) : base;
+  const standby = env.DATABASE_URL === undefined && env.PG_STANDBY ? env.PG_STANDBY_PORT : null;
+  const paired = (url: string, use: 'write' | 'read') =>
+    standby === null ? url : withLocalStandby(url, standby, use);
   return {
     DATABASE_URL: base,
-    DATABASE_MIGRATE_URL: env.DATABASE_MIGRATE_URL ?? base,
-    DATABASE_WRITE_URL: env.DATABASE_WRITE_URL ?? roleUrl('writer'),
-    DATABASE_READ_URL: env.DATABASE_READ_URL ?? roleUrl('reader'),
+    DATABASE_MIGRATE_URL: env.DATABASE_MIGRATE_URL ?? paired(base, 'write'),
+    DATABASE_WRITE_URL: env.DATABASE_WRITE_URL ?? paired(roleUrl('writer'), 'write'),
+    DATABASE_READ_URL: env.DATABASE_READ_URL ?? paired(roleUrl('reader'), 'read'),
   };
 }
 
@@ -250,7 +262,9 @@ export function secretsOf(
 }
 
 function passwordOf(url: string | undefined): string[] {
-  const password = url !== undefined && URL.canParse(url) ? new URL(url).password : '';
+  // A URL naming a primary and its standby (h1:5432,h2:5433) is read through its first server.
+  const first = url === undefined ? undefined : withHosts(url, databaseHosts(url).slice(0, 1));
+  const password = first !== undefined && URL.canParse(first) ? new URL(first).password : '';
   if (password === '') return [];
   try {
     return [password, decodeURIComponent(password)];

@@ -2,8 +2,9 @@
 // started and stopped with the project's own provisioning code (infra/): fault tests stop these,
 // never the shared servers.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -13,11 +14,13 @@ import {
   stopLocalKafka,
 } from '../../infra/kafka.ts';
 import {
+  clusterPaths,
   removeLocalPostgres,
   startLocalPostgres,
   stopLocalPostgres,
 } from '../../infra/postgres.ts';
 import { ensureRolesAs, urlRole } from '../../infra/postgres-roles.ts';
+import { startStandby } from '../../infra/postgres-standby.ts';
 import { freePort } from '../../infra/services.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
@@ -74,6 +77,20 @@ export async function privateKafka(defer: Defer, label: string): Promise<Private
   return { ...server, port, dataDir, connection: localKafkaAdmin(dataDir, `127.0.0.1:${port}`) };
 }
 
+/** Stops (if it runs) and removes a private cluster at cleanup, wherever its files live. */
+function removedAtCleanup(defer: Defer, dataDir: string): void {
+  defer(async () => {
+    try {
+      stopLocalPostgres(dataDir);
+    } catch {
+      // Not running (a test that failed while it was stopped, or killed it).
+    }
+    // As root, the cluster may live outside the data dir (infra/postgres-location.ts).
+    removeLocalPostgres(dataDir);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
 export interface PrivatePostgres extends PrivateServer {
   /** The superuser's URL, as provisioning uses it. */
   readonly adminUrl: string;
@@ -81,6 +98,8 @@ export interface PrivatePostgres extends PrivateServer {
   readonly appUrl: string;
   readonly role: string;
   readonly password: string;
+  readonly dataDir: string;
+  readonly port: number;
 }
 
 /**
@@ -92,16 +111,7 @@ export async function privatePostgres(defer: Defer, label: string): Promise<Priv
   const port = await freePort();
   const dataDir = join(ROOT, '.data', `test-pg-${uniqueName(label)}`);
   const report = () => {};
-  defer(async () => {
-    try {
-      stopLocalPostgres(dataDir);
-    } catch {
-      // Not running (a test that failed while it was stopped).
-    }
-    // As root, the cluster may live outside the data dir (infra/postgres-location.ts).
-    removeLocalPostgres(dataDir);
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  removedAtCleanup(defer, dataDir);
   const adminUrl = await startLocalPostgres({ dataDir, port, report });
   const role = 'music';
   const password = `pw-${randomBytes(12).toString('hex')}`;
@@ -118,7 +128,61 @@ export async function privatePostgres(defer: Defer, label: string): Promise<Priv
     appUrl,
     role,
     password,
+    dataDir,
+    port,
     start: async () => void (await startLocalPostgres({ dataDir, port, report })),
     stop: async () => stopLocalPostgres(dataDir),
   };
+}
+
+export interface PrivateStandby extends PrivateServer {
+  /** The superuser's URL (the primary's password: the standby is its copy). */
+  readonly adminUrl: string;
+  readonly dataDir: string;
+  readonly port: number;
+}
+
+/**
+ * A streaming standby of a private primary (infra/postgres-standby.ts: pg_basebackup, synchronous
+ * commits) on a free port. Stopped and removed at cleanup.
+ */
+export async function privateStandby(
+  defer: Defer,
+  primary: PrivatePostgres,
+): Promise<PrivateStandby> {
+  const port = await freePort();
+  const dataDir = join(primary.dataDir, 'standby');
+  const report = () => {};
+  removedAtCleanup(defer, dataDir);
+  const o = { primaryDataDir: primary.dataDir, primaryPort: primary.port, dataDir, port, report };
+  const adminUrl = await startStandby(o);
+  return {
+    adminUrl,
+    dataDir,
+    port,
+    start: async () => void (await startLocalPostgres({ dataDir, port, report })),
+    stop: async () => stopLocalPostgres(dataDir),
+  };
+}
+
+/**
+ * Kills a private cluster as a crash of its machine would: SIGKILL to its postmaster and to
+ * every process of it at once (a postmaster killed alone leaves its backends serving a while).
+ */
+export function crashPostgres(dataDir: string): void {
+  const pidFile = join(clusterPaths(dataDir).cluster, 'postmaster.pid');
+  const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], {
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((pid) => pid > 0);
+  for (const pid of [postmaster, ...children]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
 }

@@ -14,6 +14,8 @@ export type RestStack = RestRuntime;
  */
 export function restStack(o: {
   readonly sql: Sql;
+  /** A standby's client: reads go to it while it keeps up. */
+  readonly readSql?: Sql;
   readonly kafka: KafkaConnection;
   readonly topic: string;
   readonly groupId?: string;
@@ -31,5 +33,10 @@ export function restStack(o: {
     PRODUCE_TIMEOUT_MS: o.produceTimeoutMs ?? 3000,
   });
   // The caller made the topics, or the broker is not there yet (a fault test starts it later).
-  return createRestRuntime(settings, { sql: o.sql, log: o.log, createTopics: false });
+  return createRestRuntime(settings, {
+    sql: o.sql,
+    ...(o.readSql === undefined ? {} : { readSql: o.readSql }),
+    log: o.log,
+    createTopics: false,
+  });
 }

@@ -8,6 +8,8 @@ export interface DbOptions {
   readonly applicationName: string;
   /** The longest a statement may run before PostgreSQL cancels it (57014); 0 or absent: none. */
   readonly statementTimeoutMs?: number | undefined;
+  /** How long one connection attempt may take, in seconds (10). */
+  readonly connectTimeoutS?: number | undefined;
 }
 
 /** A transaction left open and idle this long is ended by the server, freeing its locks. */
@@ -17,7 +19,7 @@ const IDLE_IN_TRANSACTION_MS = 60_000;
 export function createSql(o: DbOptions): Sql {
   return postgres(o.url, {
     max: o.max,
-    connect_timeout: 10,
+    connect_timeout: o.connectTimeoutS ?? 10,
     idle_timeout: 60,
     onnotice: () => {},
     connection: {

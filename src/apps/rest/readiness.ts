@@ -1,4 +1,5 @@
 import type { Sql } from '../../adapters/db/client.ts';
+import type { ReadRouting } from '../../adapters/db/read-routing.ts';
 import type { GroupProbe } from '../../adapters/kafka/group-probe.ts';
 import type { Readiness } from './routes/health.ts';
 import { createStallWatch, describeStalls } from './stall-watch.ts';
@@ -26,12 +27,15 @@ export interface ReadinessOptions {
   readonly cacheMs?: number;
   /** The clock of the cache and the stall rule. */
   readonly now?: () => number;
+  /** Reads on a standby: its lag is reported, without deciding readiness (reads fall back). */
+  readonly replica?: ReadRouting | null;
 }
 
 /**
  * Readiness of the REST API: PostgreSQL answers, Kafka answers, the consumer group has members in
  * a stable assignment, and no partition of its topic is stalled (see stall-watch.ts): albums
- * accepted now would be stored. Answers are cached briefly so probes cannot load the backends.
+ * accepted now would be stored. With a standby, `replica` reports its lag and where reads go;
+ * it is not ok while reads are on the primary, but the API is ready all the same. Answers are cached briefly so probes cannot load the backends.
  */
 export function createReadiness(
   sql: Sql,
@@ -44,7 +48,10 @@ export function createReadiness(
   const stalls = createStallWatch(o.stallAfterMs, clock);
   let cached: { at: number; value: Promise<Readiness> } | null = null;
   const evaluate = async (): Promise<Readiness> => {
-    const [postgres, described, progress] = await Promise.all([
+    const [replica, postgres, described, progress] = await Promise.all([
+      o.replica?.check().then((state) => ({
+        replica: { ok: state.readsFrom === 'standby', detail: state.detail },
+      })),
       check(async () => {
         await sql`select 1`;
         return 'answers';
@@ -62,7 +69,10 @@ export function createReadiness(
     // A group description needs the broker, so a failure to describe means Kafka is down.
     if ('error' in described) {
       const down = { ok: false, detail: described.error };
-      return { ready: false, checks: { postgres, kafka: down, consumers: down, progress: down } };
+      return {
+        ready: false,
+        checks: { postgres, kafka: down, consumers: down, progress: down, ...replica },
+      };
     }
     const { group } = described;
     const stable = STABLE.has(group.state) && group.members > 0;
@@ -72,7 +82,7 @@ export function createReadiness(
     };
     return {
       ready: postgres.ok && consumers.ok && progress.ok,
-      checks: { postgres, kafka: { ok: true, detail: 'answers' }, consumers, progress },
+      checks: { postgres, kafka: { ok: true, detail: 'answers' }, consumers, progress, ...replica },
     };
   };
   return () => {

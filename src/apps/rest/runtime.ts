@@ -18,8 +18,8 @@ import {
 import { tracedPublisher } from '../../adapters/kafka/traced-publisher.ts';
 import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { type Closer, startOrUndo } from '../../shared/closer.ts';
-import { createGenerationCache, type GenerationCache } from '../../shared/generation-cache.ts';
 import type { Config } from '../../shared/config.ts';
+import { createGenerationCache, type GenerationCache } from '../../shared/generation-cache.ts';
 import { startTracing } from '../../shared/tracing.ts';
 import {
   type KafkaRuntimeOverrides,
@@ -34,6 +34,7 @@ import { dbMetrics, type TrackDb } from './metrics/db-metrics.ts';
 import { producerMetrics } from './metrics/producer-metrics.ts';
 import { createReadiness } from './readiness.ts';
 import type { ListAnswer } from './routes/album-reads.ts';
+import { standbyReads } from './standby-reads.ts';
 
 /** What a test may change: see RuntimeOverrides; REST_PORT and METRICS_PORT 0 take any free port. */
 export interface RestOverrides extends KafkaRuntimeOverrides {
@@ -45,6 +46,8 @@ export interface RestOverrides extends KafkaRuntimeOverrides {
   readonly probeTimeoutMs?: number;
   /** How long scrapes share one reading of the cluster, in milliseconds. */
   readonly clusterCacheMs?: number;
+  /** A standby's client the caller owns: reads go to it while it keeps up (standby-reads.ts). */
+  readonly readSql?: Sql;
 }
 
 /** The REST API, started: its parts as tests need them, and how to stop it. */
@@ -123,10 +126,15 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       ...(o.clusterCacheMs === undefined ? {} : { cacheMs: o.clusterCacheMs }),
     });
     const ids = new IdAllocator(sql);
-    const albums = createAlbumRepository(sql);
+    const onPrimary = createAlbumRepository(sql);
+    // With a standby (DATABASE_READ_URL elsewhere), reads go to it while it keeps up.
+    const replica = standbyReads(parts, config, sql, o.readSql);
+    const onStandby = replica === null ? onPrimary : createAlbumRepository(replica.standby);
+    const albums = () =>
+      replica === null || replica.reads() === replica.standby ? onStandby : onPrimary;
     // List answers kept until the albums table changes (heard of on a connection of its own),
-    // only where every read sees the commits announced (reads on this primary).
-    const answers = keptListAnswers(parts, sql);
+    // only where every read sees the commits announced: never while reads may go to a standby.
+    const answers = replica === null ? keptListAnswers(parts, sql) : undefined;
     // A claimed key outlives any write (ids, then the producer's deadline) by far.
     const keys = new IdempotencyKeys(sql, {
       leaseMs: Math.max(5 * 60_000, 4 * config.PRODUCE_TIMEOUT_MS),
@@ -155,14 +163,15 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
       },
       answers,
       albums: {
-        list: (query) => trackDb(() => albums.list(query)),
-        count: (filter) => trackDb(() => albums.count(filter)),
-        get: (id) => trackDb(() => albums.get(id)),
+        list: (query) => trackDb(() => albums().list(query)),
+        count: (filter) => trackDb(() => albums().count(filter)),
+        get: (id) => trackDb(() => albums().get(id)),
       },
       readiness: createReadiness(sql, probe, {
         groupId: config.KAFKA_GROUP_ID,
         topic: config.KAFKA_TOPIC,
         stallAfterMs: config.CONSUMER_STALL_AFTER_MS,
+        replica,
       }),
       events: (onIds) => listenStored(sql, onIds),
       metrics,

@@ -2,6 +2,7 @@ import { listAlbums as queryAlbums } from '../../../adapters/db/album-listing.ts
 import { createSql, type Sql } from '../../../adapters/db/client.ts';
 import { IdAllocator } from '../../../adapters/db/id-allocator.ts';
 import { createAlbumRepository } from '../../../adapters/db/orm/album-repository.ts';
+import { promoteStandby } from '../../../adapters/db/promotion.ts';
 import type { Album } from '../../../domain/album.ts';
 import { redactUrl } from '../../../shared/config.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
@@ -64,4 +65,21 @@ export async function insertAlbum(ctx: CliContext, o: InsertOptions): Promise<vo
     return createAlbumRepository(sql).put(album);
   });
   ctx.out.result(stored, (width) => `stored\n${albumTable([stored], width)}`);
+}
+
+/**
+ * `music db promote`: promotes the standby among DATABASE_MIGRATE_URL's servers when no primary
+ * answers (src/adapters/db/promotion.ts); says which server takes writes.
+ */
+export async function promote(ctx: CliContext, o: { readonly force?: boolean }): Promise<void> {
+  const url = ctx.config().DATABASE_MIGRATE_URL;
+  const done = await promoteStandby(url, { force: o.force === true });
+  ctx.out.result(done, () =>
+    [
+      ...done.servers.map((s) => `${s.server}\t${s.role}`),
+      done.promoted === null
+        ? `${done.primary} is the primary already: nothing promoted`
+        : `promoted ${done.promoted}: it takes writes now`,
+    ].join('\n'),
+  );
 }

@@ -6,7 +6,8 @@ import { albumOptions, parseId } from '../options.ts';
 
 /**
  * `music db list|get|insert`: the original system's PostgreSQL testers, straight to the database without
- * the services: 5 (every album, raw SQL), 6 (one album, ORM), 7 (insert, ORM).
+ * the services: 5 (every album, raw SQL), 6 (one album, ORM), 7 (insert, ORM); `music db promote`:
+ * failover to the standby.
  */
 export function dbCommand(ctx: CliContext): Command {
   const db = new Command('db').description('read and write music.albums in DATABASE_URL directly');
@@ -36,5 +37,11 @@ export function dbCommand(ctx: CliContext): Command {
     .addOption(albumOptions.price().makeOptionMandatory())
     .addOption(albumOptions.id('album id (default: a new id from the sequence the REST API uses)'))
     .action(async (o: InsertOptions) => (await import('../actions/db.ts')).insertAlbum(ctx, o));
+  db.command('promote')
+    .description(
+      'promote the standby among the servers of DATABASE_MIGRATE_URL (h1:5432,h2:5433) once the primary is gone',
+    )
+    .option('--force', 'promote even though the old primary still answers (it must be fenced)')
+    .action(async (o: { force?: boolean }) => (await import('../actions/db.ts')).promote(ctx, o));
   return db;
 }

@@ -1,0 +1,119 @@
+// A streaming-replication standby of the private cluster (PG_STANDBY=1): a copy made with
+// pg_basebackup, on a port of its own, that replays the primary's WAL and answers reads; promoted
+// (pg_ctl promote, or `music db promote`) when the primary is lost. Its files live like the
+// primary's (infra/postgres-location.ts): in a data dir of its own, or relocated as root when the
+// `postgres` user cannot enter it.
+import { appendFileSync, chownSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import postgres from 'postgres';
+import {
+  adminUrl,
+  asOwner,
+  clusterPaths,
+  runAsOwner,
+  serverBinDir,
+  startLocalPostgres,
+} from './postgres.ts';
+import { prepareRelocatedHome } from './postgres-location.ts';
+
+/** The name the standby gives itself to the primary, which waits for it at each commit. */
+export const STANDBY_NAME = 'music_standby';
+
+export interface StandbyOptions {
+  /** The primary's data dir and port (its cluster is the private one of infra/postgres.ts). */
+  readonly primaryDataDir: string;
+  readonly primaryPort: number;
+  /** The standby's own data dir and port. */
+  readonly dataDir: string;
+  readonly port: number;
+  readonly report: (line: string) => void;
+}
+
+/** The standby's data dir beside the primary's: `<data dir>/standby`. */
+export const standbyDataDir = (primaryDataDir: string) => join(primaryDataDir, 'standby');
+
+/**
+ * Starts the standby, copying the primary first when there is no standby yet, and makes the
+ * primary's commits wait until the standby has them on disk (synchronous_standby_names): a commit
+ * the consumers saw, and so the Kafka offset they committed after it, survives the primary's loss.
+ * Returns the standby's superuser URL (the primary's password: it is a copy).
+ */
+export async function startStandby(o: StandbyOptions): Promise<string> {
+  const paths = clusterPaths(o.dataDir);
+  const primary = adminUrl(o.primaryDataDir, o.primaryPort);
+  if (!existsSync(join(paths.cluster, 'PG_VERSION'))) await copyPrimary(o, primary);
+  const url = await startLocalPostgres({ dataDir: o.dataDir, port: o.port, report: o.report });
+  await requireStandby(primary, o.primaryPort);
+  return url;
+}
+
+async function copyPrimary(o: StandbyOptions, primary: string): Promise<void> {
+  const owner = asOwner();
+  const paths = clusterPaths(o.dataDir);
+  mkdirSync(o.dataDir, { recursive: true });
+  if (paths.relocated) prepareRelocatedHome(dirname(paths.cluster));
+  mkdirSync(dirname(paths.log), { recursive: true });
+  // Empty, the owner's and private, as pg_basebackup wants the folder it fills.
+  mkdirSync(paths.cluster, { recursive: true, mode: 0o700 });
+  if (owner.user !== null) chownSync(paths.cluster, owner.uid, owner.gid);
+  o.report(`postgres: copying the primary into a standby in ${paths.cluster}`);
+  const password = decodeURIComponent(new URL(primary).password);
+  const conninfo = `host=127.0.0.1 port=${o.primaryPort} user=postgres application_name=${STANDBY_NAME}`;
+  // The password travels in the environment, never on a command line others can read.
+  runAsOwner(
+    join(serverBinDir(), 'pg_basebackup'),
+    ['-d', conninfo, '-D', paths.cluster, '-X', 'stream', '-c', 'fast', '--no-password'],
+    owner.user,
+    { PGPASSWORD: password },
+  );
+  // pg_basebackup copied the primary's settings; the standby adds how it follows the primary
+  // (the last setting of a file wins). Its own synchronous_standby_names stays empty: once
+  // promoted it has no standby to wait for.
+  const conf = join(paths.cluster, 'postgresql.auto.conf');
+  appendFileSync(
+    conf,
+    [
+      `primary_conninfo = '${conninfo} password=${password.replaceAll("'", "''")}'`,
+      "synchronous_standby_names = ''",
+      // Long reads on the standby are not cancelled by the primary's vacuum.
+      'hot_standby_feedback = on',
+      '',
+    ].join('\n'),
+  );
+  const signal = join(paths.cluster, 'standby.signal');
+  appendFileSync(signal, '');
+  copyFileSync(clusterPaths(o.primaryDataDir).adminPassword, paths.adminPassword);
+  if (owner.user !== null) for (const f of [conf, signal]) chownSync(f, owner.uid, owner.gid);
+}
+
+/**
+ * Makes the primary wait for the standby at each commit (a reload, no restart) and waits until
+ * the standby streams. Before this, commits were the primary's alone.
+ */
+async function requireStandby(primaryUrl: string, primaryPort: number): Promise<void> {
+  const sql = postgres(primaryUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`alter system set synchronous_standby_names = '${STANDBY_NAME}'`);
+    await sql`select pg_reload_conf()`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [row] = await sql<{ sync_state: string }[]>`
+        select sync_state from pg_stat_replication where application_name = ${STANDBY_NAME}`;
+      if (row?.sync_state === 'sync') return;
+      if (Date.now() > deadline)
+        throw new Error(`the standby does not stream from the primary on port ${primaryPort}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Promotes a standby (pg_ctl promote, waiting until it takes writes). */
+export function promoteLocalStandby(dataDir: string): void {
+  runAsOwner(
+    join(serverBinDir(), 'pg_ctl'),
+    ['promote', '-D', clusterPaths(dataDir).cluster, '-w', '-t', '60'],
+    asOwner().user,
+  );
+}
