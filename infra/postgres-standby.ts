@@ -6,15 +6,21 @@
 import { appendFileSync, chownSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import postgres from 'postgres';
+import type { Config } from '../src/shared/config.ts';
+import { editDatabaseUrl, firstServerUrl } from '../src/shared/database-url.ts';
+import { LOCAL_DATABASE } from '../src/shared/local-database.ts';
 import {
   adminUrl,
   asOwner,
   clusterPaths,
+  hasLocalCluster,
+  postgresAnswers,
   runAsOwner,
   serverBinDir,
   startLocalPostgres,
 } from './postgres.ts';
 import { prepareRelocatedHome } from './postgres-location.ts';
+import { dataDir } from './provision.ts';
 
 /** The name the standby gives itself to the primary, which waits for it at each commit. */
 export const STANDBY_NAME = 'music_standby';
@@ -116,4 +122,78 @@ export function promoteLocalStandby(dataDir: string): void {
     ['promote', '-D', clusterPaths(dataDir).cluster, '-w', '-t', '60'],
     asOwner().user,
   );
+}
+
+/** Where `npm start`'s standby is, with PG_STANDBY=1; null without. */
+export function localStandby(config: Config): { dataDir: string; port: number } | null {
+  if (!config.PG_STANDBY) return null;
+  return { dataDir: standbyDataDir(dataDir(config)), port: config.PG_STANDBY_PORT };
+}
+
+/**
+ * Refuses to start the old primary once its standby was promoted: two servers taking writes
+ * would each hold albums the other lacks. The old primary's cluster must become a standby again
+ * (docs/reliability.md says how); until then nothing starts.
+ */
+export function refuseOldPrimary(config: Config): void {
+  const standby = localStandby(config);
+  if (standby === null) return;
+  const { cluster } = clusterPaths(standby.dataDir);
+  if (existsSync(join(cluster, 'PG_VERSION')) && !existsSync(join(cluster, 'standby.signal')))
+    throw new Error(
+      `the standby in ${cluster} was promoted: it is the primary now, and starting the old one beside it would make two. Rebuild the old primary as a standby or remove it (docs/reliability.md, "Failing over")`,
+    );
+}
+
+/**
+ * PG_STANDBY=1: the standby of npm start's private cluster, started (made first when missing)
+ * unless it runs; the owner may promote it (`music db promote`). True when this run started it.
+ */
+export async function ensureLocalStandby(
+  config: Config,
+  report: (line: string) => void,
+): Promise<boolean> {
+  const standby = localStandby(config);
+  if (standby === null) return false;
+  const dir = dataDir(config);
+  const primaryPort = firstServerUrl(config.DATABASE_MIGRATE_URL).port;
+  if (!hasLocalCluster(dir))
+    throw new Error(
+      'PG_STANDBY=1 makes a standby of the private cluster npm start runs, and there is none here (another server answers on its port)',
+    );
+  const primary = adminUrl(dir, Number(primaryPort || 5432));
+  await grantPromote(
+    primary,
+    decodeURIComponent(firstServerUrl(config.DATABASE_MIGRATE_URL).username),
+  );
+  if (existsSync(join(clusterPaths(standby.dataDir).cluster, 'PG_VERSION'))) {
+    if ((await postgresAnswers(adminUrl(standby.dataDir, standby.port))) === 'ok') {
+      report(`postgres: reusing the standby at 127.0.0.1:${standby.port}`);
+      return false;
+    }
+  }
+  await startStandby({
+    primaryDataDir: dir,
+    primaryPort: Number(primaryPort || 5432),
+    dataDir: standby.dataDir,
+    port: standby.port,
+    report,
+  });
+  report(`postgres: standby streaming on 127.0.0.1:${standby.port} (synchronous)`);
+  return true;
+}
+
+/** Lets the owner run pg_promote in the application's database (the standby replicates it). */
+async function grantPromote(adminUrlOfPrimary: string, role: string): Promise<void> {
+  const url = editDatabaseUrl(adminUrlOfPrimary, (u) => {
+    u.pathname = `/${LOCAL_DATABASE.name}`;
+  });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(
+      `grant execute on function pg_promote(boolean, integer) to "${role.replaceAll('"', '""')}"`,
+    );
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }

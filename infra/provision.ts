@@ -4,6 +4,7 @@ import { migrate, readMigrations } from '../src/adapters/db/migrate.ts';
 import { type KafkaConnection, kafkaConnectionOf } from '../src/adapters/kafka/connection.ts';
 import { albumTopics, ensureTopics } from '../src/adapters/kafka/topics.ts';
 import { type Config, redactUrl } from '../src/shared/config.ts';
+import { firstServerUrl, withHosts } from '../src/shared/database-url.ts';
 import { ensureKafkaJars, kafkaAnswers, startLocalKafka } from './kafka.ts';
 import {
   ensureServiceAcls,
@@ -53,8 +54,10 @@ export async function ensurePostgres(
   report: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<boolean> {
-  const migrateUrl = config.DATABASE_MIGRATE_URL;
-  const url = new URL(migrateUrl);
+  // The primary alone: with PG_STANDBY the URLs name the standby too, which comes afterwards.
+  const url = firstServerUrl(config.DATABASE_MIGRATE_URL);
+  const onPrimary = (u: string) => withHosts(u, [url.host]);
+  const migrateUrl = url.href;
   const port = Number(url.port || 5432);
   const local = LOOPBACK.has(url.hostname);
   const localRolesMode = !env.DATABASE_URL;
@@ -68,7 +71,12 @@ export async function ensurePostgres(
     report(`postgres: reusing the server at ${url.host}`);
   }
   const urls = localRolesMode
-    ? [...new Set([migrateUrl, config.DATABASE_WRITE_URL, config.DATABASE_READ_URL])]
+    ? [
+        ...new Set([
+          migrateUrl,
+          ...[config.DATABASE_WRITE_URL, config.DATABASE_READ_URL].map(onPrimary),
+        ]),
+      ]
     : [migrateUrl];
   const refused = await firstRefused(urls);
   const madeRoles = refused !== undefined && localRolesMode;

@@ -11,6 +11,7 @@ import { stopLocalKafkaCluster } from './kafka-cluster.ts';
 import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
+import { ensureLocalStandby, localStandby, refuseOldPrimary } from './postgres-standby.ts';
 import {
   dataDir,
   ensureInfrastructure,
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   const logsDir = join(dir, 'logs');
   const othersRunning = markRunning(join(dir, 'run'));
   let provisioned: Provisioned = { kafka: false, postgres: false };
+  let standbyStarted = false;
   const running: RunningService[] = [];
   let stopping = false;
 
@@ -128,6 +130,9 @@ async function main(): Promise<void> {
               : stopLocalKafkaCluster(cluster),
         ]);
       if (provisioned.postgres) steps.push(['postgres', () => stopLocalPostgres(dir)]);
+      const standby = localStandby(config);
+      if (standbyStarted && standby !== null)
+        steps.push(['postgres standby', () => stopLocalPostgres(standby.dataDir)]);
     }
     let failed = false;
     for (const [name, step] of steps) {
@@ -150,11 +155,13 @@ async function main(): Promise<void> {
   }, 500).unref();
 
   try {
+    refuseOldPrimary(config);
     // Independent first-start steps side by side; the infrastructure's result is kept even
     // when another step fails, so that what it started is stopped.
     const [infra, ...others] = await Promise.allSettled([
-      ensureInfrastructure(config, say).then((p) => {
+      ensureInfrastructure(config, say).then(async (p) => {
         provisioned = p;
+        standbyStarted = await ensureLocalStandby(config, say);
       }),
       ensureUiBuilt(PROJECT_ROOT, say),
       ensureNativeClient(PROJECT_ROOT, say),
@@ -205,6 +212,11 @@ async function main(): Promise<void> {
         ),
         `  Kafka            ${config.KAFKA_BROKERS.join(',')}  (topics ${config.KAFKA_TOPIC}, ${config.KAFKA_DLQ_TOPIC})`,
         `  PostgreSQL       ${redactUrl(config.DATABASE_URL)}`,
+        ...(config.PG_STANDBY
+          ? [
+              `  standby          127.0.0.1:${config.PG_STANDBY_PORT}  (reads; npx music db promote)`,
+            ]
+          : []),
         `  logs             ${logsDir}/*.log`,
         `Up in ${sinceLaunch()}. Ctrl-C stops what this run started.`,
       ].join('\n'),
