@@ -9,7 +9,7 @@ import {
 import type postgres from 'postgres';
 import { centsToDecimal } from '../../domain/album.ts';
 import type { AlbumUpsert } from '../../domain/batch.ts';
-import { inSpan } from '../../shared/tracing.ts';
+import { inSpan, tracingOn } from '../../shared/tracing.ts';
 import type { Sql } from './client.ts';
 
 /** A connection or a transaction: the album writes run in either. */
@@ -45,6 +45,7 @@ export async function upsertAlbums(
   changes: readonly AlbumUpsert[],
 ): Promise<number[]> {
   if (changes.length === 0) return [];
+  if (!tracingOn()) return upsert(sql, changes);
   return inSpan(
     () => ({
       name: 'upsert music.albums',

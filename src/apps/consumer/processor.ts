@@ -2,7 +2,7 @@ import pRetry from 'p-retry';
 import { type AlbumChange, planBatch, type Rejected } from '../../domain/batch.ts';
 import type { BatchHandler, ConsumedMessage, OutgoingMessage } from '../../domain/events.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { inSpan } from '../../shared/tracing.ts';
+import { inSpan, tracingOn } from '../../shared/tracing.ts';
 import { processSpan } from './batch-span.ts';
 import { deadLetterOf } from './dead-letters.ts';
 
@@ -101,6 +101,8 @@ export function createBatchProcessor(ports: ProcessorPorts, o: ProcessorOptions)
       'batch stored',
     );
   };
+  // Decided once: without tracing the handler is the one the consumers call, as it was.
+  if (!tracingOn()) return handle;
   return (batch) =>
     inSpan(
       () => processSpan(batch, o.client),
