@@ -215,7 +215,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       );
       const grpcPhases = ['grpc_list', 'grpc_get_album_list_4', 'grpc_get_album_list_1000'];
       const ghz = grpcPhases.some((p) => wanted.has(p as Phase))
-        ? await ensureGhz(dataDir(config), say)
+        ? await ensureGhz(dataDir(config), say, options.mode !== 'smoke')
         : null;
       const grpcOptions = {
         grpcUrl,

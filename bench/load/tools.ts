@@ -18,15 +18,22 @@ export function onPath(name: string): string | null {
 /**
  * ghz under `dataDir`/tools/go/bin, installed there with `go install` on first use (the Go
  * module proxy serves it; a minute or two). Null, with the reason said, when there is no Go or
- * the build fails: the gRPC phases then use the in-process generator.
+ * the build fails: the gRPC phases then use the in-process generator. `build` false (smoke runs,
+ * which must stay short) uses ghz only when it is there. `build` false (smoke runs,
+ * which must stay short) uses ghz only when it is there.
  */
 export async function ensureGhz(
   dataDir: string,
   say: (line: string) => void,
+  build = true,
 ): Promise<string | null> {
   const root = join(dataDir, 'tools', 'go');
   const ghz = join(root, 'bin', 'ghz');
   if (existsSync(ghz)) return ghz;
+  if (!build) {
+    say('ghz: not built yet (a full or quick run builds it): gRPC load from Node instead');
+    return null;
+  }
   const go = existsSync(GO) ? GO : onPath('go');
   if (go === null) {
     say('ghz: no Go toolchain (/usr/local/go/bin/go or go on PATH): gRPC load from Node instead');
