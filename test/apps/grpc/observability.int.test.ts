@@ -36,7 +36,17 @@ test('each gRPC call is one access line and counted and timed by method and code
   const music = createClient(MusicService, transport);
   const health = createClient(Health, transport);
 
-  await music.listAlbums({ pageSize: 1 }, { headers: { 'x-request-id': 'follow-me-42' } });
+  let answered: string | null = null;
+  await music.listAlbums(
+    { pageSize: 1 },
+    {
+      headers: { 'x-request-id': 'follow-me-42' },
+      onHeader: (headers) => {
+        answered = headers.get('x-request-id');
+      },
+    },
+  );
+  assert.equal(answered, 'follow-me-42', 'the request id is answered');
   const [missing] = idBlock(1);
   await assert.rejects(
     music.getAlbum({ id: missing ?? 1 }),
