@@ -1,5 +1,6 @@
 // deploy/compose.yaml, read as Docker Compose reads it: every part the system needs, each
 // pinned, healthy before what depends on it starts, and configured with what the code reads.
+
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { readMigrations } from '../../src/adapters/db/migrate.ts';
 import { CLIENTS } from '../../src/apps/consumer/main.ts';
 import { CHECKS } from '../../src/apps/probe/checks.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/shared/config.ts';
+import { databaseHosts, firstServerUrl } from '../../src/shared/database-url.ts';
 import { DATABASE_ROLES } from '../../src/shared/local-database.ts';
 import {
   assertPinned,
@@ -220,7 +222,11 @@ test('DATABASE_URL points at the PostgreSQL service as the runtime role of each 
     [DATABASE_ROLES.reader]: interpolated(pg.MUSIC_DB_READER_PASSWORD),
   };
   for (const [name, s] of apps) {
-    const url = new URL(loadConfig(envOf(s)).DATABASE_URL);
+    // Writers name the standby (profile ha) second: after its promotion they reach it.
+    const full = loadConfig(envOf(s)).DATABASE_URL;
+    const url = firstServerUrl(full);
+    if (roleOf(s) !== 'grpc')
+      assert.deepEqual(databaseHosts(full), [`${postgresName}:5432`, 'postgres-standby:5432']);
     const role = roleOf(s) === 'grpc' ? DATABASE_ROLES.reader : DATABASE_ROLES.writer;
     assert.equal(url.hostname, postgresName, name);
     assert.equal(url.port || '5432', '5432', name);
