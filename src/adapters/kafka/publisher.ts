@@ -10,7 +10,7 @@ import {
   transactionalSender,
   UnknownOutcomeError,
 } from './record-senders.ts';
-import { isShortOfReplicas, SHORT_OF_REPLICAS_MESSAGE } from './replica-errors.ts';
+import { unacknowledgedMessage } from './replica-errors.ts';
 
 export interface PublisherOptions {
   readonly kafka: KafkaConnection;
@@ -171,13 +171,7 @@ export function createPublisher(o: PublisherOptions): ReadyingPublisher {
       failure =
         err instanceof UnknownOutcomeError
           ? new AppError(ErrorCode.Unavailable, OUTCOME_UNKNOWN, { cause: err })
-          : new AppError(
-              ErrorCode.Unavailable,
-              isShortOfReplicas(err)
-                ? SHORT_OF_REPLICAS_MESSAGE
-                : 'Kafka did not acknowledge the message',
-              { cause: err },
-            );
+          : new AppError(ErrorCode.Unavailable, unacknowledgedMessage(err), { cause: err });
     }
     // Counted before the callers hear of it, so a 202 never precedes its count.
     report(taken, failure === null);

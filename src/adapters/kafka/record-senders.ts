@@ -41,12 +41,17 @@ export interface TransactionalOptions extends SenderOptions {
  * after 10 ms, as the Java client does after 20, instead of the 250 ms other failures wait.
  */
 function retryDelay(
-  _client: unknown,
+  client: unknown,
   _operation: string,
   _attempt: number,
   _retries: number,
   error: unknown,
 ): number {
+  // A partition's leader moved (a broker stopping or dying): the library looks its metadata up
+  // again only once, then retries at the leader it has, which a leader election not over by
+  // then left stale for every retry until the deadline. Forgetting it makes each retry ask.
+  if (findErrorBy(error as Error, 'hasStaleMetadata', true) && client instanceof Producer)
+    client.clearMetadata();
   return findErrorBy(error as Error, 'apiId', 'CONCURRENT_TRANSACTIONS') ? 10 : 250;
 }
 
@@ -68,7 +73,7 @@ function newProducer(
     autocreateTopics: false,
     partitioner: javaPartitioner(),
     ...(transactionalId === undefined
-      ? { retries: 2, retryDelay: 250 }
+      ? { retries: 2, retryDelay }
       : {
           transactionalId,
           // A send gives up at its deadline anyway: enough retries (250 ms apart) to reach it, so
