@@ -6,6 +6,8 @@ import { after, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { freePort } from '../../infra/services.ts';
 import { platformaticConnection } from '../../src/adapters/kafka/connection.ts';
+import type { StatusReport } from '../../src/apps/cli/status-read.ts';
+import { musicJson } from '../apps/cli/support.ts';
 import { kafka, uniqueName, waitFor } from '../support/stack.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -80,7 +82,8 @@ test('npm start brings everything up, a second start shares the infrastructure, 
   const group = uniqueName('start-group');
   const rest = await freePort('127.0.0.1', 43000);
   const grpc = await freePort('127.0.0.1', 44000);
-  const metrics = await freePort('127.0.0.1', 45000);
+  // Four in a row: one for each process's metrics.
+  const metrics = await freePort('127.0.0.1', 45000, 4);
 
   const first = start(topic, group, rest, grpc, metrics);
   const base = await readyAt(first.output);
@@ -99,6 +102,32 @@ test('npm start brings everything up, a second start shares the infrastructure, 
   assert.equal(scraped.status, 200);
   assert.match(await scraped.text(), /^music_db_pool_max_connections \d+$/m);
   assert.equal((await fetch(`${base}/metrics`)).status, 404);
+  // Every other process serves its own, on the next ports, as the summary says.
+  for (const [i, name, metric] of [
+    [1, 'grpc', 'grpc_server_handled_total'],
+    [2, 'consumer-platformatic', 'music_consumer_records_processed_total'],
+    [3, 'consumer-confluent', 'music_consumer_records_processed_total'],
+  ] as const) {
+    const url = `http://127.0.0.1:${metrics + i}/metrics`;
+    assert.match(first.output(), new RegExp(`metrics \\(${name}\\)\\s+${url}`));
+    const own = await fetch(url);
+    assert.equal(own.status, 200, name);
+    assert.match(await own.text(), new RegExp(`^# TYPE ${metric} `, 'm'), name);
+  }
+  // And the status command finds them all where npm start put them.
+  const status = await musicJson<StatusReport>(['status'], {
+    KAFKA_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+    KAFKA_GROUP_ID: group,
+    REST_PORT: String(rest),
+    GRPC_PORT: String(grpc),
+    METRICS_PORT: String(metrics),
+  });
+  assert.deepEqual(
+    status.services.filter((s) => !s.up || !s.metrics).map((s) => `${s.name}: ${s.detail}`),
+    [],
+    'every process up, its metrics answering',
+  );
 
   const admin = new Admin({
     clientId: 'music-test-start',
