@@ -1,5 +1,6 @@
 // A service process in miniature for process.test.ts: shutdown steps that say when they ran (one
-// of them failing), a start-up that fails when FIXTURE_FAIL is set, and a warning with FIXTURE_WARN.
+// of them failing), a start-up that fails when FIXTURE_FAIL is set, a warning with FIXTURE_WARN,
+// and an uncaught exception after start-up with FIXTURE_THROW.
 import { writeSync } from 'node:fs';
 import { runProcess } from '../../src/shared/process.ts';
 
@@ -14,4 +15,8 @@ await runProcess('fixture', async ({ onShutdown, signal }) => {
     process.emitWarning('a warning on purpose', 'FixtureWarning');
   if (process.env.FIXTURE_FAIL === '1') throw new Error('start-up fails on purpose');
   onShutdown(say('third'));
+  if (process.env.FIXTURE_THROW === '1')
+    setTimeout(() => {
+      throw new Error('thrown on purpose');
+    }, 50);
 });

@@ -108,3 +108,18 @@ test("Node's warnings are JSON lines through the logger, not text on stderr", as
   assert.equal(warning.err?.name, 'FixtureWarning');
   assert.doesNotMatch(stderr, /FixtureWarning|a warning on purpose/);
 });
+
+test('an uncaught exception is a JSON line at fatal, then an orderly shutdown with exit code 1', async () => {
+  const fixture = startFixture({ FIXTURE_THROW: '1' });
+  const { code, stderr, steps, logs } = await fixture.exit();
+  assert.equal(code, 1);
+  const fatal = logs.find((l) => l.msg === 'uncaught exception') as
+    | { level: number; err?: { message?: string; stack?: string } }
+    | undefined;
+  assert.ok(fatal, `logged: ${logs.map((l) => l.msg).join(', ')}`);
+  assert.equal(fatal.level, 60);
+  assert.equal(fatal.err?.message, 'thrown on purpose');
+  assert.match(fatal.err?.stack ?? '', /process-fixture\.ts/, 'the stack is in the line');
+  assert.equal(steps.length, 3, 'the shutdown steps ran');
+  assert.equal(stderr, '', 'nothing as plain text');
+});
