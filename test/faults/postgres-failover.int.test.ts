@@ -111,6 +111,14 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
     };
   });
 
+  // While the primary answers, promoting would make two primaries: refused, nothing changed.
+  const promoteEnv = { DATABASE_URL: bothUrl, DATABASE_MIGRATE_URL: bothUrl };
+  const refused = await music(['db', 'promote'], promoteEnv);
+  assert.equal(refused.code, 4, refused.stderr);
+  assert.match(
+    refused.stderr,
+    /the primary at 127\.0\.0\.1:\d+ still answers: stop it before promoting/,
+  );
   await sleep(2000);
   const crashedAt = Date.now();
   crashPostgres(pg.dataDir);
@@ -125,10 +133,7 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
   );
   await sleep(3000);
 
-  const cli = await music(['--json', 'db', 'promote'], {
-    DATABASE_URL: bothUrl,
-    DATABASE_MIGRATE_URL: bothUrl,
-  });
+  const cli = await music(['--json', 'db', 'promote'], promoteEnv);
   assert.equal(cli.code, 0, cli.stderr);
   const promotion = JSON.parse(cli.stdout) as { promoted: string; servers: unknown };
   assert.equal(promotion.promoted, standbyAt, cli.stdout);

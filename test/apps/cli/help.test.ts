@@ -41,6 +41,7 @@ test('--help on every command: usage, description and the global options, exit 0
     'db get',
     'db insert',
     'db list',
+    'db promote',
     'dlq',
     'dlq list',
     'dlq replay',
