@@ -139,7 +139,8 @@ test('Kubernetes: the Cluster is initialised with every SQL migration in order, 
       ),
       `${role} exists before 008 grants it rights`,
     );
-    const managed = cluster.spec.managed.roles.find((r) => r.name === role);
+    const managed: { login: boolean; superuser: boolean } | undefined =
+      cluster.spec.managed.roles.find((r) => r.name === role);
     assert.equal(managed?.login, true);
     assert.equal(managed?.superuser, false);
   }

@@ -78,7 +78,7 @@ export async function privateKafka(defer: Defer, label: string): Promise<Private
 }
 
 /** Stops (if it runs) and removes a private cluster at cleanup, wherever its files live. */
-function removedAtCleanup(defer: Defer, dataDir: string): void {
+export function removedAtCleanup(defer: Defer, dataDir: string): void {
   defer(async () => {
     try {
       stopLocalPostgres(dataDir);
