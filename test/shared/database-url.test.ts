@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redactUrl, secretsOf } from '../../src/shared/config.ts';
+import { loadConfig, redactUrl, secretsOf } from '../../src/shared/config.ts';
 import {
   databaseHosts,
   editDatabaseUrl,
@@ -40,4 +40,19 @@ test('the password of a multi-host URL is kept out of logs like any other', () =
     redactUrl(PAIR),
     'postgres://music_writer:***@127.0.0.1:5432,127.0.0.1:5433/music?target_session_attrs=read-write',
   );
+});
+
+test('PG_STANDBY: the local URLs name both servers, writers the primary first, readers the standby', () => {
+  const local = { owner: 'o', writer: 'w', reader: 'r' };
+  const config = loadConfig({ PG_STANDBY: 'true', PG_STANDBY_PORT: '5999' }, () => local);
+  assert.deepEqual(databaseHosts(config.DATABASE_WRITE_URL), ['127.0.0.1:5432', '127.0.0.1:5999']);
+  assert.deepEqual(databaseHosts(config.DATABASE_MIGRATE_URL), [
+    '127.0.0.1:5432',
+    '127.0.0.1:5999',
+  ]);
+  assert.deepEqual(databaseHosts(config.DATABASE_READ_URL), ['127.0.0.1:5999', '127.0.0.1:5432']);
+  assert.equal(firstServerUrl(config.DATABASE_READ_URL).username, 'music_reader');
+  // An operator's URLs are the whole truth.
+  const given = loadConfig({ PG_STANDBY: 'true', DATABASE_URL: 'postgres://app:pw@db/music' });
+  assert.equal(given.DATABASE_WRITE_URL, 'postgres://app:pw@db/music');
 });
