@@ -88,6 +88,10 @@ export function callObserver(
     time: ReturnType<typeof seconds.labels>;
   };
   const children = new Map<string, Children>();
+  // Without the logger's path redaction: its wildcard paths make pino walk every field of every
+  // line (15 µs a line with them, 3 without, on the loaded 2-core VM), and these fields are fixed
+  // and hold no credential. The finished line is still scrubbed of secrets (src/shared/logger.ts).
+  const access = log.child({}, { redact: { paths: [] } });
   const childrenOf = (path: string, code: string) => {
     const key = `${path} ${code}`;
     let found = children.get(key);
@@ -112,7 +116,7 @@ export function callObserver(
       const { count, time } = childrenOf(path, code);
       count.inc();
       time.observe(ms / 1000);
-      log.info(
+      access.info(
         { method: path === UNKNOWN_METHOD ? req.url.slice(0, 256) : path, code, ms, requestId },
         'grpc call',
       );
