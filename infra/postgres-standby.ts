@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import type { Config } from '../src/shared/config.ts';
 import { editDatabaseUrl, firstServerUrl } from '../src/shared/database-url.ts';
-import { LOCAL_DATABASE } from '../src/shared/local-database.ts';
+import { LOCAL_DATABASE, localDataDir } from '../src/shared/local-database.ts';
 import {
   adminUrl,
   asOwner,
@@ -20,7 +20,6 @@ import {
   startLocalPostgres,
 } from './postgres.ts';
 import { prepareRelocatedHome } from './postgres-location.ts';
-import { dataDir } from './provision.ts';
 
 /** The name the standby gives itself to the primary, which waits for it at each commit. */
 export const STANDBY_NAME = 'music_standby';
@@ -127,7 +126,10 @@ export function promoteLocalStandby(dataDir: string): void {
 /** Where `npm start`'s standby is, with PG_STANDBY=1; null without. */
 export function localStandby(config: Config): { dataDir: string; port: number } | null {
   if (!config.PG_STANDBY) return null;
-  return { dataDir: standbyDataDir(dataDir(config)), port: config.PG_STANDBY_PORT };
+  return {
+    dataDir: standbyDataDir(localDataDir(config.MUSIC_DATA_DIR)),
+    port: config.PG_STANDBY_PORT,
+  };
 }
 
 /**
@@ -155,7 +157,7 @@ export async function ensureLocalStandby(
 ): Promise<boolean> {
   const standby = localStandby(config);
   if (standby === null) return false;
-  const dir = dataDir(config);
+  const dir = localDataDir(config.MUSIC_DATA_DIR);
   const primaryPort = firstServerUrl(config.DATABASE_MIGRATE_URL).port;
   if (!hasLocalCluster(dir))
     throw new Error(
@@ -193,6 +195,32 @@ async function grantPromote(adminUrlOfPrimary: string, role: string): Promise<vo
     await sql.unsafe(
       `grant execute on function pg_promote(boolean, integer) to "${role.replaceAll('"', '""')}"`,
     );
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/**
+ * A primary left waiting for a standby that is gone: after `PG_STANDBY=1 npm start` stopped, the
+ * primary's synchronous_standby_names still names the standby, and every commit would wait for
+ * it. Provisioning without PG_STANDBY clears it, unless that standby streams (another start runs
+ * it), so that the next start and test run commit as before.
+ */
+export async function releaseAbsentStandby(
+  primaryAdminUrl: string,
+  report: (line: string) => void,
+): Promise<void> {
+  const sql = postgres(primaryAdminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [setting] = await sql<{ names: string }[]>`
+      select current_setting('synchronous_standby_names') as names`;
+    if (setting?.names !== STANDBY_NAME) return;
+    const [streaming] = await sql`
+      select 1 from pg_stat_replication where application_name = ${STANDBY_NAME}`;
+    if (streaming !== undefined) return;
+    await sql`alter system reset synchronous_standby_names`;
+    await sql`select pg_reload_conf()`;
+    report('postgres: the standby is not running: commits no longer wait for it');
   } finally {
     await sql.end({ timeout: 1 });
   }

@@ -28,6 +28,7 @@ import {
   type RoleSpec,
   urlRole,
 } from './postgres-roles.ts';
+import { releaseAbsentStandby } from './postgres-standby.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
@@ -97,6 +98,10 @@ export async function ensurePostgres(
     }
     report(`postgres: roles ${roles.map((r) => r.name).join(', ')} and database ${database} ready`);
   }
+  if (!config.PG_STANDBY && local && hasLocalCluster(dir))
+    await releaseAbsentStandby(adminUrl(dir, port), report).catch((err: unknown) => {
+      report(`postgres: could not look for a standby left behind (${(err as Error).message})`);
+    });
   const sql = createSql({ url: migrateUrl, max: 1, applicationName: 'music-migrate' });
   try {
     const applied = await migrate(sql, await readMigrations());

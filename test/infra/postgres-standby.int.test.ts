@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import postgres from 'postgres';
+import { stopLocalPostgres } from '../../infra/postgres.ts';
 import {
   ensureLocalStandby,
   promoteLocalStandby,
   refuseOldPrimary,
+  releaseAbsentStandby,
   STANDBY_NAME,
   standbyDataDir,
 } from '../../infra/postgres-standby.ts';
@@ -46,6 +48,19 @@ test('PG_STANDBY: a synchronous standby of the private cluster, reused, and no o
     select has_function_privilege(current_user, 'pg_promote(boolean, integer)', 'execute') as ok`;
   assert.equal(grant?.ok, true);
   assert.doesNotThrow(() => refuseOldPrimary(config));
+
+  // Stopped, the standby no longer holds the primary's commits once provisioning looks again;
+  // while it streams, provisioning leaves it alone.
+  const setting = async () =>
+    (await primary<{ s: string }[]>`select current_setting('synchronous_standby_names') as s`)[0]
+      ?.s;
+  await releaseAbsentStandby(pg.adminUrl, report);
+  assert.equal(await setting(), STANDBY_NAME);
+  stopLocalPostgres(standbyDataDir(pg.dataDir));
+  await releaseAbsentStandby(pg.adminUrl, report);
+  assert.equal(await setting(), '');
+  assert.equal(await ensureLocalStandby(config, report), true, 'started again, synchronous again');
+  assert.equal(await setting(), STANDBY_NAME);
 
   promoteLocalStandby(standbyDataDir(pg.dataDir));
   assert.throws(() => refuseOldPrimary(config), /was promoted: it is the primary now/);
