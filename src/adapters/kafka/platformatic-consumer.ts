@@ -70,9 +70,9 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
     // A second apart, long enough to ride out a group coordinator or partition leader moving to
-    // another broker of a cluster (the dead broker's session, 9 s, then an election); the
-    // library's 3 gave up within 4 s (NOT_COORDINATOR).
-    retries: 15,
+    // another broker of a cluster (the dead broker's session, 9 s, then an election: up to 19 s
+    // seen on a busy 2-core machine); the library's 3 gave up within 4 s (NOT_COORDINATOR).
+    retries: 30,
     retryDelay: 1_000,
     // Also bounds how long close() waits for an in-flight fetch.
     maxWaitTime: FETCH.maxWaitMs,
