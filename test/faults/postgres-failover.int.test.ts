@@ -126,12 +126,23 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
   t.diagnostic(`primary killed after ${handledAtCrash} records handled`);
 
   // The primary is gone: nothing answers for writes, /readyz says so, reads still answer.
-  await waitFor(
+  const lost = await waitFor(
     '/readyz to report the lost primary',
-    async () => ((await readyz()).status === 503 ? true : undefined),
+    async () => {
+      const r = await readyz();
+      return r.status === 503 ? r : undefined;
+    },
     30_000,
   );
+  t.diagnostic(`/readyz after the kill: ${JSON.stringify(lost.report.checks)}`);
+  // Still not ready once the writers reach the standby: it takes no writes until promoted.
   await sleep(3000);
+  const beforePromotion = await readyz();
+  assert.equal(beforePromotion.status, 503);
+  assert.match(
+    beforePromotion.report.checks.postgres?.detail ?? '',
+    /a standby answers, no primary|ECONNRESET|ECONNREFUSED|CONNECTION/,
+  );
 
   const cli = await music(['--json', 'db', 'promote'], promoteEnv);
   assert.equal(cli.code, 0, cli.stderr);

@@ -53,7 +53,11 @@ export function createReadiness(
         replica: { ok: state.readsFrom === 'standby', detail: state.detail },
       })),
       check(async () => {
-        await sql`select 1`;
+        // The writer's URL may name a standby too (reached while the primary is gone): albums
+        // are stored only once a server that takes writes answers.
+        const [row] = await sql<{ standby: boolean }[]>`select pg_is_in_recovery() as standby`;
+        if (row?.standby)
+          throw new Error('a standby answers, no primary: it takes no writes until promoted');
         return 'answers';
       }),
       probe.describe(groupId).then(
