@@ -11,6 +11,7 @@ import {
   type KafkaRole,
   localKafkaConnection,
   readKafkaPasswords,
+  writeClientProperties,
 } from './kafka-auth.ts';
 import {
   type LocalKafkaClusterOptions,
@@ -225,9 +226,10 @@ export async function ensureKafka(
       groupId: config.KAFKA_GROUP_ID,
       transactionalIdPrefix: `${config.KAFKA_CLIENT_ID}-rest`,
     });
-    report(
-      `kafka: SCRAM principals and ACLs ready (tools: ${dataDir(config)}/kafka/client.properties)`,
-    );
+    // A cluster's tools get every node's address, in the cluster's folder.
+    const toolsDir = cluster === null ? dataDir(config) : cluster.dataDir;
+    if (cluster !== null) await writeClientProperties(toolsDir, admin);
+    report(`kafka: SCRAM principals and ACLs ready (tools: ${toolsDir}/kafka/client.properties)`);
   }
   return started;
 }
