@@ -2,8 +2,9 @@
 // module proxy serves it, and the build (module, compile cache, binary) stays under .data/jaeger,
 // so a clone builds it once. No Go, no Jaeger: the test says so and is skipped.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runQuiet } from './run-quiet.ts';
 
 /** The Jaeger release the test runs (its v2 binary, cmd/jaeger, tagged v1.x in Go). */
@@ -22,48 +23,67 @@ export function jaegerBinary(dataDir: string): string {
   return join(dataDir, 'jaeger', `jaeger-${JAEGER_VERSION}`);
 }
 
+/** True while the process that wrote `lock` (its pid) runs. */
+function held(lock: string): boolean {
+  try {
+    process.kill(Number(readFileSync(lock, 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The Jaeger binary, built first when missing (a few minutes on two cores, once); null when no Go
- * is installed. Throws with the build's last lines when it fails.
+ * The Jaeger binary, built first when missing (minutes on two cores, once); null when no Go is
+ * installed. A build another process started (npm test starts one beside its tests) is waited
+ * for rather than repeated. The compiler runs at the lowest priority, so that the tests beside
+ * it keep their CPU. Throws with the build's last lines when it fails.
  */
 export async function ensureJaeger(
   dataDir: string,
   report: (line: string) => void,
 ): Promise<string | null> {
   const binary = jaegerBinary(dataDir);
+  const lock = `${binary}.lock`;
+  while (!existsSync(binary) && existsSync(lock) && held(lock)) await sleep(2000);
   if (existsSync(binary)) return binary;
   const go = goBinary();
   if (go === null) return null;
   const root = join(dataDir, 'jaeger');
   const module = join(root, 'module');
   mkdirSync(module, { recursive: true });
-  // A module of our own pins the version through go.mod's tool directive (Go 1.24+).
-  writeFileSync(join(module, 'go.mod'), 'module music-service/jaeger-build\n\ngo 1.24\n');
-  const env = {
-    ...process.env,
-    GOPATH: join(root, 'gopath'),
-    GOCACHE: join(root, 'gocache'),
-    GOMODCACHE: join(root, 'gomodcache'),
-    GOTOOLCHAIN: 'local',
-    GOFLAGS: '-modcacherw',
-  };
-  const started = Date.now();
-  report(`jaeger: building ${JAEGER_VERSION} with Go, once (a few minutes)…`);
-  const steps: [string, string[]][] = [
-    ['get', ['get', '-tool', `${PACKAGE}@${JAEGER_VERSION}`]],
-    ['build', ['build', '-o', `${binary}.part`, PACKAGE]],
-  ];
-  for (const [step, args] of steps) {
-    const out = await runQuiet(go, args, { cwd: module, env });
-    if (out.code !== 0) {
-      const tail = out.out.trim().split('\n').slice(-15).join('\n');
-      throw new Error(`jaeger: go ${step} failed:\n${tail || 'no output'}`);
+  writeFileSync(lock, String(process.pid));
+  try {
+    // A module of our own pins the version through go.mod's tool directive (Go 1.24+).
+    writeFileSync(join(module, 'go.mod'), 'module music-service/jaeger-build\n\ngo 1.24\n');
+    const env = {
+      ...process.env,
+      GOPATH: join(root, 'gopath'),
+      GOCACHE: join(root, 'gocache'),
+      GOMODCACHE: join(root, 'gomodcache'),
+      GOTOOLCHAIN: 'local',
+      GOFLAGS: '-modcacherw',
+    };
+    const started = Date.now();
+    report(`jaeger: building ${JAEGER_VERSION} with Go, once (minutes)…`);
+    const steps: [string, string[]][] = [
+      ['get', ['get', '-tool', `${PACKAGE}@${JAEGER_VERSION}`]],
+      ['build', ['build', '-o', `${binary}.part`, PACKAGE]],
+    ];
+    for (const [step, args] of steps) {
+      const out = await runQuiet('nice', ['-n', '19', go, ...args], { cwd: module, env });
+      if (out.code !== 0) {
+        const tail = out.out.trim().split('\n').slice(-15).join('\n');
+        throw new Error(`jaeger: go ${step} failed:\n${tail || 'no output'}`);
+      }
     }
+    // Renamed only once whole, so an interrupted build is never taken for a binary.
+    renameSync(`${binary}.part`, binary);
+    report(`jaeger: built in ${Math.round((Date.now() - started) / 1000)}s`);
+    return binary;
+  } finally {
+    rmSync(lock, { force: true });
   }
-  // Renamed only once whole, so an interrupted build is never taken for a binary.
-  renameSync(`${binary}.part`, binary);
-  report(`jaeger: built in ${Math.round((Date.now() - started) / 1000)}s`);
-  return binary;
 }
 
 // `npx node infra/jaeger.ts [jaeger flags]`: builds Jaeger once, then runs it; without flags, its

@@ -141,6 +141,11 @@ async function main(): Promise<number> {
   const report = new TestReport(PROJECT_ROOT);
   const timesFile = join(dataDir(config), 'test-durations.json');
 
+  // Jaeger, for the tracing test: built from the first moment at the lowest priority, beside
+  // everything else, and waited for by that test alone (which reports a failed build).
+  if (serverFiles.some((f) => f.endsWith('tracing.int.test.ts')))
+    ensureJaeger(dataDir(config), say).catch(() => {});
+
   // Phase 1, side by side: checks and unit tests on one hand, the servers on the other.
   const native = ensureNativeClient(PROJECT_ROOT, say);
   const uiBuilt = ensureUiBuilt(PROJECT_ROOT, say);
@@ -154,11 +159,6 @@ async function main(): Promise<number> {
           uiBuilt,
           native,
           serverFiles.some((f) => f.includes('.e2e.')) ? ensureChromium() : undefined,
-          // Built here, beside the unit tests, rather than inside the tracing test; a failed
-          // build is reported by that test, which tries again.
-          serverFiles.some((f) => f.includes('tracing'))
-            ? ensureJaeger(dataDir(config), say).catch((err: unknown) => say(String(err)))
-            : undefined,
         ])
       : Promise.resolve();
   // A failure here is reported after phase 1, not as an unhandled rejection meanwhile.
