@@ -38,7 +38,10 @@ test('KAFKA_NODES: one node by default; 3 gives every service three local broker
   const one = configOf({});
   assert.equal(one.KAFKA_NODES, 1);
   assert.deepEqual(one.KAFKA_BROKERS, ['127.0.0.1:9092']);
-  assert.equal(localKafkaCluster(one, () => {}), null);
+  assert.equal(
+    localKafkaCluster(one, () => {}),
+    null,
+  );
 
   const three = configOf({ KAFKA_NODES: '3' });
   assert.deepEqual(three.KAFKA_BROKERS, ['127.0.0.1:9092', '127.0.0.1:9094', '127.0.0.1:9096']);
@@ -52,11 +55,14 @@ test('KAFKA_NODES: one node by default; 3 gives every service three local broker
   });
   assert.deepEqual(localKafkaCluster(moved, () => {})?.ports, [19092, 19094, 19096]);
 
-  assert.throws(() => configOf({ KAFKA_NODES: '2' }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /KAFKA_NODES must be 1 or 3/);
-    return true;
-  });
+  assert.throws(
+    () => configOf({ KAFKA_NODES: '2' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /KAFKA_NODES must be 1 or 3/);
+      return true;
+    },
+  );
   // A cluster elsewhere is not started here: its brokers must all be on this machine.
   const remote = configOf({ KAFKA_NODES: '3', KAFKA_BROKERS: 'k1:9092,k2:9092,k3:9092' });
   assert.throws(() => localKafkaCluster(remote, () => {}), /3 loopback addresses/);
