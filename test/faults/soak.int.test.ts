@@ -178,9 +178,10 @@ test(`soak: ${SECONDS} s at ${LOAD * 100}% of the capacity measured first, throu
     RATE_LIMIT_MAX: '0',
     LOG_LEVEL: 'warn',
   };
-  // What npm start runs, but the gRPC API: it plays no part in writes.
+  // What npm start runs, but the gRPC API: it plays no part in writes. Every process serves
+  // metrics, each on a port of its own: the REST API's is read below, the consumers' any free one.
   const services: RunningService[] = SERVICES.filter((spec) => spec.name !== 'grpc').map((spec) =>
-    spawnService(ROOT, logsDir, spec, env),
+    spawnService(ROOT, logsDir, spec, spec.name === 'rest' ? env : { ...env, METRICS_PORT: '0' }),
   );
   for (const s of services) defer(() => stopService(s, 30_000));
   await Promise.all(services.map((s) => whenReady(s, 120_000)));
