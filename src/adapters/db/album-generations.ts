@@ -6,6 +6,8 @@ const CHANGED_CHANNEL = 'music_albums_changed';
 
 /** How long to wait before listening again after the listening connection was lost. */
 const RELISTEN_MS = 500;
+/** How long a call waits at most for a round trip on the listening connection. */
+const TRIP_DEADLINE_MS = 2000;
 
 /**
  * What a process knows of the albums table's changes: a generation that moves at every change it
@@ -85,8 +87,25 @@ export function listenAlbumGenerations(sql: Sql): AlbumGenerations {
   // The round trip under way, and the one that follows it for the calls that came too late.
   let trip: Promise<number | null> | null = null;
   let nextTrip: Promise<number | null> | null = null;
+  /**
+   * One `select 1` on the listening connection; one not answered within TRIP_DEADLINE_MS counts
+   * as listening lost (null, and listening again), so that no call waits on it for ever.
+   */
   const roundTrip = (): Promise<number | null> => {
-    const started = listener.unsafe('select 1').then(current, () => null);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<null>((resolve) => {
+      timer = setTimeout(() => {
+        if (listening && !closed) {
+          listening = false;
+          move();
+          retry = setTimeout(() => void listen(), RELISTEN_MS);
+        }
+        resolve(null);
+      }, TRIP_DEADLINE_MS);
+      timer.unref();
+    });
+    const answered = listener.unsafe('select 1').then(current, () => null);
+    const started = Promise.race([answered, deadline]).finally(() => clearTimeout(timer));
     trip = started;
     void started.then(() => {
       if (trip === started) trip = null;
