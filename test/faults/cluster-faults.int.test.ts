@@ -52,15 +52,22 @@ after(() => closer.close());
 async function stackOn(defer: Defer, label: string) {
   const topic = uniqueName(label);
   const dlq = `${topic}.dlq`;
-  await ensureTopics(cluster.connection, [
-    { name: topic, partitions: PARTITIONS },
-    { name: dlq, partitions: PARTITIONS },
-  ]);
-  const states = await partitionStates(cluster.connection, topic);
-  assert.ok(
-    states.every((p) => p.isr.length === 3),
-    `three replicas in sync: ${JSON.stringify(states)}`,
+  // A node the test before restarted may still be catching up (refusing logins until it has
+  // read the credentials, out of the in-sync replicas until it has the log): each test starts
+  // on a whole cluster.
+  await waitFor(
+    'the topics created on a cluster that takes logins',
+    () =>
+      ensureTopics(cluster.connection, [
+        { name: topic, partitions: PARTITIONS },
+        { name: dlq, partitions: PARTITIONS },
+      ]).then(
+        () => true as const,
+        () => undefined,
+      ),
+    120_000,
   );
+  await allInSync(topic, 120_000);
   const groupId = uniqueName(`${label}-group`);
   const sql = testSql(4);
   const consumerSql = testSql(4);
