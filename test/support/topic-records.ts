@@ -44,6 +44,25 @@ async function endOffsets(
   }
 }
 
+/** How long a count waits for the transactions ended before it to have their markers written. */
+const SETTLE_MS = 15_000;
+
+/**
+ * The last stable offsets, once they reach the high watermarks or SETTLE_MS passed. A commit is
+ * answered before the coordinator wrote its markers, and until then the last stable offset stays
+ * before the committed records: a count made right after a 202 would miss them.
+ */
+async function settledEnds(topic: string, kafka: KafkaConnection): Promise<Map<number, bigint>> {
+  const until = Date.now() + SETTLE_MS;
+  for (;;) {
+    const high = await endOffsets(topic, kafka, FetchIsolationLevels.READ_UNCOMMITTED);
+    const stable = await endOffsets(topic, kafka, FetchIsolationLevels.READ_COMMITTED);
+    const settled = [...high].every(([p, end]) => (stable.get(p) ?? 0n) >= end);
+    if (settled || Date.now() >= until) return stable;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * The records a topic holds, read from its beginning up to its end offsets as they are now.
  * Offsets cannot tell: a transaction's commit or abort marker takes an offset in each partition
@@ -62,7 +81,9 @@ export async function countRecords(
   const isolationLevel = o.uncommitted
     ? FetchIsolationLevels.READ_UNCOMMITTED
     : FetchIsolationLevels.READ_COMMITTED;
-  const ends = await endOffsets(topic, kafka, isolationLevel);
+  const ends = o.uncommitted
+    ? await endOffsets(topic, kafka, isolationLevel)
+    : await settledEnds(topic, kafka);
   if ([...ends.values()].every((end) => end === 0n)) return 0;
   const consumer = new Consumer({
     clientId: uniqueName('count-reader'),
