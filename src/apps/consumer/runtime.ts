@@ -10,6 +10,7 @@ import { createGroupProbe } from '../../adapters/kafka/group-probe.ts';
 import { createPlatformaticConsumer } from '../../adapters/kafka/platformatic-consumer.ts';
 import { createPublisher, type Publisher } from '../../adapters/kafka/publisher.ts';
 import { isRecordTooLarge } from '../../adapters/kafka/record-too-large.ts';
+import { restartingConsumer } from '../../adapters/kafka/restarting-consumer.ts';
 import type { BatchConsumer, KafkaClientName } from '../../adapters/kafka/types.ts';
 import { createMetricsRegistry, type Registry } from '../../adapters/metrics/registry.ts';
 import { startOrUndo } from '../../shared/closer.ts';
@@ -136,10 +137,14 @@ export function createConsumerRuntime(
       groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
       onAssign: (partitions: readonly number[]) => metrics.assigned(partitions),
     };
-    const real: BatchConsumer =
-      client === 'platformatic'
-        ? createPlatformaticConsumer(options, log)
-        : createConfluentConsumer(options, log);
+    // A member the client gave up on is replaced in place (restarting-consumer.ts).
+    const real: BatchConsumer = restartingConsumer(
+      () =>
+        client === 'platformatic'
+          ? createPlatformaticConsumer(options, log)
+          : createConfluentConsumer(options, log),
+      log,
+    );
     const consumer = o.consumer ? o.consumer(real) : real;
     const ports: ProcessorPorts = {
       store: storeAndNotify(sql, log, metrics),
