@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SASLOptions } from '@platformatic/kafka';
 import type { Config } from '../../shared/config.ts';
+import { keepLateConnectionErrors } from './shims/platformatic-connection-errors.ts';
 
 export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -24,6 +25,8 @@ export function platformaticConnection(c: KafkaConnection): {
   sasl?: SASLOptions;
   tls?: { ca?: Buffer };
 } {
+  // Every @platformatic/kafka client is made with these options: none may crash the process.
+  keepLateConnectionErrors();
   return {
     bootstrapBrokers: [...c.brokers],
     ...(c.sasl === null ? {} : { sasl: { ...c.sasl } }),
