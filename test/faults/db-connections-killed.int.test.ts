@@ -26,7 +26,7 @@ test('every database connection killed twice while 3,000 albums stream in throug
     log,
   });
   defer(() => rest.close());
-  const { tracker } = startBothConsumers(t, defer, {
+  const { members, tracker } = startBothConsumers(t, defer, {
     topic,
     dlq,
     groupId,
@@ -39,6 +39,9 @@ test('every database connection killed twice while 3,000 albums stream in throug
   const accepted = new Map<number, Album>();
   const statuses: number[] = [];
   const killed = { rest: 0, consumers: 0 };
+  const started = Date.now();
+  const marks: string[] = [];
+  const mark = (what: string) => marks.push(`${what} at ${Date.now() - started} ms`);
   for (let i = 0; i < 30; i++) {
     const albums = Array.from({ length: 100 }, (_, j) => ({
       title: `db-kill ${i}.${j}`,
@@ -65,6 +68,7 @@ test('every database connection killed twice while 3,000 albums stream in throug
         from pg_stat_activity where application_name in (${consumerApp}, ${restApp})
         group by application_name`;
       for (const r of rows) killed[r.app === restApp ? 'rest' : 'consumers'] += r.n;
+      mark(`connections killed after POST ${i + 1}`);
     }
     await sleep(50);
   }
@@ -75,12 +79,29 @@ test('every database connection killed twice while 3,000 albums stream in throug
   assert.deepEqual(statuses, Array(30).fill(202), 'REST accepted every batch');
   assert.equal(accepted.size, 3000);
 
+  mark('30 POSTs answered');
   const ids = [...accepted.keys()];
   await waitFor(
     'all 3,000 rows',
     async () => ((await storedAlbums(observer, ids)).size === 3000 ? true : undefined),
     60_000,
-  );
+  ).catch(async (err: unknown) => {
+    // Where it stands: rows, what each member handled, its state, its connections.
+    const stored = (await storedAlbums(observer, ids)).size;
+    const open = await observer<{ state: string | null; wait: string | null; query: string }[]>`
+      select state, wait_event as wait, left(query, 80) as query from pg_stat_activity
+      where application_name = ${consumerApp}`;
+    const states = await Promise.all(
+      members.map(async (m) => {
+        const ended = await Promise.race([m.outcome, sleep(10, 'running')]);
+        return `${m.client}: joined ${m.isJoined()}, handled ${m.handled()}, ${ended === 'running' ? 'running' : `ended: ${String(ended)}`}`;
+      }),
+    );
+    throw new Error(
+      `${(err as Error).message}: ${stored} stored; ${states.join('; ')}; consumer connections: ${JSON.stringify(open)}; ${marks.join(', ')}`,
+      { cause: err },
+    );
+  });
   assert.deepEqual(await storedAlbums(observer, ids), accepted);
   assert.equal(tracker.seen.size, 3000, 'each record was handled to completion once');
   t.diagnostic(
