@@ -11,6 +11,13 @@ export interface RestartPolicy {
   readonly firstDelayMs: number;
   /** ...up to this. */
   readonly maxDelayMs: number;
+  /**
+   * How long the failed member's batch in hand is waited for before the new member starts
+   * anyway: a batch stuck for good (a database connection that never answers) must not keep the
+   * partitions from everyone. Past it, an old batch may still end beside a new one; upserts are
+   * ordered by the records' offsets, so neither can store an older version over a newer.
+   */
+  readonly batchWaitMs: number;
 }
 
 /**
@@ -24,14 +31,16 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   windowMs: 10 * 60_000,
   firstDelayMs: 1_000,
   maxDelayMs: 16_000,
+  batchWaitMs: 15_000,
 };
 
 /**
  * A group member that, when the client fails, starts a new one from `create` in its place, in
  * the same process: the group's committed offsets say where it resumes, so what the failed one
  * handled but had not committed comes again (stored once all the same: upserts are ordered by
- * offset). The failed member's batch in hand ends before the new one starts, so that no two
- * batches of one partition run at once. Gives up as the policy says.
+ * offset). The failed member's batch in hand ends before the new one starts (or the policy's
+ * batchWaitMs runs out), so that two batches of one partition do not run at once. Gives up as
+ * the policy says.
  */
 export function restartingConsumer(
   create: () => BatchConsumer,
@@ -76,7 +85,7 @@ export function restartingConsumer(
             { err: e, client: current.client, delayMs, restarts: failures.length },
             'kafka consumer failed; starting a new one',
           );
-          await inFlight;
+          await Promise.race([inFlight, sleep(policy.batchWaitMs, undefined, { ref: false })]);
           const closed = new Promise<void>((resolve) => {
             wakeUp = resolve;
           });

@@ -9,7 +9,13 @@ import type { BatchConsumer } from '../../../src/adapters/kafka/types.ts';
 import type { BatchHandler, ConsumedMessage } from '../../../src/domain/events.ts';
 
 const log = pino({ level: 'silent' });
-const policy = { maxRestarts: 2, windowMs: 60_000, firstDelayMs: 10, maxDelayMs: 40 };
+const policy = {
+  maxRestarts: 2,
+  windowMs: 60_000,
+  firstDelayMs: 10,
+  maxDelayMs: 40,
+  batchWaitMs: 5_000,
+};
 
 /** A member whose run() ends when told: fail(e) or close(); deliver() hands it a batch. */
 interface Member extends BatchConsumer {
@@ -140,4 +146,25 @@ test('close() during the wait before a restart ends run() without a new member',
   await running;
   assert.equal(made.length, 1);
   assert.equal(consumer.isJoined(), false);
+});
+
+test('a batch in hand that never ends holds the next member back only for batchWaitMs', async () => {
+  const made: Member[] = [];
+  const consumer = restartingConsumer(
+    () => {
+      const m = member();
+      made.push(m);
+      return m;
+    },
+    log,
+    { ...policy, batchWaitMs: 200 },
+  );
+  const running = consumer.run(() => new Promise<void>(() => {}));
+  void made[0]?.deliver([]);
+  made[0]?.fail(new Error('connection closed'));
+  await sleep(100);
+  assert.equal(made.length, 1, 'waited for the batch at first');
+  await until('a second member runs', () => made[1]?.isJoined() === true);
+  await consumer.close();
+  await running;
 });
