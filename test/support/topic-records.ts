@@ -44,8 +44,13 @@ async function endOffsets(
   }
 }
 
-/** How long a count waits for the transactions ended before it to have their markers written. */
-const SETTLE_MS = 15_000;
+/**
+ * How long a count waits for the transactions ended before it to have their markers written.
+ * A transaction left open by a producer that was fenced or lost its coordinator mid-transaction
+ * (a broker restart) holds the last stable offset until the coordinator aborts it: its timeout
+ * (PRODUCE_TIMEOUT_MS, 30 s in the cluster tests) plus the coordinator's 10 s sweep.
+ */
+const SETTLE_MS = 60_000;
 
 /**
  * The last stable offsets, once they reach the high watermarks or SETTLE_MS passed. A commit is
