@@ -33,6 +33,9 @@ export async function startStack(): Promise<{ base: string; stop: () => Promise<
         KAFKA_GROUP_ID: uniqueName('ui-group'),
         REST_PORT: String(rest),
         GRPC_PORT: String(grpc),
+        // Ports the system hands out: two `npm start`s at once (the UI files, the start test)
+        // would both find 9464 free and the second REST API to bind it would exit.
+        METRICS_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
