@@ -13,10 +13,10 @@ import {
   STANDBY_NAME,
   standbyDataDir,
 } from '../../infra/postgres-standby.ts';
-import { freePort } from '../../infra/services.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { privatePostgres, removedAtCleanup } from '../support/private-infra.ts';
 import { configWith } from '../support/stack.ts';
+import { reservedPort } from '../support/test-ports.ts';
 
 test('PG_STANDBY: a synchronous standby of the private cluster, reused, and no old primary after its promotion', {
   timeout: 180_000,
@@ -28,7 +28,7 @@ test('PG_STANDBY: a synchronous standby of the private cluster, reused, and no o
     MUSIC_DATA_DIR: pg.dataDir,
     DATABASE_MIGRATE_URL: pg.appUrl,
     PG_STANDBY: true,
-    PG_STANDBY_PORT: await freePort(),
+    PG_STANDBY_PORT: await reservedPort(),
   });
   const lines: string[] = [];
   const report = (l: string) => void lines.push(l);

@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../infra/services.ts';
 import type { Defer } from './cleanup.ts';
 import { waitFor } from './stack.ts';
+import { reservedPort } from './test-ports.ts';
 
 export interface PrivateJaeger {
   /** The OTLP endpoint, as OTEL_EXPORTER_OTLP_ENDPOINT takes it (the exporter adds /v1/traces). */
@@ -59,7 +59,11 @@ exporters:
 
 /** Starts `binary` and resolves once its query API answers. */
 export async function privateJaeger(defer: Defer, binary: string): Promise<PrivateJaeger> {
-  const [otlp, query, queryGrpc] = [await freePort(), await freePort(), await freePort()] as const;
+  const [otlp, query, queryGrpc] = [
+    await reservedPort(),
+    await reservedPort(),
+    await reservedPort(),
+  ] as const;
   const dir = mkdtempSync(join(tmpdir(), 'music-jaeger-'));
   defer(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'config.yaml');

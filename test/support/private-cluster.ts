@@ -19,13 +19,13 @@ import {
   localKafkaClusterAdmin,
   startLocalKafkaCluster,
 } from '../../infra/kafka-cluster.ts';
-import { freePort } from '../../infra/services.ts';
 import {
   type KafkaConnection,
   platformaticConnection,
 } from '../../src/adapters/kafka/connection.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
+import { reservedPort } from './test-ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODES = 3;
@@ -48,7 +48,7 @@ export interface PrivateCluster {
  */
 export async function privateCluster(defer: Defer, label: string): Promise<PrivateCluster> {
   // Two ports per node, all in one free run so that the nodes' ports stay apart from others'.
-  const first = await freePort('127.0.0.1', 0, 2 * NODES);
+  const first = await reservedPort(2 * NODES);
   const lines: string[] = [];
   const o: LocalKafkaClusterOptions = {
     projectRoot: ROOT,

@@ -21,12 +21,12 @@ import {
 } from '../../infra/postgres.ts';
 import { ensureRolesAs, urlRole } from '../../infra/postgres-roles.ts';
 import { startStandby } from '../../infra/postgres-standby.ts';
-import { freePort } from '../../infra/services.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
 import type { KafkaConnection } from '../../src/adapters/kafka/connection.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
+import { reservedPort } from './test-ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -49,7 +49,7 @@ export interface PrivateKafka extends PrivateServer {
  * deferred later.
  */
 export async function privateKafka(defer: Defer, label: string): Promise<PrivateKafka> {
-  const port = await freePort('127.0.0.1', 0, 2);
+  const port = await reservedPort(2);
   const dataDir = join(ROOT, '.data', `test-kafka-${uniqueName(label)}`);
   const lines: string[] = [];
   const o = {
@@ -108,7 +108,7 @@ export interface PrivatePostgres extends PrivateServer {
  * does and the migrations applied. Stopped and removed at cleanup, wherever its files live.
  */
 export async function privatePostgres(defer: Defer, label: string): Promise<PrivatePostgres> {
-  const port = await freePort();
+  const port = await reservedPort();
   const dataDir = join(ROOT, '.data', `test-pg-${uniqueName(label)}`);
   const report = () => {};
   removedAtCleanup(defer, dataDir);
@@ -150,7 +150,7 @@ export async function privateStandby(
   defer: Defer,
   primary: PrivatePostgres,
 ): Promise<PrivateStandby> {
-  const port = await freePort();
+  const port = await reservedPort();
   const dataDir = join(primary.dataDir, 'standby');
   const report = () => {};
   removedAtCleanup(defer, dataDir);

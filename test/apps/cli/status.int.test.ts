@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../../../infra/services.ts';
 import type { StatusReport } from '../../../src/apps/cli/status-read.ts';
 import { createConsumerRuntime } from '../../../src/apps/consumer/runtime.ts';
 import { createGrpcRuntime } from '../../../src/apps/grpc/runtime.ts';
@@ -21,6 +20,7 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/stack.ts';
+import { reservedPort } from '../../support/test-ports.ts';
 import { albumOf, produceAlbums } from '../consumer/support.ts';
 import { music, musicJson, root } from './support.ts';
 
@@ -29,7 +29,7 @@ const PARTITIONS = 3;
 test('music status shows the services, the group and its partitions, lag, dead letters and albums', async (t) => {
   const { topic, dlq } = await freshTopics('status', PARTITIONS);
   const groupId = uniqueName('status');
-  const base = await freePort('127.0.0.1', 0, 4);
+  const base = await reservedPort(4);
   const sql = testSql(2);
   t.after(() => sql.end({ timeout: 5 }));
   const config = (metricsPort: number) =>
