@@ -284,7 +284,9 @@ test('leader killed under load and started again 20 s later: every 202 in the lo
   await sleep(3000);
   const results = await load.stop();
   checkAnswers(t, s, results, await inSync.stop(), [fault]);
-  const stored = await assertStoredOnce(s.sql, cluster.connection, s.topic, results);
+  const stored = await assertStoredOnce(s.sql, cluster.connection, s.topic, results, (l) =>
+    t.diagnostic(l),
+  );
   t.diagnostic(`${stored} albums stored once each`);
   await wholeTopicCommitted(s);
   await stableGroup(s, members);
@@ -316,7 +318,9 @@ test('every broker restarted in turn under load: nothing lost, nothing written t
   const results = await load.stop();
   const windows = await inSync.stop();
   // Lost or written twice first: it says more than a 503 would.
-  const stored = await assertStoredOnce(s.sql, cluster.connection, s.topic, results);
+  const stored = await assertStoredOnce(s.sql, cluster.connection, s.topic, results, (l) =>
+    t.diagnostic(l),
+  );
   t.diagnostic(`${stored} albums stored once each`);
   checkAnswers(t, s, results, windows, faults);
   await stableGroup(s, members);

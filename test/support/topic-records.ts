@@ -57,15 +57,25 @@ const SETTLE_MS = 60_000;
  * answered before the coordinator wrote its markers, and until then the last stable offset stays
  * before the committed records: a count made right after a 202 would miss them.
  */
-async function settledEnds(topic: string, kafka: KafkaConnection): Promise<Map<number, bigint>> {
+async function settledEnds(
+  topic: string,
+  kafka: KafkaConnection,
+): Promise<{ stable: Map<number, bigint>; high: Map<number, bigint>; settled: boolean }> {
   const until = Date.now() + SETTLE_MS;
   for (;;) {
     const high = await endOffsets(topic, kafka, FetchIsolationLevels.READ_UNCOMMITTED);
     const stable = await endOffsets(topic, kafka, FetchIsolationLevels.READ_COMMITTED);
     const settled = [...high].every(([p, end]) => (stable.get(p) ?? 0n) >= end);
-    if (settled || Date.now() >= until) return stable;
+    if (settled || Date.now() >= until) return { stable, high, settled };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Where a counted record lies. */
+export interface CountedRecord {
+  readonly key: string;
+  readonly partition: number;
+  readonly offset: bigint;
 }
 
 /**
@@ -79,16 +89,27 @@ export async function countRecords(
   o: {
     uncommitted?: boolean;
     keys?: ReadonlySet<string>;
-    /** Told the key of every record counted (e.g. to find one written twice). */
-    eachKey?: (key: string) => void;
+    /** Told every record counted (e.g. to find one written twice). */
+    each?: (r: CountedRecord) => void;
+    /** Told the end offsets the count read up to, and whether the stable ones had settled. */
+    ends?: (line: string) => void;
   } = {},
 ): Promise<number> {
   const isolationLevel = o.uncommitted
     ? FetchIsolationLevels.READ_UNCOMMITTED
     : FetchIsolationLevels.READ_COMMITTED;
-  const ends = o.uncommitted
-    ? await endOffsets(topic, kafka, isolationLevel)
-    : await settledEnds(topic, kafka);
+  let ends: Map<number, bigint>;
+  if (o.uncommitted) {
+    ends = await endOffsets(topic, kafka, isolationLevel);
+    o.ends?.(`high watermarks ${offsetsText(ends)}`);
+  } else {
+    const settled = await settledEnds(topic, kafka);
+    ends = settled.stable;
+    o.ends?.(
+      `last stable offsets ${offsetsText(settled.stable)}, high watermarks ` +
+        `${offsetsText(settled.high)}${settled.settled ? '' : `, not settled in ${SETTLE_MS} ms`}`,
+    );
+  }
   if ([...ends.values()].every((end) => end === 0n)) return 0;
   const consumer = new Consumer({
     clientId: uniqueName('count-reader'),
@@ -105,11 +126,11 @@ export async function countRecords(
       maxWaitTime: 100,
     });
     let count = 0;
-    stream.on('data', (m: { key?: Buffer }) => {
+    stream.on('data', (m: { key?: Buffer; partition: number; offset: bigint }) => {
       const key = m.key?.toString() ?? '';
       if (o.keys !== undefined && !o.keys.has(key)) return;
       count++;
-      o.eachKey?.(key);
+      o.each?.({ key, partition: m.partition, offset: m.offset });
     });
     try {
       // The stream's next fetch offsets move past markers too, which no message shows.
@@ -126,4 +147,8 @@ export async function countRecords(
   } finally {
     await consumer.close(true);
   }
+}
+
+function offsetsText(offsets: ReadonlyMap<number, bigint>): string {
+  return [...offsets].map(([p, o]) => `${p}:${o}`).join(' ');
 }
