@@ -36,26 +36,95 @@ const POSTGRES_NULL_SOCKET = {
   ],
 };
 
+/**
+ * @platformatic/kafka 2.12.1: a produce request is retried whole to the leader of its first
+ * record's partition, so when a leader moved between attempts, the records of partitions now
+ * led by another broker are refused NOT_LEADER_OR_FOLLOWER at every retry until the deadline
+ * (a 503 with every replica in sync, seen once or a few times per rolling restart of three
+ * brokers). Each attempt now sends each partition's records to its leader of the moment, in one
+ * request per leader, and a refusal for stale metadata fetches it afresh before the next. Records
+ * a broker had already written are not written twice: each keeps its sequence number in every
+ * attempt, and the broker answers a repeated batch of an idempotent producer with its offset.
+ */
+const PLATFORMATIC_PRODUCE_REGROUP = {
+  files: [
+    join('node_modules', '@platformatic', 'kafka', 'dist', 'clients', 'producer', 'producer.js'),
+  ],
+  version: { file: join('node_modules', '@platformatic', 'kafka', 'package.json'), is: '2.12.1' },
+  edits: [
+    [
+      `                refreshMetadata = false;
+                const leader = metadata.topics.get(topic).partitions[partition].leader;
+                this[kGetConnection](metadata.brokers.get(leader), (error, connection) => {`,
+      `                refreshMetadata = false;
+                // music-service patch: each partition's records to its leader of the moment.
+                const byLeader = new Map();
+                for (const m of messages) {
+                    const l = metadata.topics.get(m.topic).partitions[m.partition].leader;
+                    const group = byLeader.get(l);
+                    if (group) group.push(m);
+                    else byLeader.set(l, [m]);
+                }
+                if (byLeader.size > 1) {
+                    runConcurrentCallbacks('Producing messages failed.', byLeader, ([l, group], groupCallback) => {
+                        this[kGetConnection](metadata.brokers.get(l), (error, connection) => {
+                            if (error) {
+                                groupCallback(error);
+                                return;
+                            }
+                            this[kGetApi]('Produce', (error, api) => {
+                                if (error) {
+                                    groupCallback(error);
+                                    return;
+                                }
+                                api(connection, acks, timeout, group, produceOptions, groupCallback);
+                            });
+                        });
+                    }, (error, responses) => {
+                        refreshMetadata = NetworkError.isRetryable(error) || !!findErrorBy(error, 'hasStaleMetadata', true);
+                        const first = responses.find(Boolean);
+                        retryCallback(error, first && { ...first, responses: responses.flatMap(r => r?.responses ?? []) });
+                    });
+                    return;
+                }
+                const leader = metadata.topics.get(topic).partitions[partition].leader;
+                this[kGetConnection](metadata.brokers.get(leader), (error, connection) => {`,
+    ],
+    [
+      `                        api(connection, acks, timeout, messages, produceOptions, (error, response) => {
+                            refreshMetadata = NetworkError.isRetryable(error);`,
+      `                        api(connection, acks, timeout, messages, produceOptions, (error, response) => {
+                            refreshMetadata = NetworkError.isRetryable(error) || !!findErrorBy(error, 'hasStaleMetadata', true);`,
+    ],
+  ],
+};
+
+const PATCHES = [
+  { name: 'postgres null-socket', ...POSTGRES_NULL_SOCKET },
+  { name: '@platformatic/kafka produce regroup', ...PLATFORMATIC_PRODUCE_REGROUP },
+];
+
 /** Applies every patch; a file already patched is left as it is. Returns the files changed. */
 export function patchDependencies() {
   const changed = [];
-  const { version } = POSTGRES_NULL_SOCKET;
-  const installed = JSON.parse(readFileSync(join(root, version.file), 'utf8')).version;
-  if (installed !== version.is)
-    throw new Error(
-      `postgres ${installed} installed, the null-socket patch is for ${version.is}: check whether it is still needed`,
-    );
-  for (const file of POSTGRES_NULL_SOCKET.files) {
-    const path = join(root, file);
-    let text = readFileSync(path, 'utf8');
-    if (text.includes('// music-service patch')) continue;
-    for (const [from, to] of POSTGRES_NULL_SOCKET.edits) {
-      if (!text.includes(from))
-        throw new Error(`${file}: the text to patch was not found: ${from}`);
-      text = text.replace(from, to);
+  for (const patch of PATCHES) {
+    const installed = JSON.parse(readFileSync(join(root, patch.version.file), 'utf8')).version;
+    if (installed !== patch.version.is)
+      throw new Error(
+        `${patch.version.file}: ${installed} installed, the ${patch.name} patch is for ${patch.version.is}: check whether it is still needed`,
+      );
+    for (const file of patch.files) {
+      const path = join(root, file);
+      let text = readFileSync(path, 'utf8');
+      if (text.includes('// music-service patch')) continue;
+      for (const [from, to] of patch.edits) {
+        if (!text.includes(from))
+          throw new Error(`${file}: the text to patch was not found: ${from}`);
+        text = text.replace(from, to);
+      }
+      writeFileSync(path, text);
+      changed.push(file);
     }
-    writeFileSync(path, text);
-    changed.push(file);
   }
   return changed;
 }

@@ -21,3 +21,31 @@ test('the installed postgres driver flushes nothing to a closed socket (patched 
     assert.match(closed.split('\n').slice(0, 8).join('\n'), /chunk = nextWriteTimer = null/);
   }
 });
+
+test('the installed @platformatic/kafka producer sends each partition to its own leader at each attempt', () => {
+  const text = readFileSync(
+    join(
+      root,
+      'node_modules',
+      '@platformatic',
+      'kafka',
+      'dist',
+      'clients',
+      'producer',
+      'producer.js',
+    ),
+    'utf8',
+  );
+  const send = text.slice(text.indexOf('#performSingleDestinationSend(topics, messages'));
+  const attempt = send.slice(0, send.indexOf('#isProducerStateLost('));
+  assert.match(attempt, /const byLeader = new Map\(\);/, 'records grouped by leader per attempt');
+  assert.ok(
+    attempt.indexOf('byLeader') < attempt.indexOf('const leader = metadata'),
+    'grouped before the single-leader request',
+  );
+  assert.equal(
+    attempt.match(/\|\| !!findErrorBy\(error, 'hasStaleMetadata', true\)/g)?.length,
+    2,
+    'a refusal for stale metadata refreshes it before the next attempt, on both paths',
+  );
+});
