@@ -191,7 +191,23 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
     `all ${accepted.size} accepted albums on the promoted standby`,
     async () => ((await storedAlbums(observer, all)).size === accepted.size ? true : undefined),
     120_000,
-  );
+  ).catch(async (err: unknown) => {
+    // Where it stands: rows, what each member handled, its state, its connections.
+    const stored = (await storedAlbums(observer, all)).size;
+    const open = await observer<{ state: string | null; wait: string | null; query: string }[]>`
+      select state, wait_event as wait, left(query, 80) as query from pg_stat_activity
+      where application_name = 'pg-failover-consumer'`;
+    const states = await Promise.all(
+      members.map(async (m) => {
+        const ended = await Promise.race([m.outcome, sleep(10, 'running')]);
+        return `${m.client}: joined ${m.isJoined()}, handled ${m.handled()}, ${ended === 'running' ? 'running' : `ended: ${String(ended)}`}`;
+      }),
+    );
+    throw new Error(
+      `${(err as Error).message}: ${stored} stored; ${states.join('; ')}; consumer connections: ${JSON.stringify(open)}`,
+      { cause: err },
+    );
+  });
   assert.deepEqual(await storedAlbums(observer, all), accepted);
   // Beside the albums the migrations seed, only the accepted ones.
   const [count] = await observer<{ rows: number }[]>`
