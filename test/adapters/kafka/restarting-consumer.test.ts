@@ -49,6 +49,21 @@ function member(): Member {
   };
 }
 
+/** A restarting consumer over members made by member(), each kept in `made` in order. */
+function restarting(overrides: Partial<typeof policy> = {}) {
+  const made: Member[] = [];
+  const consumer = restartingConsumer(
+    () => {
+      const m = member();
+      made.push(m);
+      return m;
+    },
+    log,
+    { ...policy, ...overrides },
+  );
+  return { made, consumer };
+}
+
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (ok()) return;
@@ -58,16 +73,7 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 }
 
 test('a failed member is replaced by a new one that takes over delivering', async () => {
-  const made: Member[] = [];
-  const consumer = restartingConsumer(
-    () => {
-      const m = member();
-      made.push(m);
-      return m;
-    },
-    log,
-    policy,
-  );
+  const { made, consumer } = restarting();
   const handled: number[] = [];
   const running = consumer.run(async (batch) => {
     handled.push(batch.length);
@@ -85,16 +91,7 @@ test('a failed member is replaced by a new one that takes over delivering', asyn
 });
 
 test('more failures within the window than the policy allows: run() rejects with the last', async () => {
-  const made: Member[] = [];
-  const consumer = restartingConsumer(
-    () => {
-      const m = member();
-      made.push(m);
-      return m;
-    },
-    log,
-    policy,
-  );
+  const { made, consumer } = restarting();
   const running = consumer.run(async () => {});
   for (let i = 0; i < 3; i++) {
     await until(`member ${i} runs`, () => made[i]?.isJoined() === true);
@@ -105,16 +102,7 @@ test('more failures within the window than the policy allows: run() rejects with
 });
 
 test("the failed member's batch in hand ends before another member starts", async () => {
-  const made: Member[] = [];
-  const consumer = restartingConsumer(
-    () => {
-      const m = member();
-      made.push(m);
-      return m;
-    },
-    log,
-    policy,
-  );
+  const { made, consumer } = restarting();
   const { promise: release, resolve } = Promise.withResolvers<void>();
   const running = consumer.run(() => release);
   const batch = made[0]?.deliver([]);
@@ -129,16 +117,7 @@ test("the failed member's batch in hand ends before another member starts", asyn
 });
 
 test('close() during the wait before a restart ends run() without a new member', async () => {
-  const made: Member[] = [];
-  const consumer = restartingConsumer(
-    () => {
-      const m = member();
-      made.push(m);
-      return m;
-    },
-    log,
-    { ...policy, firstDelayMs: 60_000 },
-  );
+  const { made, consumer } = restarting({ firstDelayMs: 60_000 });
   const running = consumer.run(async () => {});
   made[0]?.fail(new Error('connection closed'));
   await sleep(20);
@@ -149,16 +128,7 @@ test('close() during the wait before a restart ends run() without a new member',
 });
 
 test('a batch in hand that never ends holds the next member back only for batchWaitMs', async () => {
-  const made: Member[] = [];
-  const consumer = restartingConsumer(
-    () => {
-      const m = member();
-      made.push(m);
-      return m;
-    },
-    log,
-    { ...policy, batchWaitMs: 200 },
-  );
+  const { made, consumer } = restarting({ batchWaitMs: 200 });
   const running = consumer.run(() => new Promise<void>(() => {}));
   void made[0]?.deliver([]);
   made[0]?.fail(new Error('connection closed'));
