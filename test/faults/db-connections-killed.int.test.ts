@@ -6,7 +6,7 @@ import type { Album } from '../../src/domain/album.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { restStack } from '../support/rest-stack.ts';
 import { config, freshTopics, kafka, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
-import { postAlbums, startBothConsumers, storedAlbums } from './support.ts';
+import { consumersStanding, postAlbums, startBothConsumers, storedAlbums } from './support.ts';
 
 test('every database connection killed twice while 3,000 albums stream in through REST: REST keeps accepting, every album lands once', async (t) => {
   const defer = cleanupStack(t);
@@ -88,17 +88,8 @@ test('every database connection killed twice while 3,000 albums stream in throug
   ).catch(async (err: unknown) => {
     // Where it stands: rows, what each member handled, its state, its connections.
     const stored = (await storedAlbums(observer, ids)).size;
-    const open = await observer<{ state: string | null; wait: string | null; query: string }[]>`
-      select state, wait_event as wait, left(query, 80) as query from pg_stat_activity
-      where application_name = ${consumerApp}`;
-    const states = await Promise.all(
-      members.map(async (m) => {
-        const ended = await Promise.race([m.outcome, sleep(10, 'running')]);
-        return `${m.client}: joined ${m.isJoined()}, handled ${m.handled()}, ${ended === 'running' ? 'running' : `ended: ${String(ended)}`}`;
-      }),
-    );
     throw new Error(
-      `${(err as Error).message}: ${stored} stored; ${states.join('; ')}; consumer connections: ${JSON.stringify(open)}; ${marks.join(', ')}`,
+      `${(err as Error).message}: ${stored} stored; ${await consumersStanding(observer, members, consumerApp)}; ${marks.join(', ')}`,
       { cause: err },
     );
   });

@@ -17,7 +17,14 @@ import { cleanupStack } from '../support/cleanup.ts';
 import { crashPostgres, privatePostgres, privateStandby } from '../support/private-infra.ts';
 import { restStack } from '../support/rest-stack.ts';
 import { freshTopics, idBlock, kafka, log, uniqueName, waitFor } from '../support/stack.ts';
-import { lagOf, postAlbums, startBothConsumers, steadyLoad, storedAlbums } from './support.ts';
+import {
+  consumersStanding,
+  lagOf,
+  postAlbums,
+  startBothConsumers,
+  steadyLoad,
+  storedAlbums,
+} from './support.ts';
 
 const BATCH = 20;
 
@@ -194,17 +201,8 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
   ).catch(async (err: unknown) => {
     // Where it stands: rows, what each member handled, its state, its connections.
     const stored = (await storedAlbums(observer, all)).size;
-    const open = await observer<{ state: string | null; wait: string | null; query: string }[]>`
-      select state, wait_event as wait, left(query, 80) as query from pg_stat_activity
-      where application_name = 'pg-failover-consumer'`;
-    const states = await Promise.all(
-      members.map(async (m) => {
-        const ended = await Promise.race([m.outcome, sleep(10, 'running')]);
-        return `${m.client}: joined ${m.isJoined()}, handled ${m.handled()}, ${ended === 'running' ? 'running' : `ended: ${String(ended)}`}`;
-      }),
-    );
     throw new Error(
-      `${(err as Error).message}: ${stored} stored; ${states.join('; ')}; consumer connections: ${JSON.stringify(open)}`,
+      `${(err as Error).message}: ${stored} stored; ${await consumersStanding(observer, members, 'pg-failover-consumer')}`,
       { cause: err },
     );
   });

@@ -103,3 +103,24 @@ export function startBothConsumers(
   });
   return { members, tracker };
 }
+
+/**
+ * Where the consumers stand, for a failure message: each member's state and records handled,
+ * and the consumers' database connections (`applicationName`) with what they wait on.
+ */
+export async function consumersStanding(
+  observer: Sql,
+  members: readonly Running[],
+  applicationName: string,
+): Promise<string> {
+  const open = await observer<{ state: string | null; wait: string | null; query: string }[]>`
+    select state, wait_event as wait, left(query, 80) as query from pg_stat_activity
+    where application_name = ${applicationName}`;
+  const states = await Promise.all(
+    members.map(async (m) => {
+      const ended = await Promise.race([m.outcome, sleep(10, 'running')]);
+      return `${m.client}: joined ${m.isJoined()}, handled ${m.handled()}, ${ended === 'running' ? 'running' : `ended: ${String(ended)}`}`;
+    }),
+  );
+  return `${states.join('; ')}; consumer connections: ${JSON.stringify(open)}`;
+}
