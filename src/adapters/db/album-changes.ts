@@ -7,6 +7,7 @@ import {
 import { deleteAlbums } from './album-deletes.ts';
 import { upsertAlbums } from './album-upsert.ts';
 import type { Sql } from './client.ts';
+import type { Watch } from './query-deadline.ts';
 
 /** The advisory-lock class of album changes; the second key is a slot of album ids. */
 const LOCK_CLASS = 0x6d75; // "mu"
@@ -28,6 +29,7 @@ const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SLOTS;
 export async function storeAlbumChanges(
   sql: Sql,
   changes: readonly AlbumChange[],
+  watch: Watch = (query) => query,
 ): Promise<number[]> {
   if (changes.length === 0) return [];
   const upserts: AlbumUpsert[] = [];
@@ -38,10 +40,11 @@ export async function storeAlbumChanges(
   }
   const slots = [...new Set(changes.map((c) => slotOf(changedId(c))))];
   return sql.begin(async (tx) => {
-    // Sorted in a subquery, so that every transaction takes its slots in the same order.
-    await tx`
+    // Sorted in a subquery, so that every transaction takes its slots in the same order. The
+    // transaction's statements share one connection: watching the first watches them all.
+    await watch(tx`
       select pg_advisory_xact_lock(${LOCK_CLASS}, s)
-      from (select s from unnest(${slots}::int4[]) as s order by s) as sorted`;
+      from (select s from unnest(${slots}::int4[]) as s order by s) as sorted`);
     const deleted = await deleteAlbums(tx, deletions);
     const stored = await upsertAlbums(tx, upserts);
     return [...deleted, ...stored];

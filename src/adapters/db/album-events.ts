@@ -1,4 +1,5 @@
 import type { Sql } from './client.ts';
+import type { Watch } from './query-deadline.ts';
 
 /** The PostgreSQL channel on which consumers announce the ids of albums they stored. */
 const STORED_CHANNEL = 'music_albums_stored';
@@ -29,10 +30,14 @@ export function storedPayloads(ids: readonly number[]): string[] {
  * Tells every listener that these albums were written, in one round trip however many chunks
  * it takes. Listeners only hear of it; the rows themselves are read from the table.
  */
-export async function notifyStored(sql: Sql, ids: readonly number[]): Promise<void> {
+export async function notifyStored(
+  sql: Sql,
+  ids: readonly number[],
+  watch: Watch = (query) => query,
+): Promise<void> {
   const payloads = storedPayloads(ids);
   if (payloads.length === 0) return;
-  await sql`select pg_notify(${STORED_CHANNEL}, p) from unnest(${payloads}::text[]) as p`;
+  await watch(sql`select pg_notify(${STORED_CHANNEL}, p) from unnest(${payloads}::text[]) as p`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { storeAlbumChanges } from '../../adapters/db/album-changes.ts';
 import { notifyStored } from '../../adapters/db/album-events.ts';
 import type { Sql } from '../../adapters/db/client.ts';
 import { keepDeadLetters, relayDeadLetters } from '../../adapters/db/dead-letter-outbox.ts';
+import { withinDeadline } from '../../adapters/db/query-deadline.ts';
 import { isDataError } from '../../adapters/db/sqlstate.ts';
 import type { MetricsServer } from '../../adapters/http/metrics-server.ts';
 import { createConfluentConsumer } from '../../adapters/kafka/confluent-consumer.ts';
@@ -58,16 +59,30 @@ export interface ConsumerRuntime {
  * The consumer's store step: upsert and delete the batch's albums, then tell the REST APIs' live
  * views which albums changed (a deleted one reads as 404). Only the store decides the batch's fate.
  */
-function storeAndNotify(sql: Sql, log: Logger, metrics: ConsumerMetrics): ProcessorPorts['store'] {
+function storeAndNotify(
+  sql: Sql,
+  log: Logger,
+  metrics: ConsumerMetrics,
+  deadlineMs: number,
+): ProcessorPorts['store'] {
   return async (changes) => {
-    const ids = await metrics.timeUpsert(() => storeAlbumChanges(sql, changes));
+    const ids = await metrics.timeUpsert(() =>
+      withinDeadline(sql, deadlineMs, (watch) => storeAlbumChanges(sql, changes, watch)),
+    );
     // Live views are a courtesy: a lost notification must not hold back the batch.
-    await notifyStored(sql, ids).catch((err: unknown) =>
-      log.warn({ err }, 'could not notify stored albums'),
+    await withinDeadline(sql, deadlineMs, (watch) => notifyStored(sql, ids, watch)).catch(
+      (err: unknown) => log.warn({ err }, 'could not notify stored albums'),
     );
     return ids;
   };
 }
+
+/**
+ * How long one store may take before its connection is ended and the store retried: a few
+ * statements, each bounded by the statement timeout, and their round trips. None without one.
+ */
+const storeDeadlineMs = (statementTimeoutMs: number) =>
+  statementTimeoutMs > 0 ? statementTimeoutMs + 5_000 : 0;
 
 /** A consumer process's composition root, on the chosen Kafka client. */
 export function createConsumerRuntime(
@@ -147,7 +162,7 @@ export function createConsumerRuntime(
     );
     const consumer = o.consumer ? o.consumer(real) : real;
     const ports: ProcessorPorts = {
-      store: storeAndNotify(sql, log, metrics),
+      store: storeAndNotify(sql, log, metrics, storeDeadlineMs(config.DB_STATEMENT_TIMEOUT_MS)),
       deadLetter: async (messages) => {
         await keepDeadLetters(sql, topic, messages);
         metrics.deadLettered(messages);

@@ -208,6 +208,9 @@ export function startConsumer(
     CONSUMER_BATCH_SIZE: o.batchSize ?? 1000,
     CONSUMER_BATCH_WAIT_MS: 20,
     PRODUCE_TIMEOUT_MS: 10_000,
+    // A store that hangs is ended and retried after 15 s (the statement timeout and 5 s), well
+    // within the fault tests' waits.
+    DB_STATEMENT_TIMEOUT_MS: 10_000,
     KAFKA_GROUP_INSTANCE_ID: o.groupInstanceId,
   });
   // The tests made the topics (a fault test's broker may be down when a consumer restarts).
