@@ -4,7 +4,7 @@
 // read when DATABASE_URL is set: then the operator's URLs are the whole truth.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { withHosts } from './database-url.ts';
+import { editDatabaseUrl, withHosts } from './database-url.ts';
 
 /** The checkout's root: a relative MUSIC_DATA_DIR is taken from here, whatever the cwd. */
 const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -61,11 +61,14 @@ export function localDatabaseUrl(role: DatabaseRole, password?: string): string 
 
 /**
  * A local URL naming the primary and its standby (`PG_STANDBY=1`): for writes the primary first,
- * then the standby (which takes writes once promoted); for reads the standby first. No
- * target_session_attrs: see docs/reliability.md.
+ * then the standby, and only a server that takes writes (`target_session_attrs=read-write`: the
+ * standby once promoted); for reads the standby first, then the primary.
  */
 export function withLocalStandby(url: string, standbyPort: number, use: 'write' | 'read'): string {
   const primary = `${LOCAL_DATABASE.host}:${LOCAL_DATABASE.port}`;
   const standby = `${LOCAL_DATABASE.host}:${standbyPort}`;
-  return withHosts(url, use === 'read' ? [standby, primary] : [primary, standby]);
+  if (use === 'read') return withHosts(url, [standby, primary]);
+  return editDatabaseUrl(withHosts(url, [primary, standby]), (first) =>
+    first.searchParams.set('target_session_attrs', 'read-write'),
+  );
 }

@@ -225,8 +225,10 @@ test('DATABASE_URL points at the PostgreSQL service as the runtime role of each 
     // Writers name the standby (profile ha) second: after its promotion they reach it.
     const full = loadConfig(envOf(s)).DATABASE_URL;
     const url = firstServerUrl(full);
-    if (roleOf(s) !== 'grpc')
+    if (roleOf(s) !== 'grpc') {
       assert.deepEqual(databaseHosts(full), [`${postgresName}:5432`, 'postgres-standby:5432']);
+      assert.equal(url.searchParams.get('target_session_attrs'), 'read-write', name);
+    }
     const role = roleOf(s) === 'grpc' ? DATABASE_ROLES.reader : DATABASE_ROLES.writer;
     assert.equal(url.hostname, postgresName, name);
     assert.equal(url.port || '5432', '5432', name);

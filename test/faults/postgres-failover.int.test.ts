@@ -44,10 +44,10 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
   const primaryAt = `127.0.0.1:${pg.port}`;
   const standbyAt = `127.0.0.1:${standby.port}`;
   const bothUrl = withHosts(pg.appUrl, [primaryAt, standbyAt]);
-  // No target_session_attrs: postgres.js 3.4.9 with read-write left a connection hung mid-query
-  // after the promotion (docs/reliability.md). A connection that lands on the standby before it
-  // is promoted has its writes refused (25006) and retried, and takes writes once promoted.
-  const writeUrl = bothUrl;
+  // As PG_STANDBY=1 gives the writers: a connection lands on the standby once it is promoted.
+  const writeUrl = editDatabaseUrl(bothUrl, (first) =>
+    first.searchParams.set('target_session_attrs', 'read-write'),
+  );
   const readUrl = withHosts(pg.appUrl, [standbyAt]);
 
   const { topic, dlq } = await freshTopics('pg-failover');

@@ -52,6 +52,13 @@ test('PG_STANDBY: the local URLs name both servers, writers the primary first, r
   ]);
   assert.deepEqual(databaseHosts(config.DATABASE_READ_URL), ['127.0.0.1:5999', '127.0.0.1:5432']);
   assert.equal(firstServerUrl(config.DATABASE_READ_URL).username, 'music_reader');
+  // Writers connect only where writes are taken: the standby once promoted, never before.
+  for (const url of [config.DATABASE_WRITE_URL, config.DATABASE_MIGRATE_URL])
+    assert.equal(firstServerUrl(url).searchParams.get('target_session_attrs'), 'read-write');
+  assert.equal(
+    firstServerUrl(config.DATABASE_READ_URL).searchParams.has('target_session_attrs'),
+    false,
+  );
   // An operator's URLs are the whole truth.
   const given = loadConfig({ PG_STANDBY: 'true', DATABASE_URL: 'postgres://app:pw@db/music' });
   assert.equal(given.DATABASE_WRITE_URL, 'postgres://app:pw@db/music');
