@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KafkaConnection } from '../../src/adapters/kafka/connection.ts';
 import { javaPartition } from '../../src/adapters/kafka/partitioner.ts';
 import { ensureTopics } from '../../src/adapters/kafka/topics.ts';
 import type { Album } from '../../src/domain/album.ts';
@@ -12,7 +13,35 @@ import { cleanupStack } from '../support/cleanup.ts';
 import { privateKafka } from '../support/private-infra.ts';
 import { restStack } from '../support/rest-stack.ts';
 import { idBlock, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
+import { type CountedRecord, countRecords } from '../support/topic-records.ts';
 import { lagOf, postAlbums, steadyLoad, storedAlbums } from './support.ts';
+
+/**
+ * Where each album's records lie: `id@partition:offset`, marked `committed` when a read_committed
+ * reader sees it, `uncommitted` when only a read_uncommitted one does (aborted, or still open);
+ * `id absent` when neither does.
+ */
+async function locate(
+  topic: string,
+  kafka: KafkaConnection,
+  ids: readonly number[],
+): Promise<string[]> {
+  const keys = new Set(ids.map(String));
+  const committed = new Set<string>();
+  const at = (r: CountedRecord) => `${r.key}@${r.partition}:${r.offset}`;
+  await countRecords(topic, kafka, { keys, each: (r) => void committed.add(at(r)) });
+  const found = new Map<string, string[]>();
+  await countRecords(topic, kafka, {
+    uncommitted: true,
+    keys,
+    each: (r) =>
+      void found.set(r.key, [
+        ...(found.get(r.key) ?? []),
+        `${at(r)} ${committed.has(at(r)) ? 'committed' : 'uncommitted'}`,
+      ]),
+  });
+  return ids.map((id) => found.get(String(id))?.join(' ') ?? `${id} absent`);
+}
 
 test('REST answers 503 while Kafka is down and 202 again once it is back, without a restart', async (t) => {
   const defer = cleanupStack(t);
@@ -227,12 +256,22 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
     }
     const progress = await rest.probe.progress(groupId, topic);
     const group = await rest.probe.describe(groupId);
+    // Where the missing albums lie tells a consumer that skipped committed records (in the log
+    // committed) from a 202 for records aborted (in the log, not committed) or never written.
+    const where = await locate(topic, kafka.connection, missing);
+    const missed = new Set(missing);
+    const rel = (at: number) => `${at - stoppingAt >= 0 ? '+' : ''}${at - stoppingAt}`;
+    const carriers = results
+      .filter((r) => r.value.accepted.some((a) => missed.has(a.id)))
+      .map((r) => `sent ${rel(r.sentAt)} answered ${rel(r.answeredAt)}`);
     throw new Error(
       `${(err as Error).message}: ${missing.length} missing (${[...byPartition].map(([p, ids]) => `p${p}: ${ids.length}, e.g. ${ids.slice(0, 3).join(' ')}`).join('; ')}); group ${group.state} with ${group.members} members, joined ${members()
         .map((m) => `${m.client}=${m.isJoined()} handled ${m.handled()}`)
         .join(
           ', ',
-        )}; offsets ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}; restarts: ${restarts.join('; ') || 'none'}`,
+        )}; offsets ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}; restarts: ${restarts.join('; ') || 'none'}; ` +
+        `in the log (${['committed', 'uncommitted', 'absent'].map((k) => `${where.filter((w) => w.endsWith(k)).length} ${k}`).join(', ')}): ${where.slice(0, 12).join(' ')}; ` +
+        `their ${carriers.length} requests (ms from the stop's start; stopped ${rel(stoppedAt)}, started ${rel(restartingAt)}..${rel(restartedAt)}): ${carriers.slice(0, 5).join('; ')}`,
       { cause: err },
     );
   }
