@@ -10,7 +10,7 @@ import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { createLedger } from './ledger.ts';
 import { ensureGhz } from './load/tools.ts';
-import { describeMachine, loadAverage, serverCpu } from './machine.ts';
+import { describeMachine, endedChildrenCpuMs, loadAverage, serverCpu } from './machine.ts';
 import { MODES } from './modes.ts';
 import { type BenchOptions, PHASES, type Phase, parseOptions } from './options.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
@@ -199,10 +199,19 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       if (wanted.has('rest_list') || wanted.has('grpc_list')) await ensureRows(sql, PAGE_SIZE + 1);
       const reads = (v: Reads) =>
         `${Math.round(v.rps)} req/s, p99 ${v.latency.p99_ms} ms (${v.failed} failed; ${v.generator})`;
-      /** A read measurement, recording which program generated its load. */
+      /**
+       * A read measurement, recording which program generated its load and, when it was a
+       * program of its own (wrk, ghz), the CPU it spent (`loadgen`): on two cores, what the
+       * load generator takes is not the servers'.
+       */
       const measureReads = async (phase: Phase, work: () => Promise<Reads>) => {
+        const childrenBefore = endedChildrenCpuMs();
         const value = await measure(phase, work, reads);
-        if (value) generators[phase] = value.generator;
+        if (value) {
+          generators[phase] = value.generator;
+          const spent = endedChildrenCpuMs() - childrenBefore;
+          if (spent > 0) ledger.addCpu(phase, 'loadgen', spent);
+        }
         return value;
       };
       m.restList = await measureReads('rest_list', () =>

@@ -237,6 +237,9 @@ export function cpuPerUnit(
   return per;
 }
 
+/** The load's own processes: the bench and the load generator it ran. */
+const LOAD = new Set(['bench', 'loadgen']);
+
 /**
  * The write path's CPU per unit as figures of their own: the REST API's (`_cpu_us`), the
  * broker's (`_kafka_cpu_us`) and every server process's but the load generator's
@@ -253,7 +256,7 @@ export function cpuFigures(
     if (per.rest !== undefined) figures[`${phase}_cpu_us`] = per.rest;
     if (per.kafka !== undefined) figures[`${phase}_kafka_cpu_us`] = per.kafka;
     figures[`${phase}_total_cpu_us`] = round(
-      Object.entries(per).reduce((sum, [name, us]) => (name === 'bench' ? sum : sum + us), 0),
+      Object.entries(per).reduce((sum, [name, us]) => (LOAD.has(name) ? sum : sum + us), 0),
     );
   }
   return figures;

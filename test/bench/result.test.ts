@@ -93,7 +93,7 @@ test('the result is one JSON object with context, figures, loads and targets', (
   assert.equal(parsed.ingest_batch_albums_per_s, 50_000);
 });
 
-test('the write path CPU per unit is a figure: the REST API, the broker and all servers but the load generator', () => {
+test('the write path CPU per unit is a figure: the REST API, the broker and all servers but the bench and its load generator', () => {
   const result = shapeResult(complete, {
     mode: 'quick',
     startedAt: new Date('2026-01-02T03:04:05Z'),
@@ -101,7 +101,7 @@ test('the write path CPU per unit is a figure: the REST API, the broker and all 
     machine,
     loads: {},
     cpu: {
-      post_single: { rest: 1000, kafka: 2500, postgres: 120, bench: 900 },
+      post_single: { rest: 1000, kafka: 2500, postgres: 120, bench: 900, loadgen: 700 },
       ingest: { rest: 400, kafka: 900 },
       rest_list: { rest: 700 },
     },
