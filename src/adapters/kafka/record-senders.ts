@@ -156,9 +156,13 @@ export function transactionalSender(o: TransactionalOptions): RecordSender {
 
   async function begin(): Promise<Transaction> {
     const ahead = prepared;
+    const on = producer;
     prepared = null;
     if (ahead !== null) {
       const tx = await ahead;
+      // This send's deadline passed meanwhile and replaced the producer: the new one, and the
+      // transaction begun on it ahead, are the next send's (swapping again would close them).
+      if (producer !== on) throw new Error('the producer was replaced while the transaction began');
       if (tx !== null) return tx;
       // It failed (say the broker was down then): its producer is in no known state.
       swapProducer();
