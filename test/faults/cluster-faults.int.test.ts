@@ -178,20 +178,16 @@ async function wholeTopicCommitted(s: Stack): Promise<void> {
 }
 
 /**
- * What the load got, checked: 202 or 503, and 503 only while a broker was down or on its way
- * back (`faults`: from its stop or kill until all replicas were in sync again) or fewer than two
- * replicas were in sync. Stricter, 503 only under two in sync, does not hold yet: a request
- * caught by a leader move is at times refused NOT_LEADER_OR_FOLLOWER until its deadline (30 s)
- * by @platformatic/kafka's producer, with two or three replicas in sync all along (it retries a
- * group of partitions at the leader of the first; docs/reliability.md, "Not yet as strict as
- * asked"). How many is reported, with what the REST API logged.
+ * What the load got, checked: 202 or 503, and 503 only while fewer than two replicas were in
+ * sync (give or take a poll). A leader's death or stop is no excuse: its partitions wait for a
+ * new leader (a killed one's broker session, 9 s, and an election) well within the produce
+ * deadline (30 s). What the REST API logged is said with the counts.
  */
 function checkAnswers(
   t: TestContext,
   s: Stack,
   results: readonly Posted[],
   shortOfReplicas: readonly Window[],
-  faults: readonly Window[],
 ) {
   const counts = tally(results);
   assert.deepEqual(counts.other, [], 'only 202 or 503');
@@ -201,9 +197,9 @@ function checkAnswers(
     `${counts.requests} requests: ${counts.accepted} albums accepted (${counts.rate}/s), ${counts.refused} refused with 503, ${withReplicas.length} of them with two replicas in sync (${withReplicas.join('; ') || 'none'}); under two replicas in sync: ${shortOfReplicas.length === 0 ? 'never' : shortOfReplicas.map((w) => `${w.to - w.from} ms`).join(', ')}${why.length > 0 ? `; logged: ${why.join(' | ')}` : ''}`,
   );
   assert.deepEqual(
-    refusedOutside(results, [...shortOfReplicas, ...faults]),
+    withReplicas,
     [],
-    `503 only during a broker's fault; logged: ${why.join(' | ')}`,
+    `503 only while fewer than two replicas were in sync; logged: ${why.join(' | ')}`,
   );
 }
 
@@ -225,7 +221,7 @@ function errorsOfLine(line: string): string[] {
   return messages;
 }
 
-test('leader killed under load and started again 20 s later: every 202 in the log once and stored, 503 only during the fault, the group carries on', {
+test('leader killed under load and started again 20 s later: every 202 in the log once and stored, 503 only under two replicas in sync, the group carries on', {
   timeout: 300_000,
 }, async (t) => {
   const defer = cleanupStack(t);
@@ -280,10 +276,9 @@ test('leader killed under load and started again 20 s later: every 202 in the lo
   await cluster.start(victim);
   t.diagnostic(`node ${victim} answers again ${Date.now() - restartAt} ms after its start`);
   await allInSync(s.topic, 90_000);
-  const fault = { from: killedAt, to: Date.now() };
   await sleep(3000);
   const results = await load.stop();
-  checkAnswers(t, s, results, await inSync.stop(), [fault]);
+  checkAnswers(t, s, results, await inSync.stop());
   const stored = await assertStoredOnce(s.sql, cluster.connection, s.topic, results, (l) =>
     t.diagnostic(l),
   );
@@ -292,7 +287,7 @@ test('leader killed under load and started again 20 s later: every 202 in the lo
   await stableGroup(s, members);
 });
 
-test('every broker restarted in turn under load: nothing lost, nothing written twice, 503 only during a restart', {
+test('every broker restarted in turn under load: nothing lost, nothing written twice, 503 only under two replicas in sync', {
   timeout: 400_000,
 }, async (t) => {
   const defer = cleanupStack(t);
@@ -301,7 +296,6 @@ test('every broker restarted in turn under load: nothing lost, nothing written t
   const inSync = watchInSync(cluster.connection, s.topic);
   const load = albumLoad(s.rest.app, idBlock(400_000), { ...LOAD, label: 'Rolling restart' });
   await sleep(3000);
-  const faults: Window[] = [];
   for (let id = 1; id <= cluster.size; id++) {
     const at = Date.now();
     // SIGTERM: a controlled shutdown hands its leaderships over before it goes.
@@ -309,7 +303,6 @@ test('every broker restarted in turn under load: nothing lost, nothing written t
     const stopped = Date.now();
     await cluster.start(id);
     await allInSync(s.topic, 120_000);
-    faults.push({ from: at, to: Date.now() });
     t.diagnostic(
       `node ${id}: stopped in ${stopped - at} ms, back in sync ${Date.now() - stopped} ms later`,
     );
@@ -322,7 +315,7 @@ test('every broker restarted in turn under load: nothing lost, nothing written t
     t.diagnostic(l),
   );
   t.diagnostic(`${stored} albums stored once each`);
-  checkAnswers(t, s, results, windows, faults);
+  checkAnswers(t, s, results, windows);
   await stableGroup(s, members);
 });
 
@@ -392,7 +385,22 @@ test('four consumers, one stopped or started every 10 s under load: every album 
   const counts = tally(results);
   assert.deepEqual(counts.other, [], 'only 202 or 503');
   assert.equal(counts.refused, 0, 'no 503: the brokers were up throughout');
-  const albums = await assertLatestStored(s.sql, results);
+  const loadEnd = Date.now();
+  const albums = await assertLatestStored(s.sql, results).catch(async (err: unknown) => {
+    // Where the group stands: which partitions lag, and what each member last did.
+    const progress = await s.rest.probe.progress(s.groupId, s.topic);
+    const group = await s.rest.probe.describe(s.groupId);
+    const members = slots.map((slot) => {
+      const m = slot.member;
+      if (m === null) return `${slot.client} ${slot.instance}: stopped`;
+      const last = m.lastBatchAt() === 0 ? 'none' : `${m.lastBatchAt() - loadEnd} ms`;
+      return `${slot.client} ${slot.instance}: joined ${m.isJoined()}, handled ${m.handled()} of partitions ${[...m.partitions].join(',')}, last batch ${last} from the load's end`;
+    });
+    throw new Error(
+      `${(err as Error).message}; group ${group.state} with ${group.members} members; ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}; ${members.join('; ')}`,
+      { cause: err },
+    );
+  });
   const [{ rows } = { rows: 0 }] = await s.sql<{ rows: number }[]>`
     select count(*)::int as rows from music.albums where artist = 'The Replicas' and title like 'Churn #%'
       and id = any(${[...new Set(results.flatMap((r) => r.value.sent.map((a) => a.id)))]}::int4[])`;
