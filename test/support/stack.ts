@@ -60,6 +60,13 @@ export function kafkaSettings(c: KafkaConnection): Partial<Config> {
 export const log: Logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 
 /**
+ * The tests' throwaway readers retry joining their group as the consumers do: a broker just
+ * started answers COORDINATOR_LOAD_IN_PROGRESS for a while, longer than the library's 3 tries
+ * (a reader failed so, 18 s after a restart on a loaded machine).
+ */
+export const READER_RETRIES = { retries: 30, retryDelay: 1_000 } as const;
+
+/**
  * The configuration a test hands to a runtime (src/apps/<name>/runtime.ts): the run's, with the
  * servers on loopback ports the system picks, no rate limit (tests send faster than people), and
  * the test's own settings (topics, group, brokers, timeouts) on top.
@@ -174,6 +181,7 @@ export async function readFromStart<T>(
     clientId: 'music-test-reader',
     groupId: uniqueName('reader'),
     ...platformaticConnection(kafka),
+    ...READER_RETRIES,
   });
   const out: T[] = [];
   try {

@@ -10,7 +10,7 @@ import {
   type KafkaConnection,
   platformaticConnection,
 } from '../../src/adapters/kafka/connection.ts';
-import { uniqueName, waitFor } from './stack.ts';
+import { READER_RETRIES, uniqueName, waitFor } from './stack.ts';
 
 /** Each partition's end offset (for read_committed: the last stable offset). */
 async function endOffsets(
@@ -115,6 +115,7 @@ export async function countRecords(
     clientId: uniqueName('count-reader'),
     groupId: uniqueName('count'),
     ...platformaticConnection(kafka),
+    ...READER_RETRIES,
     isolationLevel,
   });
   try {

@@ -72,6 +72,12 @@ for (const client of CLIENTS) {
     );
     const landed = Date.now();
     await assertRowsEqual(sql, albums);
+    // The last store's count is taken when its call returns, a moment after its rows commit.
+    await waitFor(
+      `the stores to count ${COUNT} changed rows (${running.changed()})`,
+      async () => (running.changed() >= COUNT ? true : undefined),
+      10_000,
+    ).catch(() => undefined);
     assert.equal(running.changed(), COUNT, 'every album was written once');
     assert.equal(await recordCount(dlq), 0, 'nothing was dead-lettered');
 
