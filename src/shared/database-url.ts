@@ -32,3 +32,10 @@ export function editDatabaseUrl(url: string, edit: (first: URL) => void): string
   edit(first);
   return withHosts(first.href, databaseHosts(url));
 }
+
+/** The URL with `target_session_attrs=read-write`: it connects only to a server taking writes. */
+export function writableOnly(url: string): string {
+  return editDatabaseUrl(url, (first) =>
+    first.searchParams.set('target_session_attrs', 'read-write'),
+  );
+}

@@ -4,7 +4,7 @@
 // read when DATABASE_URL is set: then the operator's URLs are the whole truth.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { editDatabaseUrl, withHosts } from './database-url.ts';
+import { withHosts, writableOnly } from './database-url.ts';
 
 /** The checkout's root: a relative MUSIC_DATA_DIR is taken from here, whatever the cwd. */
 const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -68,7 +68,5 @@ export function withLocalStandby(url: string, standbyPort: number, use: 'write' 
   const primary = `${LOCAL_DATABASE.host}:${LOCAL_DATABASE.port}`;
   const standby = `${LOCAL_DATABASE.host}:${standbyPort}`;
   if (use === 'read') return withHosts(url, [standby, primary]);
-  return editDatabaseUrl(withHosts(url, [primary, standby]), (first) =>
-    first.searchParams.set('target_session_attrs', 'read-write'),
-  );
+  return writableOnly(withHosts(url, [primary, standby]));
 }

@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { createSql } from '../../src/adapters/db/client.ts';
 import type { Readiness } from '../../src/apps/rest/routes/health.ts';
 import type { Album } from '../../src/domain/album.ts';
-import { editDatabaseUrl, withHosts } from '../../src/shared/database-url.ts';
+import { editDatabaseUrl, withHosts, writableOnly } from '../../src/shared/database-url.ts';
 import { music } from '../apps/cli/support.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { crashPostgres, privatePostgres, privateStandby } from '../support/private-infra.ts';
@@ -45,9 +45,7 @@ test('PostgreSQL primary killed under load, standby promoted: consumers carry on
   const standbyAt = `127.0.0.1:${standby.port}`;
   const bothUrl = withHosts(pg.appUrl, [primaryAt, standbyAt]);
   // As PG_STANDBY=1 gives the writers: a connection lands on the standby once it is promoted.
-  const writeUrl = editDatabaseUrl(bothUrl, (first) =>
-    first.searchParams.set('target_session_attrs', 'read-write'),
-  );
+  const writeUrl = writableOnly(bothUrl);
   const readUrl = withHosts(pg.appUrl, [standbyAt]);
 
   const { topic, dlq } = await freshTopics('pg-failover');

@@ -7,7 +7,7 @@ import {
 import { deleteAlbums } from './album-deletes.ts';
 import { upsertAlbums } from './album-upsert.ts';
 import type { Sql } from './client.ts';
-import type { Watch } from './query-deadline.ts';
+import { unwatched, type Watch } from './query-deadline.ts';
 
 /** The advisory-lock class of album changes; the second key is a slot of album ids. */
 const LOCK_CLASS = 0x6d75; // "mu"
@@ -29,7 +29,7 @@ const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SLOTS;
 export async function storeAlbumChanges(
   sql: Sql,
   changes: readonly AlbumChange[],
-  watch: Watch = (query) => query,
+  watch: Watch = unwatched,
 ): Promise<number[]> {
   if (changes.length === 0) return [];
   const upserts: AlbumUpsert[] = [];

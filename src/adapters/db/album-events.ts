@@ -1,5 +1,5 @@
 import type { Sql } from './client.ts';
-import type { Watch } from './query-deadline.ts';
+import { unwatched, type Watch } from './query-deadline.ts';
 
 /** The PostgreSQL channel on which consumers announce the ids of albums they stored. */
 const STORED_CHANNEL = 'music_albums_stored';
@@ -33,7 +33,7 @@ export function storedPayloads(ids: readonly number[]): string[] {
 export async function notifyStored(
   sql: Sql,
   ids: readonly number[],
-  watch: Watch = (query) => query,
+  watch: Watch = unwatched,
 ): Promise<void> {
   const payloads = storedPayloads(ids);
   if (payloads.length === 0) return;

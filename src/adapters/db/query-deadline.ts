@@ -4,6 +4,9 @@ import type { Sql } from './client.ts';
 /** Hands `work`'s query to the deadline and returns it unchanged, to be awaited as before. */
 export type Watch = <Q extends object>(query: Q) => Q;
 
+/** The watch of work run without a deadline. */
+export const unwatched: Watch = (query) => query;
+
 /** postgres.js sets a sent query's `state` to its connection's backend key (pid and secret). */
 type Sent = { state?: { pid?: number | null } };
 
@@ -14,14 +17,15 @@ type Sent = { state?: { pid?: number | null } };
  * so a consumer member stored nothing for good). Past `ms` it rejects with deadline_exceeded,
  * which callers retry, and ends the backend of the last query `work` watched from another
  * connection of the pool; that fails the hung query, and postgres.js drops its connection
- * instead of keeping it reserved. `ms` of 0: no deadline.
+ * instead of keeping it reserved. A hang before the first watched query is sent (in `begin`)
+ * is given up all the same, but its connection is not ended. `ms` of 0: no deadline.
  */
 export async function withinDeadline<T>(
   sql: Sql,
   ms: number,
   work: (watch: Watch) => Promise<T>,
 ): Promise<T> {
-  if (ms <= 0) return work((query) => query);
+  if (ms <= 0) return work(unwatched);
   let watched: Sent | undefined;
   const running = work((query) => {
     watched = query as Sent;
@@ -29,11 +33,12 @@ export async function withinDeadline<T>(
   });
   const { promise: expired, reject } = Promise.withResolvers<never>();
   const timer = setTimeout(() => {
-    // Settles once its backend is gone; nobody waits for it any more.
-    running.catch(() => {});
     const pid = watched?.state?.pid;
+    // Only while it is still busy: a connection that just finished is back in the pool and fine.
     if (typeof pid === 'number') {
-      sql`select pg_terminate_backend(${pid})`.catch(() => {});
+      sql`
+        select pg_terminate_backend(pid) from pg_stat_activity
+        where pid = ${pid} and state <> 'idle'`.catch(() => {});
     }
     reject(
       new AppError(

@@ -78,11 +78,11 @@ function storeAndNotify(
 }
 
 /**
- * How long one store may take before its connection is ended and the store retried: a few
- * statements, each bounded by the statement timeout, and their round trips. None without one.
+ * How long one store may take before its connection is ended and the store retried: its three
+ * statements (the locks, the deletes, the upserts), each bounded by the statement timeout. None
+ * without one.
  */
-const storeDeadlineMs = (statementTimeoutMs: number) =>
-  statementTimeoutMs > 0 ? statementTimeoutMs + 5_000 : 0;
+const storeDeadlineMs = (statementTimeoutMs: number) => 3 * statementTimeoutMs;
 
 /** A consumer process's composition root, on the chosen Kafka client. */
 export function createConsumerRuntime(

@@ -208,8 +208,8 @@ export function startConsumer(
     CONSUMER_BATCH_SIZE: o.batchSize ?? 1000,
     CONSUMER_BATCH_WAIT_MS: 20,
     PRODUCE_TIMEOUT_MS: 10_000,
-    // A store that hangs is ended and retried after 15 s (the statement timeout and 5 s), well
-    // within the fault tests' waits.
+    // A store that hangs is ended and retried after 30 s (three statement timeouts), within the
+    // fault tests' waits.
     DB_STATEMENT_TIMEOUT_MS: 10_000,
     KAFKA_GROUP_INSTANCE_ID: o.groupInstanceId,
   });
