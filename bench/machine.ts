@@ -30,33 +30,35 @@ export function loadAverage(): number {
 const TICK_MS = 10;
 
 /**
- * CPU time (user + system) a process has used so far, in milliseconds, from /proc; undefined
- * where there is no procfs or the process is gone. On a shared machine, CPU per unit of work
- * varies far less than wall-clock rates do.
+ * Two adjacent tick counts of /proc/<pid>/stat summed, in milliseconds; undefined where there is
+ * no procfs or the process is gone. `first` counts from field 3 (the one after the command name,
+ * which may hold spaces and ends at the last closing paren).
  */
-export function processCpuMs(pid: number): number | undefined {
+function statCpuMs(pid: number | 'self', first: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces; fields 14 and 15 follow its closing paren.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    return (Number(fields[first]) + Number(fields[first + 1])) * TICK_MS;
   } catch {
     return undefined;
   }
 }
 
 /**
+ * CPU time (user + system) a process has used so far, in milliseconds, from /proc (utime and
+ * stime, fields 14 and 15). On a shared machine, CPU per unit of work varies far less than
+ * wall-clock rates do.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  return statCpuMs(pid, 11);
+}
+
+/**
  * CPU time of this process's children that have ended and been waited for, in milliseconds
- * (cutime and cstime of /proc/self/stat): a load generator (wrk, ghz) run to its end.
+ * (cutime and cstime, fields 16 and 17): a load generator (wrk, ghz) run to its end.
  */
 export function endedChildrenCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * TICK_MS;
-  } catch {
-    return 0;
-  }
+  return statCpuMs('self', 13) ?? 0;
 }
 
 /** This process's own CPU time so far, in milliseconds. */

@@ -14,7 +14,7 @@ import { privateKafka } from '../support/private-infra.ts';
 import { restStack } from '../support/rest-stack.ts';
 import { idBlock, log, testSql, uniqueName, waitFor } from '../support/stack.ts';
 import { type CountedRecord, countRecords } from '../support/topic-records.ts';
-import { lagOf, postAlbums, steadyLoad, storedAlbums } from './support.ts';
+import { groupStanding, lagOf, postAlbums, steadyLoad, storedAlbums } from './support.ts';
 
 /**
  * Where each album's records lie: `id@partition:offset`, marked `committed` when a read_committed
@@ -254,8 +254,7 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
       const p = javaPartition(Buffer.from(String(id)), 3);
       byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
     }
-    const progress = await rest.probe.progress(groupId, topic);
-    const group = await rest.probe.describe(groupId);
+    const standing = await groupStanding(rest.probe, groupId, topic);
     // Where the missing albums lie tells a consumer that skipped committed records (in the log
     // committed) from a 202 for records aborted (in the log, not committed) or never written.
     const where = await locate(topic, kafka.connection, missing);
@@ -265,11 +264,9 @@ test('Kafka down for 15 s under load: never a 202 meanwhile, consumers resume fr
       .filter((r) => r.value.accepted.some((a) => missed.has(a.id)))
       .map((r) => `sent ${rel(r.sentAt)} answered ${rel(r.answeredAt)}`);
     throw new Error(
-      `${(err as Error).message}: ${missing.length} missing (${[...byPartition].map(([p, ids]) => `p${p}: ${ids.length}, e.g. ${ids.slice(0, 3).join(' ')}`).join('; ')}); group ${group.state} with ${group.members} members, joined ${members()
+      `${(err as Error).message}: ${missing.length} missing (${[...byPartition].map(([p, ids]) => `p${p}: ${ids.length}, e.g. ${ids.slice(0, 3).join(' ')}`).join('; ')}); ${standing}; joined ${members()
         .map((m) => `${m.client}=${m.isJoined()} handled ${m.handled()}`)
-        .join(
-          ', ',
-        )}; offsets ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}; restarts: ${restarts.join('; ') || 'none'}; ` +
+        .join(', ')}; restarts: ${restarts.join('; ') || 'none'}; ` +
         `in the log (${['committed', 'uncommitted', 'absent'].map((k) => `${where.filter((w) => w.endsWith(k)).length} ${k}`).join(', ')}): ${where.slice(0, 12).join(' ')}; ` +
         `their ${carriers.length} requests (ms from the stop's start; stopped ${rel(stoppedAt)}, started ${rel(restartingAt)}..${rel(restartedAt)}): ${carriers.slice(0, 5).join('; ')}`,
       { cause: err },

@@ -29,7 +29,7 @@ import {
   type Window,
   watchInSync,
 } from './cluster-support.ts';
-import { lagOf, postAlbums, startBothConsumers } from './support.ts';
+import { groupStanding, lagOf, postAlbums, startBothConsumers } from './support.ts';
 
 const PARTITIONS = 6;
 // Four loops of 50 albums every 200 ms: up to 1,000 albums a second, a few hundred on a busy
@@ -168,10 +168,8 @@ async function wholeTopicCommitted(s: Stack): Promise<void> {
     async () => ((await lagOf(s.rest.probe, s.groupId, s.topic)) === 0 ? true : undefined),
     90_000,
   ).catch(async (err: unknown) => {
-    const progress = await s.rest.probe.progress(s.groupId, s.topic);
-    const group = await s.rest.probe.describe(s.groupId);
     throw new Error(
-      `${(err as Error).message}: group ${group.state} with ${group.members} members; ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}`,
+      `${(err as Error).message}: ${await groupStanding(s.rest.probe, s.groupId, s.topic)}`,
       { cause: err },
     );
   });
@@ -388,8 +386,6 @@ test('four consumers, one stopped or started every 10 s under load: every album 
   const loadEnd = Date.now();
   const albums = await assertLatestStored(s.sql, results).catch(async (err: unknown) => {
     // Where the group stands: which partitions lag, and what each member last did.
-    const progress = await s.rest.probe.progress(s.groupId, s.topic);
-    const group = await s.rest.probe.describe(s.groupId);
     const members = slots.map((slot) => {
       const m = slot.member;
       if (m === null) return `${slot.client} ${slot.instance}: stopped`;
@@ -397,7 +393,7 @@ test('four consumers, one stopped or started every 10 s under load: every album 
       return `${slot.client} ${slot.instance}: joined ${m.isJoined()}, handled ${m.handled()} of partitions ${[...m.partitions].join(',')}, last batch ${last} from the load's end`;
     });
     throw new Error(
-      `${(err as Error).message}; group ${group.state} with ${group.members} members; ${progress.map((p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`).join(', ')}; ${members.join('; ')}`,
+      `${(err as Error).message}; ${await groupStanding(s.rest.probe, s.groupId, s.topic)}; ${members.join('; ')}`,
       { cause: err },
     );
   });

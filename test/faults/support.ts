@@ -124,3 +124,17 @@ export async function consumersStanding(
   );
   return `${states.join('; ')}; consumer connections: ${JSON.stringify(open)}`;
 }
+
+/** Where a group stands, for a failure message: its state, members and each partition's offsets. */
+export async function groupStanding(
+  probe: GroupProbe,
+  groupId: string,
+  topic: string,
+): Promise<string> {
+  const group = await probe.describe(groupId);
+  const progress = await probe.progress(groupId, topic);
+  const offsets = progress.map(
+    (p) => `p${p.partition} ${p.start}..${p.end} committed ${p.committed}`,
+  );
+  return `group ${group.state} with ${group.members} members; offsets ${offsets.join(', ')}`;
+}

@@ -74,7 +74,7 @@ for (const client of CLIENTS) {
     await assertRowsEqual(sql, albums);
     // The last store's count is taken when its call returns, a moment after its rows commit.
     await waitFor(
-      `the stores to count ${COUNT} changed rows (${running.changed()})`,
+      `the stores to count ${COUNT} changed rows`,
       async () => (running.changed() >= COUNT ? true : undefined),
       10_000,
     ).catch(() => undefined);
