@@ -1,6 +1,6 @@
 // Jaeger, the trace backend of the tracing test, built from source with the Go toolchain: the Go
-// module proxy serves it, and the build (module, compile cache, binary) stays under .data/jaeger,
-// so a clone builds it once. No Go, no Jaeger: the test says so and is skipped.
+// module proxy serves it, and the build runs under .data/jaeger, so a clone builds it once and
+// keeps only the binary. No Go, no Jaeger: the test says so and is skipped.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -52,6 +52,7 @@ export async function ensureJaeger(
   const root = join(dataDir, 'jaeger');
   const module = join(root, 'module');
   mkdirSync(module, { recursive: true });
+  mkdirSync(join(root, 'tmp'), { recursive: true });
   writeFileSync(lock, String(process.pid));
   try {
     // A module of our own pins the version through go.mod's tool directive (Go 1.24+).
@@ -61,6 +62,7 @@ export async function ensureJaeger(
       GOPATH: join(root, 'gopath'),
       GOCACHE: join(root, 'gocache'),
       GOMODCACHE: join(root, 'gomodcache'),
+      GOTMPDIR: join(root, 'tmp'),
       GOTOOLCHAIN: 'local',
       GOFLAGS: '-modcacherw',
     };
@@ -79,6 +81,9 @@ export async function ensureJaeger(
     }
     // Renamed only once whole, so an interrupted build is never taken for a binary.
     renameSync(`${binary}.part`, binary);
+    // The sources and compile cache (3 GB) serve only this build: a clone keeps the binary alone.
+    for (const cache of ['gocache', 'gomodcache', 'gopath', 'tmp'])
+      rmSync(join(root, cache), { recursive: true, force: true });
     report(`jaeger: built in ${Math.round((Date.now() - started) / 1000)}s`);
     return binary;
   } finally {

@@ -5,7 +5,15 @@
 // data dir, as it always did.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -47,11 +55,12 @@ export function clusterHome(dataDir: string): string {
 }
 
 /**
- * Creates a relocated home that the `postgres` user can enter (its parents 0755; the cluster
- * folder itself is made 0700 and given to that user by the caller). Fails when even that home is
- * out of the user's reach.
+ * Creates the data dir's relocated home so that the `postgres` user can enter it (its parents
+ * 0755; the cluster folder itself is made 0700 and given to that user by the caller), marks it
+ * with the data dir it serves, and returns it. Fails when even that home is out of the user's reach.
  */
-export function prepareRelocatedHome(home: string): void {
+export function prepareRelocatedHome(dataDir: string): string {
+  const home = relocatedHome(dataDir);
   for (const dir of [RELOCATED_ROOT, home, join(home, 'logs')]) {
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o755);
@@ -61,4 +70,44 @@ export function prepareRelocatedHome(home: string): void {
       `the postgres user cannot enter ${home} either: check the modes of its parents`,
     );
   }
+  writeFileSync(join(home, OWNER_FILE), `${resolve(dataDir)}\n`);
+  return home;
+}
+
+/** The file in a relocated home naming the data dir it serves. */
+const OWNER_FILE = 'owner';
+
+function serverRuns(home: string): boolean {
+  try {
+    const pid = Number(
+      readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the relocated homes of data dirs that no longer exist (a clone deleted with `rm -rf`
+ * leaves its cluster here, gigabytes each) and returns them. A home whose server still runs, or
+ * without the owner mark (made before there was one), is left.
+ */
+export function pruneOrphanedHomes(): string[] {
+  if (!existsSync(RELOCATED_ROOT)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(RELOCATED_ROOT)) {
+    const home = join(RELOCATED_ROOT, name);
+    let owner: string;
+    try {
+      owner = readFileSync(join(home, OWNER_FILE), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (owner === '' || existsSync(owner) || serverRuns(home)) continue;
+    rmSync(home, { recursive: true, force: true });
+    removed.push(home);
+  }
+  return removed;
 }

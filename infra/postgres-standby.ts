@@ -56,7 +56,7 @@ async function copyPrimary(o: StandbyOptions, primary: string): Promise<void> {
   const owner = asOwner();
   const paths = clusterPaths(o.dataDir);
   mkdirSync(o.dataDir, { recursive: true });
-  if (paths.relocated) prepareRelocatedHome(dirname(paths.cluster));
+  if (paths.relocated) prepareRelocatedHome(o.dataDir);
   mkdirSync(dirname(paths.log), { recursive: true });
   // Empty, the owner's and private, as pg_basebackup wants the folder it fills.
   mkdirSync(paths.cluster, { recursive: true, mode: 0o700 });

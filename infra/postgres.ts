@@ -13,7 +13,12 @@ import {
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
-import { clusterHome, prepareRelocatedHome, relocatedHome } from './postgres-location.ts';
+import {
+  clusterHome,
+  prepareRelocatedHome,
+  pruneOrphanedHomes,
+  relocatedHome,
+} from './postgres-location.ts';
 
 export interface LocalPostgresOptions {
   readonly dataDir: string;
@@ -114,7 +119,9 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
   mkdirSync(o.dataDir, { recursive: true });
   const paths = clusterPaths(o.dataDir);
   if (paths.relocated) {
-    prepareRelocatedHome(dirname(paths.cluster));
+    prepareRelocatedHome(o.dataDir);
+    for (const gone of pruneOrphanedHomes())
+      o.report(`postgres: removed ${gone}, the cluster of a data dir that no longer exists`);
     o.report(
       `postgres: the postgres user cannot enter ${resolve(o.dataDir)}; keeping the cluster in ${paths.cluster}`,
     );

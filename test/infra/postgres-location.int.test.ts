@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -40,6 +49,17 @@ test('as root, a cluster the postgres user cannot reach in the data dir lives un
   });
   assert.equal(postgresCanEnter(outside), false, `the postgres user cannot enter ${outside}`);
 
+  // Two homes of other data dirs: one whose data dir is gone (a deleted clone), one whose is not.
+  const gone = join(outside, 'deleted-clone', '.data');
+  const kept = join(outside, 'other-clone', '.data');
+  mkdirSync(kept, { recursive: true });
+  for (const other of [gone, kept]) {
+    const home = relocatedHome(other);
+    mkdirSync(join(home, 'postgres'), { recursive: true });
+    writeFileSync(join(home, 'owner'), `${other}\n`);
+    t.after(() => rmSync(home, { recursive: true, force: true }));
+  }
+
   const lines: string[] = [];
   const port = await freePort('127.0.0.1', randomInt(20_000, 60_000));
   const admin = await startLocalPostgres({ dataDir, port, report: (l) => void lines.push(l) });
@@ -52,6 +72,17 @@ test('as root, a cluster the postgres user cannot reach in the data dir lives un
   assert.ok(
     lines.some((l) => l.includes(`keeping the cluster in ${paths.cluster}`)),
     `the start output says where the cluster lives:\n${lines.join('\n')}`,
+  );
+  assert.equal(existsSync(relocatedHome(gone)), false, "the deleted clone's cluster is removed");
+  assert.ok(
+    lines.some((l) => l.includes(`removed ${relocatedHome(gone)}`)),
+    `the start output says what it removed:\n${lines.join('\n')}`,
+  );
+  assert.ok(existsSync(relocatedHome(kept)), "a live clone's cluster is kept");
+  assert.equal(
+    readFileSync(join(moved, 'owner'), 'utf8').trim(),
+    dataDir,
+    'the home names its data dir',
   );
   const cluster = statSync(paths.cluster);
   assert.equal(cluster.mode & 0o777, 0o700);
