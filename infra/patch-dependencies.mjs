@@ -7,6 +7,13 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 
+/** @platformatic/kafka's compiled files, and the one version the patches below are for. */
+const platformatic = (file) => join('node_modules', '@platformatic', 'kafka', 'dist', file);
+const PLATFORMATIC_VERSION = {
+  file: join('node_modules', '@platformatic', 'kafka', 'package.json'),
+  is: '2.12.1',
+};
+
 /**
  * postgres 3.4.9: a write shorter than 1 KiB is flushed on the next turn (setImmediate); when the
  * connection closes first (a killed backend), `socket` is null by then and the flush throws a
@@ -47,10 +54,8 @@ const POSTGRES_NULL_SOCKET = {
  * attempt, and the broker answers a repeated batch of an idempotent producer with its offset.
  */
 const PLATFORMATIC_PRODUCE_REGROUP = {
-  files: [
-    join('node_modules', '@platformatic', 'kafka', 'dist', 'clients', 'producer', 'producer.js'),
-  ],
-  version: { file: join('node_modules', '@platformatic', 'kafka', 'package.json'), is: '2.12.1' },
+  files: [platformatic('clients/producer/producer.js')],
+  version: PLATFORMATIC_VERSION,
   edits: [
     [
       `                refreshMetadata = false;
@@ -99,9 +104,78 @@ const PLATFORMATIC_PRODUCE_REGROUP = {
   ],
 };
 
+/**
+ * @platformatic/kafka 2.12.1: a commit refused for a group reason rejoins the group and retries.
+ * When the member had already rejoined meanwhile (its heartbeat found the rebalance first, which
+ * under load is the usual order), the refusal is about the generation it left: the library still
+ * takes it as its own, and under cooperative-sticky it forgets the partitions of the new
+ * generation and joins again with none owned, which changes its subscription and starts another
+ * rebalance (a new generation every few seconds, never settling, with a member left empty). A
+ * refusal of a generation no longer current now just retries the commit at the current one, as
+ * the rejoin would have (the offsets of partitions the join took away are pruned from the retry
+ * by the join's event, src/adapters/kafka/shims/platformatic-commit.ts).
+ */
+const PLATFORMATIC_STALE_COMMIT = {
+  files: [platformatic('clients/consumer/consumer.js')],
+  version: PLATFORMATIC_VERSION,
+  edits: [
+    [
+      `    #commit(options, callback, rejoinAttempts = 0) {
+        this.#performGroupOperation('commit', (connection, groupCallback) => {`,
+      `    #commit(options, callback, rejoinAttempts = 0) {
+        let sentGeneration; // music-service patch
+        this.#performGroupOperation('commit', (connection, groupCallback) => {`,
+    ],
+    [
+      `                api(connection, this.groupId, this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);
+            });
+        }, error => {
+            if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {`,
+      `                sentGeneration = this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId;
+                api(connection, this.groupId, sentGeneration, this.memberId, null, Array.from(topics.values()), groupCallback);
+            });
+        }, error => {
+            const current = this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId;
+            if (error && rejoinAttempts < this[kOptions].retries && sentGeneration !== undefined && sentGeneration !== current && findErrorBy(error, 'needsRejoin', true)) {
+                this.#commit(options, callback, rejoinAttempts + 1);
+                return;
+            }
+            if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {`,
+    ],
+  ],
+};
+
+/**
+ * @platformatic/kafka 2.12.1: its cooperative-sticky assignor (used when a platformatic member
+ * leads the group) moves a partition only from a member above the ceiling of the fair share to
+ * one below its floor, so six partitions over four members stay at 2, 2, 2, 0 when a member
+ * comes back (the one that came back reads nothing) and at 3, 1, 1, 1 likewise. Balanced now
+ * means every two members within one partition of each other, as in Kafka's own assignor; a
+ * partition still moves in two rounds (revoked first, then assigned).
+ */
+const PLATFORMATIC_STICKY_BALANCE = {
+  files: [platformatic('clients/consumer/partitions-assigners.js')],
+  version: PLATFORMATIC_VERSION,
+  edits: [
+    [
+      `        const underloadedMembers = sortedMemberIds(assignments).filter(memberId => assignmentSize(assignments.get(memberId)) < minQuota);`,
+      `        // music-service patch: balanced is every two members within one partition of each other.
+        const anyAbove = sortedMemberIds(assignments).some(memberId => assignmentSize(assignments.get(memberId)) > maxQuota);
+        const anyBelow = sortedMemberIds(assignments).some(memberId => assignmentSize(assignments.get(memberId)) < minQuota);
+        const underloadedMembers = sortedMemberIds(assignments).filter(memberId => assignmentSize(assignments.get(memberId)) < (anyAbove ? maxQuota : minQuota));`,
+    ],
+    [
+      `            .filter(memberId => assignmentSize(assignments.get(memberId)) > maxQuota)`,
+      `            .filter(memberId => assignmentSize(assignments.get(memberId)) > (anyBelow ? minQuota : maxQuota))`,
+    ],
+  ],
+};
+
 const PATCHES = [
   { name: 'postgres null-socket', ...POSTGRES_NULL_SOCKET },
   { name: '@platformatic/kafka produce regroup', ...PLATFORMATIC_PRODUCE_REGROUP },
+  { name: '@platformatic/kafka stale-generation commit', ...PLATFORMATIC_STALE_COMMIT },
+  { name: '@platformatic/kafka sticky balance', ...PLATFORMATIC_STICKY_BALANCE },
 ];
 
 /** Applies every patch; a file already patched is left as it is. Returns the files changed. */

@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { cooperativeStickyAssigner } from '@platformatic/kafka';
 import { patchDependencies } from '../../infra/patch-dependencies.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
+const platformaticFile = (file: string) =>
+  readFileSync(
+    join(root, 'node_modules', '@platformatic', 'kafka', 'dist', 'clients', file),
+    'utf8',
+  );
 
 test('the installed postgres driver flushes nothing to a closed socket (patched after npm ci)', () => {
   // The bootstrap patched it before this run: running again changes nothing.
@@ -23,19 +29,7 @@ test('the installed postgres driver flushes nothing to a closed socket (patched 
 });
 
 test('the installed @platformatic/kafka producer sends each partition to its own leader at each attempt', () => {
-  const text = readFileSync(
-    join(
-      root,
-      'node_modules',
-      '@platformatic',
-      'kafka',
-      'dist',
-      'clients',
-      'producer',
-      'producer.js',
-    ),
-    'utf8',
-  );
+  const text = platformaticFile('producer/producer.js');
   const send = text.slice(text.indexOf('#performSingleDestinationSend(topics, messages'));
   const attempt = send.slice(0, send.indexOf('#isProducerStateLost('));
   assert.match(attempt, /const byLeader = new Map\(\);/, 'records grouped by leader per attempt');
@@ -48,4 +42,60 @@ test('the installed @platformatic/kafka producer sends each partition to its own
     2,
     'a refusal for stale metadata refreshes it before the next attempt, on both paths',
   );
+});
+
+test('the installed @platformatic/kafka consumer retries a commit refused for a generation it already left, without rejoining', () => {
+  const text = platformaticFile('consumer/consumer.js');
+  const commit = text.slice(text.indexOf('#commit(options, callback, rejoinAttempts = 0)'));
+  const body = commit.slice(0, commit.indexOf('#listOffsets('));
+  const retry = body.indexOf('sentGeneration !== current');
+  assert.ok(retry > 0, 'the refused generation is compared with the current one');
+  assert.ok(
+    retry < body.indexOf('this.#getRejoinError(error)'),
+    'before the refusal is taken as the member’s own (which forgets its partitions and rejoins)',
+  );
+  assert.match(body, /sentGeneration = this\.#useConsumerGroupProtocol/);
+});
+
+test('the installed @platformatic/kafka cooperative assignor spreads six partitions over four members as 2, 2, 1, 1, in two rounds', () => {
+  const topic = 'albums';
+  const metadata = { topics: new Map([[topic, { partitionsCount: 6 }]]) };
+  type Owned = Record<string, number[]>;
+  // One rebalance round as the leader runs it: each member says what it owns and its generation.
+  const round = (owned: Owned, generationId: number): Owned => {
+    const members = new Map(
+      Object.entries(owned).map(([id, partitions]) => [
+        id,
+        {
+          topics: [topic],
+          ownedPartitions: partitions.length > 0 ? [{ topic, partitions }] : [],
+          generationId,
+        },
+      ]),
+    );
+    const result = cooperativeStickyAssigner(
+      'leader',
+      members as unknown as Parameters<typeof cooperativeStickyAssigner>[1],
+      new Set([topic]),
+      metadata as unknown as Parameters<typeof cooperativeStickyAssigner>[3],
+    );
+    return Object.fromEntries(
+      result.map((m) => [m.memberId, m.assignments.get(topic)?.partitions ?? []]),
+    );
+  };
+  const sizes = (owned: Owned) => Object.values(owned).map((p) => p.length);
+  const all = (owned: Owned) => Object.values(owned).flat().sort();
+
+  // A member comes back to three that share the six partitions.
+  const first = round({ a: [0, 1], b: [2, 3], c: [4, 5], d: [] }, 7);
+  assert.deepEqual(first.d, [], 'a partition moves in two rounds: nothing is given in the first');
+  assert.equal(all(first).length, 5, 'one partition is revoked for the newcomer');
+  const second = round(first, 8);
+  assert.deepEqual(all(second), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(sizes(second).sort(), [1, 1, 2, 2], JSON.stringify(second));
+  assert.equal(second.d?.length, 1, 'the member that came back reads a partition');
+  // Settled: a further round moves nothing.
+  assert.deepEqual(round(second, 9), second);
+  // One member holding three while the others hold one each gives one up.
+  assert.deepEqual(sizes(round({ a: [0, 1, 2], b: [3], c: [4], d: [5] }, 3)), [2, 1, 1, 1]);
 });

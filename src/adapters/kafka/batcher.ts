@@ -37,16 +37,19 @@ export interface Batcher {
   /** Milliseconds until the forming batch is due; null while no record waits. */
   dueInMs(): number | null;
   /**
-   * The member's partitions now (eager rebalancing: the whole set at once). Waiting records of
-   * partitions no longer held are dropped, and a batch in flight commits only those still held.
+   * The member's partitions now, the whole set. Waiting records of partitions no longer held are
+   * dropped, and a batch in flight commits only those still held.
    */
   assign(partitions: Iterable<number>): void;
+  /** The partitions held now. */
+  held(): ReadonlySet<number>;
   /**
-   * The client asks for every partition back: waiting records are dropped (not committed, the
-   * next owner reads them), the batch in hand finishes and commits (nothing when `lost`: others may
-   * own the partitions already), then `release` hands them back. idle() waits for all of it.
+   * The client asks for partitions back: `only` these (cooperative rebalancing), or every one.
+   * Their waiting records are dropped (not committed, the next owner reads them), the batch in
+   * hand finishes and commits (nothing of them when `lost`: others may own them already), then
+   * `release` hands them back. Other partitions' records keep flowing. idle() waits for all of it.
    */
-  revoke(lost: boolean, release: () => void): void;
+  revoke(lost: boolean, release: () => void, only?: Iterable<number>): void;
   /** Resolves once no batch is in flight (its commit included) and no revoke is under way. */
   idle(): Promise<void>;
   /**
@@ -75,6 +78,8 @@ export function createBatcher(o: BatcherOptions): Batcher {
   let dueAt = 0;
   let inFlight: Promise<void> | null = null;
   let revoking: Promise<void> | null = null;
+  /** The partitions of the revoke under way: their records are no longer taken. */
+  let revoked = new Set<number>();
 
   function clearTimer(): void {
     if (timer !== null) clearTimeout(timer);
@@ -156,8 +161,8 @@ export function createBatcher(o: BatcherOptions): Batcher {
     },
 
     push(record) {
-      if (handle === null || stopped || revoking !== null || !assigned.has(record.partition))
-        return;
+      if (handle === null || stopped || revoked.has(record.partition)) return;
+      if (!assigned.has(record.partition)) return;
       const expected = positions.get(record.partition);
       if (expected !== undefined && record.offset < expected) return;
       positions.set(record.partition, record.offset + 1n);
@@ -183,15 +188,21 @@ export function createBatcher(o: BatcherOptions): Batcher {
       flow();
     },
 
-    revoke(lost, release) {
-      drop();
+    held: () => assigned,
+
+    revoke(lost, release, only) {
+      const gone = new Set(only ?? assigned);
+      const without = (from: ReadonlySet<number>) => new Set([...from].filter((n) => !gone.has(n)));
+      pending = pending.filter((m) => !gone.has(m.partition));
+      if (pending.length === 0) clearTimer();
       // What was not handed out is read again from the committed offsets.
-      positions.clear();
-      if (lost) assigned = new Set();
+      for (const n of gone) positions.delete(n);
+      if (lost) assigned = without(assigned);
+      revoked = new Set([...revoked, ...gone]);
       const wait = inFlight;
       const done = (async () => {
         if (wait !== null) await wait;
-        assigned = new Set();
+        assigned = without(assigned);
         release();
       })().catch((e: unknown) => {
         stop();
@@ -199,7 +210,9 @@ export function createBatcher(o: BatcherOptions): Batcher {
       });
       revoking = done;
       void done.finally(() => {
-        if (revoking === done) revoking = null;
+        if (revoking !== done) return;
+        revoking = null;
+        revoked = new Set();
       });
     },
 

@@ -15,6 +15,9 @@ import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
 import {
   assignmentLost,
   commitAwaited,
+  incrementalAssign,
+  incrementalUnassign,
+  isCooperative,
   waitForFirstMessageOnly,
 } from './shims/confluent-internals.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
@@ -48,7 +51,7 @@ function toConsumed(m: Message): ConsumedMessage {
 
 /**
  * Consumer-group member on @confluentinc/kafka-javascript's node-rdkafka-style KafkaConsumer
- * (librdkafka, classic protocol, eager "roundrobin" assignment shared with the platformatic
+ * (librdkafka, classic protocol, "cooperative-sticky" assignment shared with the platformatic
  * consumer). A loop pulls records into a Batcher (batcher.ts) while no batch is in flight.
  */
 export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchConsumer {
@@ -61,8 +64,8 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       'client.id': o.clientId,
       'group.id': o.groupId,
       'group.protocol': 'classic',
-      // The one strategy @platformatic/kafka offers too (its group protocol name is 'roundrobin').
-      'partition.assignment.strategy': 'roundrobin',
+      // Cooperative, as the platformatic consumer's: a rebalance moves only what changes owner.
+      'partition.assignment.strategy': 'cooperative-sticky',
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
       'session.timeout.ms': o.sessionTimeoutMs,
@@ -106,34 +109,46 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
   });
 
   // librdkafka calls this from consume()/close(); it waits (the group does not proceed) until we
-  // call assign()/unassign(), which lets a revoke finish and commit the batch in hand first.
+  // assign or unassign, which lets a revoke finish and commit the batch in hand first. Under the
+  // cooperative protocol each call carries only the partitions that move; the others keep going.
   function onRebalance(err: LibrdKafkaError | undefined, assignment: TopicPartition[]): void {
     const code = err?.code;
+    const cooperative = isCooperative(consumer);
+    const moving = assignment.filter((tp) => tp.topic === o.topic).map((tp) => tp.partition);
     if (code === ERR_ASSIGN) {
-      const partitions = assignment.filter((tp) => tp.topic === o.topic).map((tp) => tp.partition);
+      const partitions = cooperative ? [...batcher.held(), ...moving] : moving;
       batcher.assign(partitions);
       o.onAssign?.(partitions);
       try {
-        consumer.assign(assignment);
+        if (cooperative) incrementalAssign(consumer, assignment);
+        else consumer.assign(assignment);
         joined = true;
-        log.info({ groupId: o.groupId, partitions }, 'kafka consumer joined group');
+        log.info({ groupId: o.groupId, partitions, added: moving }, 'kafka consumer joined group');
       } catch (e: unknown) {
         life.fail(errorOf(e));
       }
       return;
     }
     if (code === ERR_REVOKE) {
-      joined = false;
-      // Lost (session timed out): others may own the partitions already; commit nothing.
+      // A cooperative revoke leaves the member in the group with the partitions it keeps.
+      if (!cooperative) joined = false;
+      // Lost (session timed out): others may own the partitions already; commit nothing of them.
       const lost = assignmentLost(consumer);
-      batcher.revoke(lost, () => {
+      const release = () => {
         try {
-          consumer.unassign();
+          if (cooperative) incrementalUnassign(consumer, assignment);
+          else consumer.unassign();
         } catch (e: unknown) {
           if (!life.stopping) log.warn({ err: errorOf(e) }, 'kafka unassign failed');
         }
-        log.info({ groupId: o.groupId, lost }, 'kafka consumer partitions revoked');
-      });
+        // A cooperative revoke leaves the member with what it keeps: its metrics say so now.
+        if (cooperative) o.onAssign?.([...batcher.held()]);
+        log.info(
+          { groupId: o.groupId, lost, revoked: moving },
+          'kafka consumer partitions revoked',
+        );
+      };
+      batcher.revoke(lost, release, cooperative ? moving : undefined);
       return;
     }
     log.error(

@@ -18,15 +18,13 @@ import type { BatchConsumer, ConsumerOptions } from './types.ts';
 import { FETCH, STEP_OVER_MS } from './types.ts';
 
 /**
- * Group protocol shared with the librdkafka consumer (see confluent-consumer.ts).
- * Version 0 on purpose: @platformatic/kafka writes ConsumerProtocolSubscription as
- * (version, topics, userData) and nothing else, so advertising its default version 1 would
- * announce an owned_partitions field that is not there; librdkafka, when it is the group leader,
- * then fails to parse this member ("Failed to parse MemberMetadata") and leaves it without
- * partitions. Version 0 is exactly the bytes platformatic writes. "roundrobin" is the name both
- * clients know; platformatic's own leader-side assigner is round robin as well.
+ * Group protocol shared with the librdkafka consumer (see confluent-consumer.ts): cooperative,
+ * so a rebalance moves only the partitions that change owner and every other member keeps
+ * reading. Version 3 of ConsumerProtocolSubscription (owned partitions, generation, rack), as
+ * librdkafka and Java's client write it; whichever member leads runs its cooperative-sticky
+ * assignor over both clients' subscriptions.
  */
-const GROUP_PROTOCOLS = [{ name: 'roundrobin', version: 0 }];
+const GROUP_PROTOCOLS = [{ name: 'cooperative-sticky', version: 3 }];
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
@@ -50,13 +48,14 @@ function toConsumed(m: RawMessage): ConsumedMessage {
 
 /**
  * Consumer-group member on @platformatic/kafka's Consumer + MessagesStream (classic protocol,
- * eager rebalancing). The stream's 'data' events feed a Batcher (batcher.ts): one batch is handled
- * at a time while the next one fills, and the stream is paused while that one is full.
+ * cooperative rebalancing). The stream's 'data' events feed a Batcher (batcher.ts): one batch is
+ * handled at a time while the next one fills, and the stream is paused while that one is full.
  *
- * Rebalances: platformatic rejoins by itself (no revoke callback), so every group join hands the
- * Batcher the partitions now held (it drops waiting records of lost ones, and the re-fetched
- * records of kept ones) and removes lost partitions from a commit in flight, which the library
- * may retry after rejoining (shims/platformatic-commit.ts).
+ * Rebalances: platformatic rejoins by itself (no revoke callback). When it gives partitions up
+ * (the first round of a cooperative rebalance) and at every group join, the Batcher is handed the
+ * partitions now held (it drops waiting records of lost ones, and the re-fetched records of kept
+ * ones), and lost partitions are removed from a commit in flight, which the library may retry
+ * after rejoining (shims/platformatic-commit.ts).
  */
 export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): BatchConsumer {
   const consumer = new Consumer({
@@ -108,10 +107,15 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   });
   const life = createConsumerLifecycle(log, { drop: batcher.stop, teardown });
 
+  /** The partitions of the topic among a member's assignments. */
+  const ours = (assignments: ConsumerGroupJoinPayload['assignments'] | null | undefined) => {
+    const held = new Set<number>();
+    for (const a of assignments ?? [])
+      if (a.topic === o.topic) for (const n of a.partitions) held.add(n);
+    return held;
+  };
   const onJoin = (p: ConsumerGroupJoinPayload): void => {
-    const next = new Set<number>();
-    for (const a of p.assignments ?? [])
-      if (a.topic === o.topic) for (const n of a.partitions) next.add(n);
+    const next = ours(p.assignments);
     batcher.assign(next);
     commits.keepOnly(next);
     o.onAssign?.([...next]);
@@ -130,6 +134,13 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   consumer.on('consumer:group:join', onJoin);
   consumer.on('consumer:group:rebalance', () => {
     joined = false;
+    // A cooperative revoke: the library already holds only the partitions it keeps, and goes on
+    // reading them while it rejoins; records of the given-up ones are their next owner's.
+    if (consumer.assignments !== null) {
+      const kept = ours(consumer.assignments);
+      batcher.assign(kept);
+      commits.keepOnly(kept);
+    }
     log.info({ groupId: o.groupId }, 'kafka consumer group rebalancing');
   });
   consumer.on('consumer:group:leave', () => {

@@ -45,7 +45,10 @@ export interface ConsumerOptions {
    * without a rebalance. Unset: a dynamic member.
    */
   readonly groupInstanceId?: string | undefined;
-  /** Told the member's partitions of `topic` after each group join (a rebalance), e.g. for metrics. */
+  /**
+   * Told the member's partitions of `topic` after each group join and cooperative revoke (the
+   * steps of a rebalance), e.g. for metrics.
+   */
   readonly onAssign?: ((partitions: readonly number[]) => void) | undefined;
 }
 

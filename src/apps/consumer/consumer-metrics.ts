@@ -23,7 +23,7 @@ export interface ConsumerMetrics {
   timeUpsert<T>(work: () => Promise<T>): Promise<T>;
   /** Counts dead letters kept, by the kind of their reason. */
   deadLettered(messages: readonly OutgoingMessage[]): void;
-  /** The member's partitions after a group join (each join is one rebalance). */
+  /** The member's partitions after a rebalance changed them (a join, or a cooperative revoke). */
   assigned(partitions: Iterable<number>): void;
 }
 
@@ -73,7 +73,7 @@ export function consumerMetrics(o: ConsumerMetricsOptions): ConsumerMetrics {
   });
   const rebalances = new Counter({
     name: 'music_consumer_rebalances_total',
-    help: 'Group joins of this member: each rebalance hands it a new set of partitions',
+    help: 'Rebalance steps of this member: group joins, and cooperative revokes of some of its partitions',
     registers,
   });
   const partitions = new Gauge({

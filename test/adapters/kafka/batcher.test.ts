@@ -225,6 +225,51 @@ test('revoked mid-batch: waiting records dropped, the batch in hand commits, the
   assert.deepEqual(at(held[1]?.batch ?? []), ['1@0']);
 });
 
+test('cooperative: one partition revoked mid-batch, the other keeps flowing', async (t) => {
+  const { batcher, held, commits, push, released } = setup(t);
+  let releasedOne = 0;
+  push(0, 0, 1);
+  push(1, 0); // the batch in hand: 0@0, 0@1, 1@0
+  push(0, 2);
+  push(1, 1); // waiting
+  batcher.revoke(false, () => {
+    releasedOne++;
+  }, [1]);
+  assert.deepEqual([...batcher.held()], [0, 1], 'held until the batch in hand is done');
+  push(1, 2); // still delivered while revoking: not taken
+  push(0, 3); // the kept partition's records are taken
+  await settle();
+  assert.equal(releasedOne, 0, 'the group waits for the batch in hand');
+  held[0]?.resolve();
+  await settle();
+  assert.deepEqual(commits[0], ['0@2', '1@1'], 'the batch in hand commits both partitions');
+  assert.equal(releasedOne, 1);
+  assert.equal(released(), 0);
+  assert.deepEqual([...batcher.held()], [0]);
+  t.mock.timers.tick(100);
+  assert.deepEqual(
+    at(held[1]?.batch ?? []),
+    ['0@2', '0@3'],
+    "partition 1's waiting record dropped",
+  );
+  push(1, 3);
+  held[1]?.resolve();
+  await settle();
+  assert.deepEqual(commits[1], ['0@4']);
+  assert.equal(held.length, 2, 'nothing of the revoked partition is taken');
+});
+
+test('cooperative: a lost partition commits nothing of it, the kept one commits', async (t) => {
+  const { batcher, held, commits, push } = setup(t);
+  push(0, 0, 1);
+  push(1, 0);
+  batcher.revoke(true, () => {}, [1]);
+  held[0]?.resolve();
+  await batcher.idle();
+  assert.deepEqual(commits, [['0@2']]);
+  assert.deepEqual([...batcher.held()], [0]);
+});
+
 test('lost mid-batch (session timed out): the batch in hand finishes but commits nothing', async (t) => {
   const { batcher, held, commits, push, revoke, released } = setup(t);
   push(0, 0, 1, 2);

@@ -109,6 +109,8 @@ export interface Running {
   firstBatchAt(): number;
   lastBatchAt(): number;
   isJoined(): boolean;
+  /** Group joins so far (each rebalance that reached this member is one or two). */
+  joins(): Promise<number>;
   /** Resolves when the consumer stops: with null after stop(), or with the error it died of. */
   readonly outcome: Promise<unknown>;
   stop(): Promise<void>;
@@ -253,6 +255,10 @@ export function startConsumer(
     firstBatchAt: () => first,
     lastBatchAt: () => last,
     isJoined: () => runtime?.consumer.isJoined() ?? false,
+    joins: async () => {
+      const metric = runtime?.metrics.getSingleMetric('music_consumer_rebalances_total');
+      return metric === undefined ? 0 : ((await metric.get()).values[0]?.value ?? 0);
+    },
     outcome,
     stop,
   };

@@ -1,6 +1,7 @@
 import type {
   KafkaConsumer,
   LibrdKafkaError,
+  TopicPartition,
   TopicPartitionOffset,
 } from '@confluentinc/kafka-javascript';
 
@@ -15,6 +16,9 @@ interface Undeclared {
   ): unknown;
   assignmentLost(): boolean;
   setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
+  rebalanceProtocol(): string;
+  incrementalAssign(assignments: TopicPartition[]): void;
+  incrementalUnassign(assignments: TopicPartition[]): void;
 }
 
 const undeclared = (consumer: KafkaConsumer) => consumer as KafkaConsumer & Undeclared;
@@ -43,6 +47,22 @@ export function assignmentLost(consumer: KafkaConsumer): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether the group's protocol is cooperative: its rebalance callbacks then carry only the
+ * partitions that move, to be taken with incrementalAssign and given back with incrementalUnassign.
+ */
+export function isCooperative(consumer: KafkaConsumer): boolean {
+  return undeclared(consumer).rebalanceProtocol() === 'COOPERATIVE';
+}
+
+export function incrementalAssign(consumer: KafkaConsumer, partitions: TopicPartition[]): void {
+  undeclared(consumer).incrementalAssign(partitions);
+}
+
+export function incrementalUnassign(consumer: KafkaConsumer, partitions: TopicPartition[]): void {
+  undeclared(consumer).incrementalUnassign(partitions);
 }
 
 /** After the first record, consume(n) only takes what is already fetched (no waits per record). */

@@ -17,7 +17,8 @@ export interface PrunableCommits {
  * Relies on an internal of @platformatic/kafka (checked by
  * test/adapters/kafka/shims/platformatic-commit.test.ts): a commit that fails for a group reason
  * (a rebalance) is retried after the library rejoined the group, from the very `offsets` array it
- * was given, and the join's 'consumer:group:join' event comes before that retry. Pruning the
+ * was given, and the join's 'consumer:group:join' event comes before that retry (when the member
+ * had rejoined already, the retry follows that join: infra/patch-dependencies.mjs). Pruning the
  * array in place on that event keeps the retry from committing partitions that another member
  * owns now, which could move their committed offsets back.
  */

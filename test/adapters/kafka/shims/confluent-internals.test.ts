@@ -43,6 +43,22 @@ test('assignmentLost asks the native client', () => {
   assert.equal(typeof native.assignmentLost, 'function');
 });
 
+test("the cooperative protocol's methods ask the native client", () => {
+  // As assignmentLost: not called on a consumer that never joined a group.
+  assert.match(sourceOf('rebalanceProtocol'), /return this\._client\.rebalanceProtocol\(\);/);
+  assert.match(
+    sourceOf('incrementalAssign'),
+    /this\._client\.incrementalAssign\(TopicPartition\.map\(assignments\)\);/,
+  );
+  assert.match(
+    sourceOf('incrementalUnassign'),
+    /this\._client\.incrementalUnassign\(TopicPartition\.map\(assignments\)\);/,
+  );
+  const native = (unconnected() as unknown as { _client: Record<string, unknown> })._client;
+  for (const name of ['rebalanceProtocol', 'incrementalAssign', 'incrementalUnassign'])
+    assert.equal(typeof native[name], 'function', name);
+});
+
 test('setDefaultIsTimeoutOnlyForFirstMessage sets the flag consume(n) hands to the native client', () => {
   const consumer = unconnected();
   waitForFirstMessageOnly(consumer);
