@@ -34,6 +34,21 @@ function held(lock: string): boolean {
 }
 
 /**
+ * Removes the sources and compile cache (3 GB) that served the build only, so that a clone keeps
+ * the binary alone (also those an earlier version kept). A failure is said, not thrown: the
+ * binary is there.
+ */
+function dropBuildFiles(root: string, report: (line: string) => void): void {
+  for (const cache of ['gocache', 'gomodcache', 'gopath', 'tmp']) {
+    try {
+      rmSync(join(root, cache), { recursive: true, force: true });
+    } catch (e: unknown) {
+      report(`jaeger: could not remove ${join(root, cache)}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
  * The Jaeger binary, built first when missing (minutes on two cores, once); null when no Go is
  * installed. A build another process started (npm test starts one beside its tests) is waited
  * for rather than repeated. The compiler runs at the lowest priority, so that the tests beside
@@ -45,15 +60,31 @@ export async function ensureJaeger(
 ): Promise<string | null> {
   const binary = jaegerBinary(dataDir);
   const lock = `${binary}.lock`;
-  while (!existsSync(binary) && existsSync(lock) && held(lock)) await sleep(2000);
-  if (existsSync(binary)) return binary;
-  const go = goBinary();
-  if (go === null) return null;
   const root = join(dataDir, 'jaeger');
+  for (;;) {
+    while (!existsSync(binary) && existsSync(lock) && held(lock)) await sleep(2000);
+    if (existsSync(binary)) {
+      dropBuildFiles(root, report);
+      return binary;
+    }
+    mkdirSync(root, { recursive: true });
+    // A dead builder's lock is taken over; a live one's is waited for (the loop above).
+    if (existsSync(lock) && !held(lock)) rmSync(lock, { force: true });
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      // Taken meanwhile: wait for that build.
+    }
+  }
+  const go = goBinary();
+  if (go === null) {
+    rmSync(lock, { force: true });
+    return null;
+  }
   const module = join(root, 'module');
   mkdirSync(module, { recursive: true });
   mkdirSync(join(root, 'tmp'), { recursive: true });
-  writeFileSync(lock, String(process.pid));
   try {
     // A module of our own pins the version through go.mod's tool directive (Go 1.24+).
     writeFileSync(join(module, 'go.mod'), 'module music-service/jaeger-build\n\ngo 1.24\n');
@@ -81,9 +112,7 @@ export async function ensureJaeger(
     }
     // Renamed only once whole, so an interrupted build is never taken for a binary.
     renameSync(`${binary}.part`, binary);
-    // The sources and compile cache (3 GB) serve only this build: a clone keeps the binary alone.
-    for (const cache of ['gocache', 'gomodcache', 'gopath', 'tmp'])
-      rmSync(join(root, cache), { recursive: true, force: true });
+    dropBuildFiles(root, report);
     report(`jaeger: built in ${Math.round((Date.now() - started) / 1000)}s`);
     return binary;
   } finally {

@@ -110,10 +110,12 @@ const PLATFORMATIC_PRODUCE_REGROUP = {
  * under load is the usual order), the refusal is about the generation it left: the library still
  * takes it as its own, and under cooperative-sticky it forgets the partitions of the new
  * generation and joins again with none owned, which changes its subscription and starts another
- * rebalance (a new generation every few seconds, never settling, with a member left empty). A
- * refusal of a generation no longer current now just retries the commit at the current one, as
- * the rejoin would have (the offsets of partitions the join took away are pruned from the retry
- * by the join's event, src/adapters/kafka/shims/platformatic-commit.ts).
+ * rebalance (a new generation every few seconds, never settling, with a member left empty). And
+ * a refusal met while a join is under way sends a second JoinGroup whose subscription (new
+ * generation) differs from the first's, which starts another rebalance too. Either refusal now
+ * waits for the join under way to end (a rebalance timeout at most) and retries the commit at the
+ * generation it gave; the offsets of partitions the join took away are pruned from the retry by
+ * the join's event (src/adapters/kafka/shims/platformatic-commit.ts).
  */
 const PLATFORMATIC_STALE_COMMIT = {
   files: [platformatic('clients/consumer/consumer.js')],
@@ -136,8 +138,18 @@ const PLATFORMATIC_STALE_COMMIT = {
             });
         }, error => {
             const current = this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId;
-            if (error && rejoinAttempts < this[kOptions].retries && sentGeneration !== undefined && sentGeneration !== current && findErrorBy(error, 'needsRejoin', true)) {
-                this.#commit(options, callback, rejoinAttempts + 1);
+            // No heartbeat runs while a join is under way.
+            const joining = () => this.#heartbeatInterval === null && this.#membershipActive;
+            if (error && rejoinAttempts < this[kOptions].retries && sentGeneration !== undefined && (sentGeneration !== current || joining()) && findErrorBy(error, 'needsRejoin', true)) {
+                const giveUpAt = Date.now() + (this[kOptions].rebalanceTimeout ?? 60_000);
+                const retry = () => {
+                    if (joining() && Date.now() < giveUpAt) {
+                        setTimeout(retry, 20);
+                        return;
+                    }
+                    this.#commit(options, callback, rejoinAttempts + 1);
+                };
+                retry();
                 return;
             }
             if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {`,
@@ -167,6 +179,16 @@ const PLATFORMATIC_STICKY_BALANCE = {
     [
       `            .filter(memberId => assignmentSize(assignments.get(memberId)) > maxQuota)`,
       `            .filter(memberId => assignmentSize(assignments.get(memberId)) > (anyBelow ? minQuota : maxQuota))`,
+    ],
+    [
+      `            for (const overloaded of overloadedMembers) {
+                const partition = removablePartition(`,
+      `            for (const overloaded of overloadedMembers) {
+                // Only a move that narrows the spread: a swap of sizes would never end.
+                if (assignmentSize(assignments.get(overloaded)) - assignmentSize(assignments.get(underloaded)) < 2) {
+                    continue;
+                }
+                const partition = removablePartition(`,
     ],
   ],
 };

@@ -78,14 +78,18 @@ export function prepareRelocatedHome(dataDir: string): string {
 const OWNER_FILE = 'owner';
 
 function serverRuns(home: string): boolean {
+  let pid: number;
   try {
-    const pid = Number(
-      readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
-    );
-    process.kill(pid, 0);
-    return true;
+    pid = Number(readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
     return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    // EPERM: a process we may not signal runs under that pid.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

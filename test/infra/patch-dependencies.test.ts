@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -55,6 +56,11 @@ test('the installed @platformatic/kafka consumer retries a commit refused for a 
     'before the refusal is taken as the member’s own (which forgets its partitions and rejoins)',
   );
   assert.match(body, /sentGeneration = this\.#useConsumerGroupProtocol/);
+  assert.match(
+    body,
+    /if \(joining\(\) && Date\.now\(\) < giveUpAt\)/,
+    'a join under way is waited for',
+  );
 });
 
 test('the installed @platformatic/kafka cooperative assignor spreads six partitions over four members as 2, 2, 1, 1, in two rounds', () => {
@@ -98,4 +104,42 @@ test('the installed @platformatic/kafka cooperative assignor spreads six partiti
   assert.deepEqual(round(second, 9), second);
   // One member holding three while the others hold one each gives one up.
   assert.deepEqual(sizes(round({ a: [0, 1, 2], b: [3], c: [4], d: [5] }, 3)), [2, 1, 1, 1]);
+});
+
+test('the installed @platformatic/kafka cooperative assignor ends for members of different topics', () => {
+  // Five members, two topics, some members on one topic only: the unpatched balancing loop passed
+  // one partition back and forth here for good. A child process, so that a hang fails the test.
+  const group = {
+    topics: [
+      ['t0', { partitionsCount: 6 }],
+      ['t1', { partitionsCount: 8 }],
+    ],
+    members: [
+      ['m0', { topics: ['t0', 't1'], owned: { t0: [4, 5], t1: [0, 1, 2, 4, 5, 6] } }],
+      ['m1', { topics: ['t0'], owned: { t0: [0, 3] } }],
+      ['m2', { topics: ['t0', 't1'], owned: { t0: [2] } }],
+      ['m3', { topics: ['t0'], owned: {} }],
+      ['m4', { topics: ['t0'], owned: {} }],
+    ],
+  };
+  const script = `
+    import { cooperativeStickyAssigner } from '@platformatic/kafka';
+    const group = ${JSON.stringify(group)};
+    const members = new Map(group.members.map(([id, m]) => [id, {
+      topics: m.topics,
+      ownedPartitions: Object.entries(m.owned).map(([topic, partitions]) => ({ topic, partitions })),
+      generationId: 1,
+    }]));
+    const result = cooperativeStickyAssigner('leader', members, new Set(['t0', 't1']), { topics: new Map(group.topics) });
+    console.log(JSON.stringify(result.flatMap((m) => [...m.assignments.values()].flatMap((a) => a.partitions.map((p) => a.topic + ':' + p)))));
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  assert.equal(run.signal, null, 'the assignor returned (the child was not killed for a hang)');
+  assert.equal(run.status, 0, run.stderr);
+  const placed: string[] = JSON.parse(run.stdout);
+  assert.equal(new Set(placed).size, placed.length, `a partition placed twice: ${run.stdout}`);
 });

@@ -114,8 +114,19 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
       if (a.topic === o.topic) for (const n of a.partitions) held.add(n);
     return held;
   };
+  /**
+   * The generation of the join that last gave each partition to this member. The join fetches a
+   * partition it adds from its committed offset; records of it fetched before (the stream may
+   * still hold some from before a revoke) would set the Batcher's position past that offset, and
+   * the records between would be skipped as repeats.
+   */
+  const addedAt = new Map<number, number>();
   const onJoin = (p: ConsumerGroupJoinPayload): void => {
     const next = ours(p.assignments);
+    const before = new Set(batcher.held());
+    const generation = p.generationId;
+    if (generation !== undefined)
+      for (const n of next) if (!before.has(n)) addedAt.set(n, generation);
     batcher.assign(next);
     commits.keepOnly(next);
     o.onAssign?.([...next]);
@@ -140,6 +151,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
       const kept = ours(consumer.assignments);
       batcher.assign(kept);
       commits.keepOnly(kept);
+      o.onAssign?.([...kept]);
     }
     log.info({ groupId: o.groupId }, 'kafka consumer group rebalancing');
   });
@@ -153,7 +165,11 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   consumer.on('error', (e: Error) => life.fail(e));
 
   function onData(m: RawMessage): void {
-    if (m.topic === o.topic) batcher.push(toConsumed(m));
+    if (m.topic !== o.topic) return;
+    const since = addedAt.get(m.partition);
+    const fetchedAt = (m.metadata.consumer as { generationId?: unknown } | undefined)?.generationId;
+    if (since !== undefined && typeof fetchedAt === 'number' && fetchedAt < since) return;
+    batcher.push(toConsumed(m));
   }
 
   /**
