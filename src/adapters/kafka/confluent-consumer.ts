@@ -118,7 +118,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
     if (code === ERR_ASSIGN) {
       const partitions = cooperative ? [...batcher.held(), ...moving] : moving;
       batcher.assign(partitions);
-      o.onAssign?.(partitions);
+      o.onAssign?.(partitions, true);
       try {
         if (cooperative) incrementalAssign(consumer, assignment);
         else consumer.assign(assignment);
@@ -142,7 +142,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
           if (!life.stopping) log.warn({ err: errorOf(e) }, 'kafka unassign failed');
         }
         // A cooperative revoke leaves the member with what it keeps: its metrics say so now.
-        if (cooperative) o.onAssign?.([...batcher.held()]);
+        if (cooperative) o.onAssign?.([...batcher.held()], false);
         log.info(
           { groupId: o.groupId, lost, revoked: moving },
           'kafka consumer partitions revoked',

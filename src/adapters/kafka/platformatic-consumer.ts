@@ -129,7 +129,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
       for (const n of next) if (!before.has(n)) addedAt.set(n, generation);
     batcher.assign(next);
     commits.keepOnly(next);
-    o.onAssign?.([...next]);
+    o.onAssign?.([...next], true);
     joined = true;
     log.info(
       {
@@ -151,7 +151,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
       const kept = ours(consumer.assignments);
       batcher.assign(kept);
       commits.keepOnly(kept);
-      o.onAssign?.([...kept]);
+      o.onAssign?.([...kept], false);
     }
     log.info({ groupId: o.groupId }, 'kafka consumer group rebalancing');
   });

@@ -46,10 +46,10 @@ export interface ConsumerOptions {
    */
   readonly groupInstanceId?: string | undefined;
   /**
-   * Told the member's partitions of `topic` after each group join and cooperative revoke (the
-   * steps of a rebalance), e.g. for metrics.
+   * Told the member's partitions of `topic` after each group join, and after a cooperative revoke
+   * (`joined` false: the member gave some up and is rejoining), e.g. for metrics.
    */
-  readonly onAssign?: ((partitions: readonly number[]) => void) | undefined;
+  readonly onAssign?: ((partitions: readonly number[], joined: boolean) => void) | undefined;
 }
 
 /**

@@ -23,8 +23,8 @@ export interface ConsumerMetrics {
   timeUpsert<T>(work: () => Promise<T>): Promise<T>;
   /** Counts dead letters kept, by the kind of their reason. */
   deadLettered(messages: readonly OutgoingMessage[]): void;
-  /** The member's partitions after a rebalance changed them (a join, or a cooperative revoke). */
-  assigned(partitions: Iterable<number>): void;
+  /** The member's partitions after a group join, or after a cooperative revoke (not a join). */
+  assigned(partitions: Iterable<number>, joined: boolean): void;
 }
 
 /**
@@ -73,7 +73,7 @@ export function consumerMetrics(o: ConsumerMetricsOptions): ConsumerMetrics {
   });
   const rebalances = new Counter({
     name: 'music_consumer_rebalances_total',
-    help: 'Rebalance steps of this member: group joins, and cooperative revokes of some of its partitions',
+    help: 'Group joins of this member: each rebalance hands it a new set of partitions',
     registers,
   });
   const partitions = new Gauge({
@@ -137,9 +137,9 @@ export function consumerMetrics(o: ConsumerMetricsOptions): ConsumerMetrics {
       for (const m of messages)
         deadLetters.inc({ reason: reasonKind(m.headers?.['x-dlq-reason'] ?? '') });
     },
-    assigned(next) {
+    assigned(next, joined) {
       held = [...next].sort((a, b) => a - b);
-      rebalances.inc();
+      if (joined) rebalances.inc();
       partitions.reset();
       for (const p of held) partitions.set({ topic: o.topic, partition: String(p) }, 1);
     },

@@ -150,7 +150,8 @@ export function createConsumerRuntime(
       batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
-      onAssign: (partitions: readonly number[]) => metrics.assigned(partitions),
+      onAssign: (partitions: readonly number[], joined: boolean) =>
+        metrics.assigned(partitions, joined),
     };
     // A member the client gave up on is replaced in place (restarting-consumer.ts).
     const real: BatchConsumer = restartingConsumer(
