@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processRuns } from './process-runs.ts';
 import { runQuiet } from './run-quiet.ts';
 
 /** The Jaeger release the test runs (its v2 binary, cmd/jaeger, tagged v1.x in Go). */
@@ -26,8 +27,7 @@ export function jaegerBinary(dataDir: string): string {
 /** True while the process that wrote `lock` (its pid) runs. */
 function held(lock: string): boolean {
   try {
-    process.kill(Number(readFileSync(lock, 'utf8')), 0);
-    return true;
+    return processRuns(Number(readFileSync(lock, 'utf8')));
   } catch {
     return false;
   }

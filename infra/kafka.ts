@@ -28,6 +28,7 @@ import {
   scramFormatArgs,
   writeClientProperties,
 } from './kafka-auth.ts';
+import { processRuns } from './process-runs.ts';
 
 export interface LocalKafkaOptions {
   projectRoot: string;
@@ -250,11 +251,7 @@ async function readPid(dataDir: string): Promise<number | undefined> {
 
 /** Alive and really our broker: a pid file can outlive a reboot, and pids get reused. */
 function isBroker(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!processRuns(pid)) return false;
   if (!existsSync('/proc/self')) return true; // no procfs (macOS): trust the pid file
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');

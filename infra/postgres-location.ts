@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { processRuns } from './process-runs.ts';
 
 /** The parent of relocated clusters, one folder per clone. */
 export const RELOCATED_ROOT = '/var/lib/music-service';
@@ -78,18 +79,11 @@ export function prepareRelocatedHome(dataDir: string): string {
 const OWNER_FILE = 'owner';
 
 function serverRuns(home: string): boolean {
-  let pid: number;
   try {
-    pid = Number(readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pidFile = readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8');
+    return processRuns(Number(pidFile.split('\n')[0]));
   } catch {
     return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e: unknown) {
-    // EPERM: a process we may not signal runs under that pid.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -12,6 +12,7 @@ import { ensureNativeClient } from './native-client.ts';
 import { stopLocalPostgres } from './postgres.ts';
 import { ensureLocalPasswords } from './postgres-roles.ts';
 import { ensureLocalStandby, localStandby, refuseOldPrimary } from './postgres-standby.ts';
+import { processRuns } from './process-runs.ts';
 import {
   dataDir,
   ensureInfrastructure,
@@ -59,13 +60,9 @@ function markRunning(runDir: string): () => boolean {
     return readdirSync(runDir)
       .filter((f) => f.startsWith('start-'))
       .some((f) => {
-        try {
-          process.kill(Number(f.slice(6)), 0);
-          return true;
-        } catch {
-          rmSync(join(runDir, f), { force: true });
-          return false;
-        }
+        if (processRuns(Number(f.slice(6)))) return true;
+        rmSync(join(runDir, f), { force: true });
+        return false;
       });
   };
 }

@@ -121,15 +121,18 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
    * the records between would be skipped as repeats.
    */
   const addedAt = new Map<number, number>();
+  /** The partitions held now, for the Batcher, the commit in flight and the metrics. */
+  const hold = (partitions: ReadonlySet<number>, join: boolean): void => {
+    batcher.assign(partitions);
+    commits.keepOnly(partitions);
+    o.onAssign?.([...partitions], join);
+  };
   const onJoin = (p: ConsumerGroupJoinPayload): void => {
     const next = ours(p.assignments);
-    const before = new Set(batcher.held());
     const generation = p.generationId;
     if (generation !== undefined)
-      for (const n of next) if (!before.has(n)) addedAt.set(n, generation);
-    batcher.assign(next);
-    commits.keepOnly(next);
-    o.onAssign?.([...next], true);
+      for (const n of next) if (!batcher.held().has(n)) addedAt.set(n, generation);
+    hold(next, true);
     joined = true;
     log.info(
       {
@@ -147,12 +150,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     joined = false;
     // A cooperative revoke: the library already holds only the partitions it keeps, and goes on
     // reading them while it rejoins; records of the given-up ones are their next owner's.
-    if (consumer.assignments !== null) {
-      const kept = ours(consumer.assignments);
-      batcher.assign(kept);
-      commits.keepOnly(kept);
-      o.onAssign?.([...kept], false);
-    }
+    if (consumer.assignments !== null) hold(ours(consumer.assignments), false);
     log.info({ groupId: o.groupId }, 'kafka consumer group rebalancing');
   });
   consumer.on('consumer:group:leave', () => {
