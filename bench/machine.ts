@@ -55,7 +55,7 @@ export function processCpuMs(pid: number): number | undefined {
 
 /**
  * CPU time of this process's children that have ended and been waited for, in milliseconds
- * (cutime and cstime, fields 16 and 17): a load generator (wrk, ghz) run to its end.
+ * (cutime and cstime, fields 16 and 17): a load generator (wrk, h2load) run to its end.
  */
 export function endedChildrenCpuMs(): number {
   return statCpuMs('self', 13) ?? 0;

@@ -9,7 +9,7 @@ import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
 import { createLedger } from './ledger.ts';
-import { ensureGhz } from './load/tools.ts';
+import { onPath } from './load/tools.ts';
 import { describeMachine, endedChildrenCpuMs, loadAverage, serverCpu } from './machine.ts';
 import { MODES } from './modes.ts';
 import { type BenchOptions, PHASES, type Phase, parseOptions } from './options.ts';
@@ -201,7 +201,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         `${Math.round(v.rps)} req/s, p99 ${v.latency.p99_ms} ms (${v.failed} failed; ${v.generator})`;
       /**
        * A read measurement, recording which program generated its load and, when it was a
-       * program of its own (wrk, ghz), the CPU it spent (`loadgen`): on two cores, what the
+       * program of its own (wrk, h2load), the CPU it spent (`loadgen`): on two cores, what the
        * load generator takes is not the servers'.
        */
       const measureReads = async (phase: Phase, work: () => Promise<Reads>) => {
@@ -222,16 +222,14 @@ export async function runBench(argv: readonly string[]): Promise<number> {
           connections: mode.readConnections,
         }),
       );
-      const grpcPhases = ['grpc_list', 'grpc_get_album_list_4', 'grpc_get_album_list_1000'];
-      const ghz = grpcPhases.some((p) => wanted.has(p as Phase))
-        ? await ensureGhz(dataDir(config), say, options.mode !== 'smoke')
-        : null;
+      // Debian's nghttp2-client (infra/system-packages.txt); without it, gRPC load from Node.
+      const h2load = onPath('h2load');
       const grpcOptions = {
         grpcUrl,
         seconds: mode.loadSeconds,
         warmupSeconds: mode.warmupSeconds,
         concurrency: mode.readConnections,
-        ghz,
+        h2load,
       };
       m.grpcList = await measureReads('grpc_list', () => measureGrpcList(grpcOptions));
       // Last: they replace the run's albums with a table of exactly 4, then 1,000.

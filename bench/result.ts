@@ -121,7 +121,7 @@ export interface BenchResult extends Figures {
   readonly units: Readonly<Record<string, number>>;
   /** `cpu_ms` per unit of work, in microseconds: what each process spent on one album or call. */
   readonly cpu_us_per_unit: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  /** The program that generated each read measurement's load (wrk, ghz, autocannon, node-http2). */
+  /** The program that generated each read measurement's load (wrk, h2load, autocannon, node-http2). */
   readonly load_generators?: Readonly<Record<string, string>>;
   /** Whether each measured figure with a target met it. */
   readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;

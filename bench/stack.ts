@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaEnv } from '../infra/kafka-auth.ts';
 import { dataDir, kafkaAccess, PROJECT_ROOT } from '../infra/provision.ts';
 import {
@@ -17,6 +18,8 @@ import {
   stopService,
   whenReady,
 } from '../infra/services.ts';
+import type { KafkaConnection } from '../src/adapters/kafka/connection.ts';
+import { createGroupProbe } from '../src/adapters/kafka/group-probe.ts';
 import { albumTopics, ensureTopics, type TopicSpec } from '../src/adapters/kafka/topics.ts';
 import type { Config } from '../src/shared/config.ts';
 import { processCpuMs } from './machine.ts';
@@ -189,12 +192,57 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
       KAFKA_PARTITIONS: String(config.KAFKA_PARTITIONS),
     },
   );
+  try {
+    await untilGroupSettled(kafkaAccess(config)('admin'), String(scope.env.KAFKA_GROUP_ID), 2);
+  } catch (err) {
+    await services.stop();
+    throw err;
+  }
   return {
     restUrl: `http://${host}:${restPort}`,
     grpcUrl: `http://${host}:${grpcPort}`,
     cpuMs: services.cpuMs,
     stop: services.stop,
   };
+}
+
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Waits until `members` consumers hold partitions in a stable group. A consumer says it is ready
+ * once it joined; under cooperative rebalancing the second member gets its share only in a
+ * second round, up to a heartbeat later, and a phase measured before that measures one consumer
+ * and the rebalance.
+ */
+async function untilGroupSettled(
+  kafka: KafkaConnection,
+  groupId: string,
+  members: number,
+): Promise<void> {
+  const probe = createGroupProbe(kafka, `${groupId}-bench-probe`);
+  const deadline = performance.now() + SETTLE_TIMEOUT_MS;
+  let last = 'not described yet';
+  try {
+    while (performance.now() < deadline) {
+      const group = await probe.describe(groupId).catch((err: unknown) => {
+        last = (err as Error).message;
+        return null;
+      });
+      if (group !== null) {
+        last = `${group.state}, partitions held ${JSON.stringify(group.assigned)}`;
+        if (
+          group.state === 'Stable' &&
+          group.assigned.length === members &&
+          group.assigned.every((n) => n > 0)
+        )
+          return;
+      }
+      await sleep(250);
+    }
+    throw new Error(`consumer group ${groupId} did not settle in ${SETTLE_TIMEOUT_MS} ms: ${last}`);
+  } finally {
+    await probe.close();
+  }
 }
 
 export function consumerSpec(client: 'platformatic' | 'confluent'): ServiceSpec {

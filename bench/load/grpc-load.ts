@@ -65,11 +65,68 @@ export function unframe(body: Buffer): { compressed: boolean; message: Buffer } 
 }
 
 /**
+ * One call on `session`: whether it answered OK (its page checked in full when `check`), and
+ * its body's bytes. `gzip` says the client accepts compressed answers, as grpc-js does.
+ */
+function unaryCall(
+  session: http2.ClientHttp2Session,
+  call: UnaryCall,
+  o: { readonly request: Buffer; readonly check: boolean; readonly gzip: boolean },
+): Promise<{ ok: boolean; bodyBytes: number }> {
+  return new Promise((resolve) => {
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': call.path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      // The server may then compress its answer (it says so in grpc-encoding and the frame's flag).
+      ...(o.gzip ? { 'grpc-accept-encoding': 'identity,deflate,gzip' } : {}),
+    });
+    const chunks: Buffer[] = [];
+    let status: string | undefined;
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('trailers', (t) => {
+      status = String(t['grpc-status']);
+    });
+    stream.on('error', () => resolve({ ok: false, bodyBytes: 0 }));
+    stream.on('close', () => {
+      const body = Buffer.concat(chunks);
+      const frame = unframe(body);
+      const answered = status === '0' && frame !== null && frame.message.length > 0;
+      if (!answered || !o.check) return resolve({ ok: answered, bodyBytes: body.length });
+      const message = frame.compressed ? gunzipSync(frame.message) : frame.message;
+      resolve({ ok: call.check(message), bodyBytes: body.length });
+    });
+    stream.end(o.request);
+  });
+}
+
+/**
+ * The bytes of the answer's body to `call` for a client that accepts no compression (as h2load
+ * calls), from one call whose answer is checked in full; throws when that call fails.
+ */
+export async function answerBytes(baseUrl: string, call: UnaryCall): Promise<number> {
+  const session = http2.connect(baseUrl);
+  session.on('error', () => {});
+  try {
+    const answer = await unaryCall(session, call, {
+      request: grpcFrame(call.request),
+      check: true,
+      gzip: false,
+    });
+    if (!answer.ok) throw new Error(`${call.path}: the answer before the load failed its check`);
+    return answer.bodyBytes;
+  } finally {
+    session.close();
+  }
+}
+
+/**
  * Repeats a unary call from `concurrency` loops over one HTTP/2 connection for `seconds`: a
  * closed loop with at most `concurrency` calls in flight, like autocannon's connections. The
- * client is raw HTTP/2 with a pre-encoded request (as h2load would be), not a generated client,
+ * client is raw HTTP/2 with a pre-encoded request (as h2load is), not a generated client,
  * so that on a small machine the load generator takes as little CPU from the server as it can.
- * The fallback when ghz is not there.
+ * The fallback when h2load is not there.
  */
 export async function grpcUnaryLoad(o: {
   readonly baseUrl: string;
@@ -84,35 +141,9 @@ export async function grpcUnaryLoad(o: {
   let ok = 0;
   let failed = 0;
   let calls = 0;
-
-  const call = () =>
-    new Promise<boolean>((resolve) => {
-      const check = calls++ % CHECK_EVERY === 0;
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': o.call.path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        // What grpc-js sends: the server may compress its answer (it then says so in
-        // grpc-encoding and in the frame's flag).
-        'grpc-accept-encoding': 'identity,deflate,gzip',
-      });
-      const chunks: Buffer[] = [];
-      let status: string | undefined;
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('trailers', (t) => {
-        status = String(t['grpc-status']);
-      });
-      stream.on('error', () => resolve(false));
-      stream.on('close', () => {
-        const frame = unframe(Buffer.concat(chunks));
-        if (status !== '0' || frame === null || frame.message.length === 0) return resolve(false);
-        if (!check) return resolve(true);
-        const message = frame.compressed ? gunzipSync(frame.message) : frame.message;
-        resolve(o.call.check(message));
-      });
-      stream.end(request);
-    });
+  const call = async () =>
+    (await unaryCall(session, o.call, { request, check: calls++ % CHECK_EVERY === 0, gzip: true }))
+      .ok;
 
   const started = performance.now();
   const end = started + o.seconds * 1000;

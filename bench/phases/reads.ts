@@ -1,12 +1,13 @@
 import type { Sql } from '../../src/adapters/db/client.ts';
-import { ghzLoad } from '../load/ghz.ts';
 import {
+  answerBytes,
   type GrpcLoadResult,
   getAlbumListCall,
   grpcUnaryLoad,
   listAlbumsCall,
   type UnaryCall,
 } from '../load/grpc-load.ts';
+import { h2loadLoad } from '../load/h2load.ts';
 import { httpLoadAfterWarmup } from '../load/http-load.ts';
 import type { Generator } from '../load/tools.ts';
 import type { LatencySummary } from '../percentiles.ts';
@@ -54,27 +55,24 @@ interface GrpcReadOptions {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly concurrency: number;
-  /** ghz's path, or null for the in-process generator. */
-  readonly ghz: string | null;
+  /** h2load's path, or null for the in-process generator. */
+  readonly h2load: string | null;
 }
 
-/** A unary call in a closed loop after a warm-up, with ghz when there is one. */
-async function grpcReads(
-  o: GrpcReadOptions,
-  call: UnaryCall,
-  method: string,
-  request: object,
-): Promise<Reads> {
-  const run = (seconds: number): Promise<GrpcLoadResult> =>
-    o.ghz === null
-      ? grpcUnaryLoad({ baseUrl: o.grpcUrl, concurrency: o.concurrency, seconds, call })
-      : ghzLoad(o.ghz, {
-          baseUrl: o.grpcUrl,
-          method,
-          request,
-          concurrency: o.concurrency,
-          seconds,
-        });
+/**
+ * A unary call in a closed loop after a warm-up, with h2load when there is one. The answer is
+ * checked in full before the load and after it (h2load sees HTTP, not gRPC: see h2loadLoad).
+ */
+async function grpcReads(o: GrpcReadOptions, call: UnaryCall): Promise<Reads> {
+  const { h2load } = o;
+  const run = async (seconds: number): Promise<GrpcLoadResult> => {
+    const load = { baseUrl: o.grpcUrl, concurrency: o.concurrency, seconds, call };
+    if (h2load === null) return grpcUnaryLoad(load);
+    const bytes = await answerBytes(o.grpcUrl, call);
+    const result = await h2loadLoad(h2load, { ...load, answerBytes: bytes });
+    await answerBytes(o.grpcUrl, call);
+    return result;
+  };
   const warmup = o.warmupSeconds > 0 ? await run(o.warmupSeconds) : undefined;
   const load = await run(o.seconds);
   return {
@@ -88,7 +86,7 @@ async function grpcReads(
 
 /** gRPC ListAlbums with page_size 50 (raw SQL), closed loop, after a warm-up. */
 export function measureGrpcList(o: GrpcReadOptions): Promise<Reads> {
-  return grpcReads(o, listAlbumsCall(PAGE_SIZE), 'ListAlbums', { page_size: PAGE_SIZE });
+  return grpcReads(o, listAlbumsCall(PAGE_SIZE));
 }
 
 /**
@@ -107,5 +105,5 @@ export async function measureGetAlbumList(
       select g, 'Album title number ' || g, 'Artist ' || (g % 97), 9.99
       from generate_series(1, ${rows}::int4) g`;
   });
-  return grpcReads(o, getAlbumListCall(rows), 'GetAlbumList', {});
+  return grpcReads(o, getAlbumListCall(rows));
 }

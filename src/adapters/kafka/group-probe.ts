@@ -7,6 +7,8 @@ export interface GroupState {
   readonly members: number;
   /** The address each member connected from, as the broker saw it (one entry per member). */
   readonly hosts: readonly string[];
+  /** How many partitions each member holds, over all topics (one entry per member). */
+  readonly assigned: readonly number[];
 }
 
 /** Where a consumer group stands on one partition. */
@@ -83,6 +85,9 @@ export function createGroupProbe(
         members: members.length,
         // The broker writes the address as Java's InetAddress prints it: "/10.0.0.7".
         hosts: members.map((m) => m.clientHost.replace(/^\//, '')),
+        assigned: members.map((m) =>
+          [...(m.assignments?.values() ?? [])].reduce((n, a) => n + a.partitions.length, 0),
+        ),
       };
     },
 

@@ -40,6 +40,8 @@ export interface StatusReport {
     readonly state: string | null;
     readonly members: number | null;
     readonly hosts: readonly string[];
+    /** Partitions each member holds, as `hosts` lists the members. */
+    readonly assigned: readonly number[];
     readonly error?: string;
   };
   readonly topic: string;
@@ -174,7 +176,14 @@ export async function readStatus(s: StatusSources): Promise<StatusReport> {
     services,
     group: group.ok
       ? { id: config.KAFKA_GROUP_ID, ...group.value }
-      : { id: config.KAFKA_GROUP_ID, state: null, members: null, hosts: [], error: group.error },
+      : {
+          id: config.KAFKA_GROUP_ID,
+          state: null,
+          members: null,
+          hosts: [],
+          assigned: [],
+          error: group.error,
+        },
     topic: config.KAFKA_TOPIC,
     partitions,
     lag: partitions === null ? null : partitions.reduce((sum, p) => sum + p.lag, 0),

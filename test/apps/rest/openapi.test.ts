@@ -246,10 +246,13 @@ test('the /readyz examples are what readiness reports, with every check it makes
     return value;
   };
   assert.deepEqual(
-    await reportWith({ state: 'Stable', members: 2, hosts: ['a', 'b'] }),
+    await reportWith({ state: 'Stable', members: 2, hosts: ['a', 'b'], assigned: [3, 3] }),
     example(200),
   );
-  assert.deepEqual(await reportWith({ state: 'Empty', members: 0, hosts: [] }), example(503));
+  assert.deepEqual(
+    await reportWith({ state: 'Empty', members: 0, hosts: [], assigned: [] }),
+    example(503),
+  );
 });
 
 test('schemas are named, and the list documents its headers, 304 and 429', () => {

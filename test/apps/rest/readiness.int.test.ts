@@ -56,7 +56,9 @@ const readinessOf = (p: GroupProbe, now?: () => number) =>
   });
 
 test('a stable group with members is ready; PostgreSQL and Kafka answer', async () => {
-  const ready = await readinessOf(probe({ state: 'Stable', members: 2, hosts: ['a', 'b'] }))();
+  const ready = await readinessOf(
+    probe({ state: 'Stable', members: 2, hosts: ['a', 'b'], assigned: [3, 3] }),
+  )();
   assert.equal(ready.ready, true);
   assert.deepEqual(ready.checks.kafka, { ok: true, detail: 'answers' });
   assert.deepEqual(ready.checks.consumers, {
@@ -67,8 +69,8 @@ test('a stable group with members is ready; PostgreSQL and Kafka answer', async 
 
 test('a rebalancing or empty group is not ready, while Kafka itself answers', async () => {
   for (const state of [
-    { state: 'PreparingRebalance', members: 2, hosts: ['a', 'b'] },
-    { state: 'Stable', members: 0, hosts: [] },
+    { state: 'PreparingRebalance', members: 2, hosts: ['a', 'b'], assigned: [3, 3] },
+    { state: 'Stable', members: 0, hosts: [], assigned: [] },
   ]) {
     const ready = await readinessOf(probe(state))();
     assert.equal(ready.ready, false, state.state);
@@ -90,7 +92,7 @@ test('a stalled partition makes readiness fail, naming it; progress again makes 
   let now = 0;
   let progress: PartitionProgress[] = [{ partition: 2, start: 0n, end: 10n, committed: 10n }];
   const ready = readinessOf(
-    probe({ state: 'Stable', members: 1, hosts: ['a'] }, () => progress),
+    probe({ state: 'Stable', members: 1, hosts: ['a'], assigned: [6] }, () => progress),
     () => now,
   );
   assert.equal((await ready()).ready, true);
