@@ -86,12 +86,16 @@ const OTHER_FIGURES = [
 export type FigureName = (typeof REQUIRED_FIGURES)[number] | (typeof OTHER_FIGURES)[number];
 export type Figures = Partial<Record<FigureName, number>>;
 
-/** The targets on a 2-core machine in quick mode: at least (rates) or at most (latencies). */
+/**
+ * The targets on a 2-core machine in quick mode: at least (rates) or at most (latencies). The
+ * write and read goals are the performance issue's: twice the original Go system where it was
+ * measured beside ours, and its end-to-end bound (docs/benchmarks.md says which are met).
+ */
 export const TARGETS = {
-  ingest_batch_albums_per_s: { atLeast: 20_000 },
-  post_single_rps: { atLeast: 5_000 },
-  post_single_p99_ms: { atMost: 20 },
-  e2e_p99_ms: { atMost: 100 },
+  ingest_batch_albums_per_s: { atLeast: 50_000 },
+  post_single_rps: { atLeast: 20_000 },
+  post_single_p99_ms: { atMost: 8 },
+  e2e_p99_ms: { atMost: 40 },
   consumer_platformatic_albums_per_s: { atLeast: 10_000 },
   consumer_confluent_albums_per_s: { atLeast: 10_000 },
   // Both read APIs: 10,000 pages of 50 a second; GetAlbumList twice the original Go system's.
