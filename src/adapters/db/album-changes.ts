@@ -1,20 +1,15 @@
-import {
-  type AlbumChange,
-  type AlbumDeletion,
-  type AlbumUpsert,
-  changedId,
-} from '../../domain/batch.ts';
+import type { AlbumChange, AlbumDeletion, AlbumUpsert } from '../../domain/batch.ts';
 import { deleteAlbums } from './album-deletes.ts';
 import { upsertAlbums } from './album-upsert.ts';
 import type { Sql } from './client.ts';
 import { unwatched, type Watch } from './query-deadline.ts';
 
 /** The advisory-lock class of album changes; the second key is a slot of album ids. */
-const LOCK_CLASS = 0x6d75; // "mu"
+export const LOCK_CLASS = 0x6d75; // "mu"
 /** Ids share this many lock slots: few enough per batch, many enough to rarely wait. */
 const LOCK_SLOTS = 64;
 
-const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SLOTS;
+export const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SLOTS;
 
 /**
  * Stores a batch's changes (at most one per id) in one transaction: deletions, then upserts.
@@ -25,6 +20,12 @@ const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SLOTS;
  * partition) would not see each other's uncommitted rows, and an older insert could outlive a
  * newer delete. Taking the ids' slots first, in order, makes such transactions take turns; the
  * one after sees the other's rows and tombstones, and the order guards decide.
+ *
+ * A slot is taken exclusively only for a deletion; upserts take theirs shared. Two upserts of one
+ * id need no turns (the second waits for the first's row and its newer-event guard decides), and
+ * batches of upserts, nearly all of them, would otherwise hold every slot (a batch of 1,000 ids
+ * covers all 64) and store one member at a time, however many members the group has. Upserts go
+ * in id order, so that two batches with ids in common lock their rows in the same order.
  */
 export async function storeAlbumChanges(
   sql: Sql,
@@ -38,13 +39,19 @@ export async function storeAlbumChanges(
     if ('album' in c) upserts.push(c);
     else deletions.push(c);
   }
-  const slots = [...new Set(changes.map((c) => slotOf(changedId(c))))];
+  upserts.sort((a, b) => a.album.id - b.album.id);
+  const exclusive = new Set(deletions.map((d) => slotOf(d.deletedId)));
+  const slots = [...new Set([...exclusive, ...upserts.map((u) => slotOf(u.album.id))])];
+  // 1 for a slot taken exclusively (postgres.js sends no boolean arrays).
+  const exclusively = slots.map((s) => (exclusive.has(s) ? 1 : 0));
   return sql.begin(async (tx) => {
     // Sorted in a subquery, so that every transaction takes its slots in the same order. The
     // transaction's statements share one connection: watching the first watches them all.
     await watch(tx`
-      select pg_advisory_xact_lock(${LOCK_CLASS}, s)
-      from (select s from unnest(${slots}::int4[]) as s order by s) as sorted`);
+      select case when x = 1 then pg_advisory_xact_lock(${LOCK_CLASS}, s)
+                  else pg_advisory_xact_lock_shared(${LOCK_CLASS}, s) end
+      from (select s, x from unnest(${slots}::int4[], ${exclusively}::int4[]) as u(s, x)
+            order by s) as sorted`);
     const deleted = await deleteAlbums(tx, deletions);
     const stored = await upsertAlbums(tx, upserts);
     return [...deleted, ...stored];

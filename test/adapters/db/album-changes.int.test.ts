@@ -2,7 +2,8 @@
 // (late, or replayed) brings an album back, while a newer one recreates it.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { storeAlbumChanges } from '../../../src/adapters/db/album-changes.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCK_CLASS, slotOf, storeAlbumChanges } from '../../../src/adapters/db/album-changes.ts';
 import { deleteAlbumRow } from '../../../src/adapters/db/album-deletes.ts';
 import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import type { AlbumChange, AlbumDeletion, AlbumUpsert } from '../../../src/domain/batch.ts';
@@ -106,5 +107,60 @@ test('an older insert and a newer delete of one id stored at once: the delete wi
       storeAlbumChanges(sql, [del(id, 2)]),
     ]);
     assert.equal(await titleOf(id), null, `round ${round}`);
+  }
+});
+
+test('batches of upserts store side by side; a batch with a deletion waits for them', async () => {
+  const [id] = idBlock(1) as [number];
+  // A batch of upserts in flight elsewhere, holding its slot as storeAlbumChanges does.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let held = () => {};
+  const holding = new Promise<void>((resolve) => {
+    held = resolve;
+  });
+  const other = sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock_shared(${LOCK_CLASS}, ${slotOf(id)})`;
+    held();
+    await released;
+  });
+  await holding;
+  try {
+    // Another member's upserts of the same slot do not wait for it.
+    const upsert = storeAlbumChanges(sql, [put(id, 'beside', 1)]);
+    const first = await Promise.race([upsert, sleep(5000).then(() => 'waited' as const)]);
+    assert.deepEqual(first, [id], 'an upsert batch waited for another one');
+    // A deletion of that slot waits until the other batch has committed.
+    let deleted = false;
+    const deletion = storeAlbumChanges(sql, [del(id, 2)]).then((ids) => {
+      deleted = true;
+      return ids;
+    });
+    await sleep(300);
+    assert.equal(deleted, false, 'the deletion did not wait for the upserts in flight');
+    release();
+    assert.deepEqual(await deletion, [id]);
+  } finally {
+    release();
+    await other;
+  }
+  assert.equal(await titleOf(id), null);
+});
+
+test('two batches upserting the same ids in opposite orders at once: no deadlock, the newer wins', async () => {
+  for (let round = 0; round < 10; round++) {
+    const ids = idBlock(50);
+    const older = ids.map((id) => put(id, 'older', 1));
+    const newer = [...ids].reverse().map((id) => put(id, 'newer', 2));
+    await Promise.all([storeAlbumChanges(sql, older), storeAlbumChanges(sql, newer)]);
+    const titles = await sql<{ title: string }[]>`
+      select title from music.albums where id = any(${ids}::int4[])`;
+    assert.deepEqual(
+      titles.map((r) => r.title),
+      ids.map(() => 'newer'),
+      `round ${round}`,
+    );
   }
 });
