@@ -224,6 +224,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       );
       // Debian's nghttp2-client (infra/system-packages.txt); without it, gRPC load from Node.
       const h2load = onPath('h2load');
+      if (h2load === null)
+        say('h2load: not installed (nghttp2-client): gRPC load from Node instead');
       const grpcOptions = {
         grpcUrl,
         seconds: mode.loadSeconds,

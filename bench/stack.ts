@@ -193,7 +193,10 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
     },
   );
   try {
-    await untilGroupSettled(kafkaAccess(config)('admin'), String(scope.env.KAFKA_GROUP_ID), 2);
+    await untilGroupSettled(kafkaAccess(config)('admin'), String(scope.env.KAFKA_GROUP_ID), {
+      members: 2,
+      partitions: config.KAFKA_PARTITIONS,
+    });
   } catch (err) {
     await services.stop();
     throw err;
@@ -209,15 +212,15 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
 const SETTLE_TIMEOUT_MS = 60_000;
 
 /**
- * Waits until `members` consumers hold partitions in a stable group. A consumer says it is ready
- * once it joined; under cooperative rebalancing the second member gets its share only in a
- * second round, up to a heartbeat later, and a phase measured before that measures one consumer
- * and the rebalance.
+ * Waits until `members` consumers are in a stable group, each holding partitions (as many as the
+ * topic's partitions allow). A consumer says it is ready once it joined; under cooperative
+ * rebalancing the second member gets its share only in a second round, up to a heartbeat later,
+ * and a phase measured before that measures one consumer and the rebalance.
  */
 async function untilGroupSettled(
   kafka: KafkaConnection,
   groupId: string,
-  members: number,
+  o: { readonly members: number; readonly partitions: number },
 ): Promise<void> {
   const probe = createGroupProbe(kafka, `${groupId}-bench-probe`);
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
@@ -232,8 +235,8 @@ async function untilGroupSettled(
         last = `${group.state}, partitions held ${JSON.stringify(group.assigned)}`;
         if (
           group.state === 'Stable' &&
-          group.assigned.length === members &&
-          group.assigned.every((n) => n > 0)
+          group.assigned.length === o.members &&
+          group.assigned.filter((n) => n > 0).length === Math.min(o.members, o.partitions)
         )
           return;
       }

@@ -71,17 +71,25 @@ export function unframe(body: Buffer): { compressed: boolean; message: Buffer } 
 function unaryCall(
   session: http2.ClientHttp2Session,
   call: UnaryCall,
-  o: { readonly request: Buffer; readonly check: boolean; readonly gzip: boolean },
+  o: {
+    readonly request: Buffer;
+    readonly check: boolean;
+    readonly gzip: boolean;
+    readonly signal?: AbortSignal;
+  },
 ): Promise<{ ok: boolean; bodyBytes: number }> {
   return new Promise((resolve) => {
-    const stream = session.request({
-      ':method': 'POST',
-      ':path': call.path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      // The server may then compress its answer (it says so in grpc-encoding and the frame's flag).
-      ...(o.gzip ? { 'grpc-accept-encoding': 'identity,deflate,gzip' } : {}),
-    });
+    const stream = session.request(
+      {
+        ':method': 'POST',
+        ':path': call.path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        // The server may then compress its answer (it says so in grpc-encoding and the frame's flag).
+        ...(o.gzip ? { 'grpc-accept-encoding': 'identity,deflate,gzip' } : {}),
+      },
+      o.signal ? { signal: o.signal } : {},
+    );
     const chunks: Buffer[] = [];
     let status: string | undefined;
     stream.on('data', (c: Buffer) => chunks.push(c));
@@ -101,9 +109,13 @@ function unaryCall(
   });
 }
 
+/** How long the call that checks an answer in full may take. */
+const CHECK_TIMEOUT_MS = 10_000;
+
 /**
  * The bytes of the answer's body to `call` for a client that accepts no compression (as h2load
- * calls), from one call whose answer is checked in full; throws when that call fails.
+ * calls), from one call whose answer is checked in full; throws when that call fails or takes
+ * longer than CHECK_TIMEOUT_MS.
  */
 export async function answerBytes(baseUrl: string, call: UnaryCall): Promise<number> {
   const session = http2.connect(baseUrl);
@@ -113,6 +125,7 @@ export async function answerBytes(baseUrl: string, call: UnaryCall): Promise<num
       request: grpcFrame(call.request),
       check: true,
       gzip: false,
+      signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
     });
     if (!answer.ok) throw new Error(`${call.path}: the answer before the load failed its check`);
     return answer.bodyBytes;

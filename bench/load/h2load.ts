@@ -8,9 +8,15 @@ import { runTool } from './tools.ts';
 /** What h2load says of a run, from its text report. */
 interface H2loadReport {
   readonly seconds: number;
+  /** Calls begun, and calls ended (succeeded or failed) within the duration. */
+  readonly started: number;
+  readonly done: number;
+  /** Ended with a 2xx or 3xx status: to h2load, a gRPC error too. */
   readonly succeeded: number;
+  /** Every other ended call; h2load counts `errored` (reset streams) and `timeout` among them. */
   readonly failed: number;
-  /** Bytes of DATA frames received: the gRPC messages, nothing else. */
+  readonly errored: number;
+  /** Bytes of DATA frames received, in flight at the end or not: the gRPC messages only. */
   readonly dataBytes: number;
 }
 
@@ -18,19 +24,41 @@ interface H2loadReport {
 export function parseH2loadReport(text: string): H2loadReport {
   const finished = /finished in ([\d.]+)(ms|s),/.exec(text);
   const requests =
-    /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+    /requests: \d+ total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, \d+ timeout/.exec(
       text,
     );
   const traffic = /traffic: .*?, .*?\((\d+)\) data/.exec(text);
   if (finished === null || requests === null || traffic === null)
     throw new Error(`h2load: unexpected report: ${text.slice(0, 500)}`);
-  const [, failed = '0', errored = '0', timeout = '0'] = requests.slice(1);
+  const [started, done, succeeded, failed, errored] = requests.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return {
     seconds: Number(finished[1]) / (finished[2] === 'ms' ? 1000 : 1),
-    succeeded: Number(requests[1]),
-    failed: Number(failed) + Number(errored) + Number(timeout),
+    started,
+    done,
+    succeeded,
+    failed,
+    errored,
     dataBytes: Number(traffic[1]),
   };
+}
+
+/**
+ * The calls that surely got their whole answer: as many as whole answers arrived in the DATA
+ * bytes, less one answer for every call that may have added bytes without ending OK (those still
+ * in flight at the end, those reset part-way), and never more than h2load saw succeed. A gRPC
+ * error carries no DATA, so each one takes an answer out; an error-free run is under-counted by
+ * at most the calls in flight at the end.
+ */
+export function okCalls(report: H2loadReport, answerBytes: number): number {
+  const whole = Math.floor(report.dataBytes / answerBytes);
+  const unended = report.started - report.done + report.errored;
+  return Math.max(0, Math.min(report.succeeded, whole - unended));
 }
 
 /**
@@ -39,8 +67,7 @@ export function parseH2loadReport(text: string): H2loadReport {
  * pre-encoded. h2load knows HTTP, not gRPC: a call it counts as succeeded got HTTP 200, which a
  * gRPC error also gets, with no message and its status in the trailers. So `answerBytes` (the
  * answer's whole body, taken and checked in full by a real call first) keeps the count honest:
- * only as many calls count as OK as whole answers arrived. A call answered with an error sends
- * no DATA, so every error takes one answer's bytes out of the count.
+ * only as many calls count as OK as whole answers arrived (okCalls).
  */
 export async function h2loadLoad(
   h2load: string,
@@ -76,9 +103,9 @@ export async function h2loadLoad(
       `${o.baseUrl}${o.call.path}`,
     ]);
     const report = parseH2loadReport(out);
-    const whole = Math.floor(report.dataBytes / o.answerBytes);
-    const ok = Math.min(report.succeeded, whole);
-    // Latencies of the calls that ended with HTTP 200 (columns: start µs, status, µs taken).
+    const ok = okCalls(report, o.answerBytes);
+    // Latencies of the calls that ended with HTTP 200 (columns: start µs, status, µs taken): a
+    // gRPC error among them too, which h2load cannot tell apart.
     const latencies = latencyRecorder();
     for (const line of readFileSync(log, 'utf8').split('\n')) {
       const [, status, micros] = line.split('\t');

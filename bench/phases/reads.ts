@@ -70,7 +70,12 @@ async function grpcReads(o: GrpcReadOptions, call: UnaryCall): Promise<Reads> {
     if (h2load === null) return grpcUnaryLoad(load);
     const bytes = await answerBytes(o.grpcUrl, call);
     const result = await h2loadLoad(h2load, { ...load, answerBytes: bytes });
-    await answerBytes(o.grpcUrl, call);
+    // The count assumed one answer all along: the same page, of the same size, after the load.
+    const after = await answerBytes(o.grpcUrl, call);
+    if (after !== bytes)
+      throw new Error(
+        `${call.path}: the answer was ${bytes} bytes before the load, ${after} after`,
+      );
     return result;
   };
   const warmup = o.warmupSeconds > 0 ? await run(o.warmupSeconds) : undefined;

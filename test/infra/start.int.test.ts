@@ -4,11 +4,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { freePort } from '../../infra/services.ts';
 import { platformaticConnection } from '../../src/adapters/kafka/connection.ts';
 import type { StatusReport } from '../../src/apps/cli/status-read.ts';
 import { musicJson } from '../apps/cli/support.ts';
 import { kafka, uniqueName, waitFor } from '../support/stack.ts';
+import { reservedPort } from '../support/test-ports.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];
@@ -80,10 +80,11 @@ async function portAnswers(url: string): Promise<boolean> {
 test('npm start brings everything up, a second start shares the infrastructure, and both stop cleanly', async () => {
   const topic = uniqueName('start');
   const group = uniqueName('start-group');
-  const rest = await freePort('127.0.0.1', 43000);
-  const grpc = await freePort('127.0.0.1', 44000);
+  // Below the ephemeral range and claimed: no outgoing connection or other test takes them.
+  const rest = await reservedPort();
+  const grpc = await reservedPort();
   // Four in a row: one for each process's metrics.
-  const metrics = await freePort('127.0.0.1', 45000, 4);
+  const metrics = await reservedPort(4);
 
   const first = start(topic, group, rest, grpc, metrics);
   const base = await readyAt(first.output);

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { processRuns } from '../../infra/process-runs.ts';
 import { freePort } from '../../infra/services.ts';
 
 const CLAIMS = resolve(import.meta.dirname, '..', '..', '.data', 'test-ports');
@@ -35,15 +36,6 @@ function ephemeralLow(): number {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Claims `port` for this process: false when a living test process holds it. */
 function claim(port: number): boolean {
   const file = join(CLAIMS, String(port));
@@ -62,7 +54,7 @@ function claim(port: number): boolean {
       } catch {
         // Being written or removed right now: try again.
       }
-      if (owner > 0 && alive(owner)) return false;
+      if (owner > 0 && processRuns(owner)) return false;
       if (owner > 0) {
         try {
           unlinkSync(file);

@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { freePort } from '../../infra/services.ts';
 import { CHROMIUM } from '../../infra/ui.ts';
 import { uniqueName, waitFor } from '../support/stack.ts';
+import { reservedPort } from '../support/test-ports.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 /** Screenshots, to be looked at: test-results/ui. */
@@ -16,11 +16,9 @@ export const AXE = join(root, 'node_modules', 'axe-core', 'axe.min.js');
 /** `npm start` on this run's database, with its own topic, group and ports. */
 export async function startStack(): Promise<{ base: string; stop: () => Promise<void> }> {
   const topic = uniqueName('ui');
-  // From a random place in each range: two files starting side by side would otherwise both
-  // find the same first free port and collide when the second binds it.
-  const offset = Math.floor(Math.random() * 900);
-  const rest = await freePort('127.0.0.1', 45000 + offset);
-  const grpc = await freePort('127.0.0.1', 46000 + offset);
+  // Below the ephemeral range and claimed: no outgoing connection or other test takes them.
+  const rest = await reservedPort();
+  const grpc = await reservedPort();
   const child: ChildProcess = spawn(
     process.execPath,
     ['--disable-warning=ExperimentalWarning', 'infra/start.ts'],

@@ -1,5 +1,5 @@
 import type { AlbumChange, AlbumDeletion, AlbumUpsert } from '../../domain/batch.ts';
-import { deleteAlbums } from './album-deletes.ts';
+import { deleteAlbumRow, deleteAlbums } from './album-deletes.ts';
 import { upsertAlbums } from './album-upsert.ts';
 import type { Sql } from './client.ts';
 import { unwatched, type Watch } from './query-deadline.ts';
@@ -25,7 +25,7 @@ export const slotOf = (id: number) => ((id % LOCK_SLOTS) + LOCK_SLOTS) % LOCK_SL
  * id need no turns (the second waits for the first's row and its newer-event guard decides), and
  * batches of upserts, nearly all of them, would otherwise hold every slot (a batch of 1,000 ids
  * covers all 64) and store one member at a time, however many members the group has. Upserts go
- * in id order, so that two batches with ids in common lock their rows in the same order.
+ * in id order (upsertAlbums), so that two batches with ids in common lock their rows alike.
  */
 export async function storeAlbumChanges(
   sql: Sql,
@@ -39,7 +39,6 @@ export async function storeAlbumChanges(
     if ('album' in c) upserts.push(c);
     else deletions.push(c);
   }
-  upserts.sort((a, b) => a.album.id - b.album.id);
   const exclusive = new Set(deletions.map((d) => slotOf(d.deletedId)));
   const slots = [...new Set([...exclusive, ...upserts.map((u) => slotOf(u.album.id))])];
   // 1 for a slot taken exclusively (postgres.js sends no boolean arrays).
@@ -55,5 +54,16 @@ export async function storeAlbumChanges(
     const deleted = await deleteAlbums(tx, deletions);
     const stored = await upsertAlbums(tx, upserts);
     return [...deleted, ...stored];
+  });
+}
+
+/**
+ * `music db delete`: deletes one album row outside Kafka (deleteAlbumRow) with its slot taken
+ * exclusively, so that a consumer's upsert of the id takes turns with it as with a deletion.
+ */
+export function deleteStoredAlbum(sql: Sql, id: number): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${LOCK_CLASS}, ${slotOf(id)})`;
+    return deleteAlbumRow(tx, id);
   });
 }

@@ -80,6 +80,8 @@ async function upsert(sql: Queries, changes: readonly AlbumUpsert[]): Promise<nu
     where not exists (
       select from music.album_tombstones d
       where d.id = t.id and (d.event_time, d.event_partition, d.event_offset) >= (e.at, t.p, t.o))
+    -- In id order whatever the plan: two batches with ids in common lock their rows alike.
+    order by t.id
     ${newerEventWins(sql)}
     returning id`;
   return rows.map((r) => r.id);

@@ -3,8 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOCK_CLASS, slotOf, storeAlbumChanges } from '../../../src/adapters/db/album-changes.ts';
-import { deleteAlbumRow } from '../../../src/adapters/db/album-deletes.ts';
+import {
+  deleteStoredAlbum,
+  LOCK_CLASS,
+  slotOf,
+  storeAlbumChanges,
+} from '../../../src/adapters/db/album-changes.ts';
 import { upsertAlbums } from '../../../src/adapters/db/album-upsert.ts';
 import type { AlbumChange, AlbumDeletion, AlbumUpsert } from '../../../src/domain/batch.ts';
 import { idBlock, testSql } from '../../support/stack.ts';
@@ -90,8 +94,8 @@ test('replaying every event, one batch each or all at once, leaves the same tabl
 test('music db delete keeps a tombstone at the row position: replays stay deleted, later changes win', async () => {
   const [id] = idBlock(1) as [number];
   await storeAlbumChanges(sql, [put(id, 'v1', 5)]);
-  assert.equal(await deleteAlbumRow(sql, id), true);
-  assert.equal(await deleteAlbumRow(sql, id), false);
+  assert.equal(await deleteStoredAlbum(sql, id), true);
+  assert.equal(await deleteStoredAlbum(sql, id), false);
   assert.deepEqual(await storeAlbumChanges(sql, [put(id, 'v1', 5)]), [], 'the same event again');
   assert.equal(await titleOf(id), null);
   assert.deepEqual(await storeAlbumChanges(sql, [put(id, 'v2', 6)]), [id]);

@@ -6,9 +6,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../../../infra/services.ts';
 import { decodeAlbum } from '../../../src/domain/album-codec.ts';
 import { readTopic, uniqueName, waitFor } from '../../support/stack.ts';
+import { reservedPort } from '../../support/test-ports.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -47,7 +47,8 @@ const connects = (port: number) =>
 
 test('SIGTERM drains a request in flight: it is answered 202 and published, then the process exits 0', async (t) => {
   const topic = uniqueName('drain');
-  const port = await freePort('127.0.0.1', 47000);
+  // Below the ephemeral range: an outgoing connection of another test cannot hold it.
+  const port = await reservedPort();
   const child: ChildProcess = spawn(
     process.execPath,
     ['--disable-warning=ExperimentalWarning', join(root, 'src', 'apps', 'rest', 'main.ts')],

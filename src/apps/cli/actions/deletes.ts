@@ -1,4 +1,4 @@
-import { deleteAlbumRow } from '../../../adapters/db/album-deletes.ts';
+import { deleteStoredAlbum } from '../../../adapters/db/album-changes.ts';
 import { DEFAULT_RETRY } from '../../../adapters/http/album-api-client.ts';
 import { createAlbumDeleteClient } from '../../../adapters/http/album-delete-client.ts';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
@@ -42,7 +42,7 @@ export async function restDelete(ctx: CliContext, ids: readonly number[]): Promi
  * tombstone so that a replay of the topic does not bring it back (album-deletes.ts).
  */
 export async function dbDelete(ctx: CliContext, id: number): Promise<void> {
-  const found = await withDatabase(ctx, 'write', (sql) => deleteAlbumRow(sql, id));
+  const found = await withDatabase(ctx, 'write', (sql) => deleteStoredAlbum(sql, id));
   if (!found) throw new AppError(ErrorCode.NotFound, `album ${id} does not exist`);
   ctx.out.result({ deleted: [id] }, () => `deleted album ${id}`);
 }
