@@ -49,16 +49,23 @@ export function parseH2loadReport(text: string): H2loadReport {
 }
 
 /**
- * The calls that surely got their whole answer: as many as whole answers arrived in the DATA
- * bytes, less one answer for every call that may have added bytes without ending OK (those still
- * in flight at the end, those reset part-way), and never more than h2load saw succeed. A gRPC
- * error carries no DATA, so each one takes an answer out; an error-free run is under-counted by
- * at most the calls in flight at the end.
+ * The calls that surely got their whole answer, and those that surely failed. OK: as many as
+ * whole answers arrived in the DATA bytes, less one answer for every call that may have added
+ * bytes without ending OK (those still in flight at the end, those reset part-way), and never
+ * more than h2load saw succeed; an error-free run is under-counted by at most the calls in flight
+ * at the end. Failed: h2load's own, and the succeeded calls for which no whole answer arrived
+ * (a gRPC error carries no DATA).
  */
-export function okCalls(report: H2loadReport, answerBytes: number): number {
+export function countCalls(
+  report: H2loadReport,
+  answerBytes: number,
+): { readonly ok: number; readonly failed: number } {
   const whole = Math.floor(report.dataBytes / answerBytes);
   const unended = report.started - report.done + report.errored;
-  return Math.max(0, Math.min(report.succeeded, whole - unended));
+  return {
+    ok: Math.max(0, Math.min(report.succeeded, whole - unended)),
+    failed: report.failed + Math.max(0, report.succeeded - whole),
+  };
 }
 
 /**
@@ -67,7 +74,7 @@ export function okCalls(report: H2loadReport, answerBytes: number): number {
  * pre-encoded. h2load knows HTTP, not gRPC: a call it counts as succeeded got HTTP 200, which a
  * gRPC error also gets, with no message and its status in the trailers. So `answerBytes` (the
  * answer's whole body, taken and checked in full by a real call first) keeps the count honest:
- * only as many calls count as OK as whole answers arrived (okCalls).
+ * only as many calls count as OK as whole answers arrived (countCalls).
  */
 export async function h2loadLoad(
   h2load: string,
@@ -103,7 +110,7 @@ export async function h2loadLoad(
       `${o.baseUrl}${o.call.path}`,
     ]);
     const report = parseH2loadReport(out);
-    const ok = okCalls(report, o.answerBytes);
+    const { ok, failed } = countCalls(report, o.answerBytes);
     // Latencies of the calls that ended with HTTP 200 (columns: start µs, status, µs taken): a
     // gRPC error among them too, which h2load cannot tell apart.
     const latencies = latencyRecorder();
@@ -113,7 +120,7 @@ export async function h2loadLoad(
     }
     return {
       ok,
-      failed: report.failed + (report.succeeded - ok),
+      failed,
       seconds: report.seconds,
       okPerSecond: perSecond(ok, report.seconds * 1000),
       latency: latencies.summary(),
