@@ -194,7 +194,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
             seconds: mode.e2eSeconds,
           }),
         (v) =>
-          `p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms, max ${v.latency.max_ms} ms at ${Math.round(v.acceptedPerSecond)} albums/s; record to upsert p50 ${v.recordToUpsert.p50_ms.toFixed(1)} ms, p99 ${v.recordToUpsert.p99_ms.toFixed(1)} ms`,
+          `p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms, max ${v.latency.max_ms} ms at ${Math.round(v.acceptedPerSecond)} albums/s; record to upsert p50 ${v.recordToUpsert.p50_ms.toFixed(1)} ms, p99 ${v.recordToUpsert.p99_ms.toFixed(1)} ms; POST to 202 p50 ${v.answered.p50_ms.toFixed(1)} ms, p99 ${v.answered.p99_ms.toFixed(1)} ms`,
       );
       if (wanted.has('rest_list') || wanted.has('grpc_list')) await ensureRows(sql, PAGE_SIZE + 1);
       const reads = (v: Reads) =>

@@ -24,6 +24,8 @@ export interface Measurements {
     readonly latency: LatencySummary;
     readonly acceptedPerSecond: number;
     readonly recordToUpsert?: { readonly p50_ms: number; readonly p99_ms: number };
+    /** From each POST's start to its 202. */
+    readonly answered?: LatencySummary;
   };
   readonly restList?: { readonly rps: number; readonly latency: LatencySummary };
   readonly grpcList?: { readonly rps: number; readonly latency: LatencySummary };
@@ -61,6 +63,8 @@ const OTHER_FIGURES = [
   'e2e_rate_albums_per_s',
   'e2e_max_ms',
   'e2e_record_to_upsert_p99_ms',
+  'e2e_post_p50_ms',
+  'e2e_post_p99_ms',
   'rest_list_p99_ms',
   'grpc_list_p99_ms',
   'kafka_record_bytes',
@@ -152,6 +156,8 @@ export function toFigures(m: Measurements): Figures {
     e2e_p99_ms: m.e2e && ms(m.e2e.latency.p99_ms),
     e2e_max_ms: m.e2e && ms(m.e2e.latency.max_ms),
     e2e_record_to_upsert_p99_ms: m.e2e?.recordToUpsert && ms(m.e2e.recordToUpsert.p99_ms),
+    e2e_post_p50_ms: m.e2e?.answered && ms(m.e2e.answered.p50_ms),
+    e2e_post_p99_ms: m.e2e?.answered && ms(m.e2e.answered.p99_ms),
     consumer_platformatic_albums_per_s:
       m.consumerPlatformatic && rate(m.consumerPlatformatic.albumsPerSecond),
     consumer_confluent_albums_per_s:

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type LatencySummary, latencyRecorder } from '../percentiles.ts';
 
 export interface PacedOptions {
   readonly url: string;
@@ -15,6 +16,8 @@ export interface PacedOptions {
 export interface PacedResult {
   readonly sent: number;
   readonly accepted: number;
+  /** From each POST's start to its 202: what a client of the REST API waits. */
+  readonly answered: LatencySummary;
   readonly failed: number;
   readonly seconds: number;
 }
@@ -34,8 +37,10 @@ export async function pacedPosts(o: PacedOptions): Promise<PacedResult> {
   let accepted = 0;
   let failed = 0;
   let inFlight = 0;
+  const answered = latencyRecorder();
   const post = (body: string) => {
     inFlight++;
+    const start = performance.now();
     const req = request(
       {
         agent,
@@ -57,6 +62,7 @@ export async function pacedPosts(o: PacedOptions): Promise<PacedResult> {
           }
           const { id } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: number };
           accepted++;
+          answered.record(at - start);
           o.onAccepted(id, at);
         });
       },
@@ -79,5 +85,5 @@ export async function pacedPosts(o: PacedOptions): Promise<PacedResult> {
   const deadline = performance.now() + 30_000;
   while (inFlight > 0 && performance.now() < deadline) await sleep(5);
   agent.destroy();
-  return { sent, accepted, failed: failed + inFlight, seconds };
+  return { sent, accepted, answered: answered.summary(), failed: failed + inFlight, seconds };
 }

@@ -13,6 +13,8 @@ export interface EndToEnd {
    * producer) to the upsert's transaction start, both on this machine's clock.
    */
   readonly recordToUpsert: { readonly p50_ms: number; readonly p99_ms: number };
+  /** From each POST's start to its 202, before the time above begins. */
+  readonly answered: LatencySummary;
   /** Albums per second actually posted and accepted. */
   readonly acceptedPerSecond: number;
   readonly failed: number;
@@ -69,6 +71,7 @@ export async function measureEndToEnd(o: {
   return {
     latency: latencies.summary(),
     recordToUpsert: { p50_ms: Number(inside?.p50 ?? 0), p99_ms: Number(inside?.p99 ?? 0) },
+    answered: sent.answered,
     acceptedPerSecond: sent.accepted / sent.seconds,
     failed: sent.failed,
     units: sent.accepted,

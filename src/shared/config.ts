@@ -84,6 +84,9 @@ const ConfigSchema = Type.Object({
   ),
   MUSIC_DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   PRODUCE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120000, default: 10000 }),
+  // The least time between the starts of two produce rounds (Kafka transactions) of the REST
+  // API: a publish after a quiet spell leaves at once, a steady trickle in fewer, larger rounds.
+  PRODUCE_ROUND_SPACING_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
   // Far above what a person's browsing needs (the UI reloads a page at most once a second
   // while albums are being stored); 0 turns the limit off, as for the benchmark.
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 1000 }),

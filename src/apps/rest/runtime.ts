@@ -94,6 +94,7 @@ export function createRestRuntime(config: Config, o: RestOverrides = {}): Promis
         kafka: kafkaConnectionOf(config),
         clientId: `${config.KAFKA_CLIENT_ID}-rest`,
         timeoutMs: config.PRODUCE_TIMEOUT_MS,
+        roundSpacingMs: config.PRODUCE_ROUND_SPACING_MS,
         // Each round of publishes is one transaction: a 503 means none of its albums is stored.
         transactionalId: processTransactionalId(`${config.KAFKA_CLIENT_ID}-rest`),
         onOutcome: producerMetrics(metrics),
