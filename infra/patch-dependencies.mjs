@@ -193,14 +193,84 @@ const PLATFORMATIC_STICKY_BALANCE = {
   ],
 };
 
+/**
+ * @platformatic/kafka 2.12.1: its read_committed filter skips a producer from the first offset
+ * of an aborted transaction listed in a fetch response to the producer's LAST abort marker in
+ * that response, and keeps one aborted transaction per producer. A response holding two aborts of
+ * one producer (a fetch from far behind: a consumer catching up after an outage, a reader from
+ * the start) thus dropped every committed transaction of that producer between them: records
+ * acknowledged to the REST API, committed at the broker (COMMIT markers in the log), never handed
+ * to the consumer, whose offsets moved past them. It now filters as the Java client does.
+ */
+const PLATFORMATIC_ABORTED_RANGES = {
+  files: [platformatic('clients/consumer/consumer.js')],
+  version: PLATFORMATIC_VERSION,
+  edits: [
+    [
+      'import { IS_CONTROL } from "../../protocol/records.js";',
+      'import { IS_CONTROL, IS_TRANSACTIONAL } from "../../protocol/records.js"; // music-service patch',
+    ],
+    [
+      `                const abortedTransactions = partition.abortedTransactions ?? [];
+                if (abortedTransactions.length) {
+                    const abortedRanges = new Map();
+                    // Find first offsets
+                    // For last offsets we set -1n as special value. It allows us to detect open ranges, whichs means
+                    // that Kafka has not sent the control marker. In that case we ignore the range for safety.
+                    for (const aborted of abortedTransactions) {
+                        abortedRanges.set(aborted.producerId, [aborted.firstOffset, -1n]);
+                    }
+                    // Now find last offsets
+                    for (const batch of partition.records) {
+                        if (batch.attributes & IS_CONTROL && batch.records[0].key?.readInt16BE(2) === 0) {
+                            const abortedRange = abortedRanges.get(batch.producerId);
+                            if (abortedRange) {
+                                abortedRange[1] = batch.firstOffset;
+                            }
+                        }
+                    }
+                    // Filter all records in the aborted ranges
+                    partition.records = partition.records.filter(r => {
+                        const toSkip = abortedRanges.get(r.producerId);
+                        return !toSkip || !(toSkip[1] !== -1n && r.firstOffset >= toSkip[0] && r.firstOffset < toSkip[1]);
+                    });
+                }`,
+      `                // music-service patch: the Java client's filter. Walking the batches in offset order,
+                // a producer listed as aborted from an offset is skipped from there until its next
+                // abort marker, whether or not the marker is in this response; its batches are
+                // emptied, not removed, so that the stream's offsets still move past them.
+                const aborted = [...(partition.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+                if (aborted.length) {
+                    const skipping = new Set();
+                    let next = 0;
+                    for (const batch of partition.records) {
+                        const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+                        for (; next < aborted.length && aborted[next].firstOffset <= last; next++) {
+                            skipping.add(aborted[next].producerId);
+                        }
+                        if (batch.attributes & IS_CONTROL) {
+                            if (batch.records[0]?.key?.readInt16BE(2) === 0) {
+                                skipping.delete(batch.producerId);
+                            }
+                        }
+                        else if (batch.attributes & IS_TRANSACTIONAL && skipping.has(batch.producerId)) {
+                            batch.records = [];
+                        }
+                    }
+                }`,
+    ],
+  ],
+};
+
 const PATCHES = [
   { name: 'postgres null-socket', ...POSTGRES_NULL_SOCKET },
   { name: '@platformatic/kafka produce regroup', ...PLATFORMATIC_PRODUCE_REGROUP },
   { name: '@platformatic/kafka stale-generation commit', ...PLATFORMATIC_STALE_COMMIT },
   { name: '@platformatic/kafka sticky balance', ...PLATFORMATIC_STICKY_BALANCE },
+  { name: '@platformatic/kafka aborted ranges', ...PLATFORMATIC_ABORTED_RANGES },
 ];
 
-/** Applies every patch; a file already patched is left as it is. Returns the files changed. */
+/** Applies every patch; an edit already made is left as it is. Returns the files changed. */
 export function patchDependencies() {
   const changed = [];
   for (const patch of PATCHES) {
@@ -211,13 +281,16 @@ export function patchDependencies() {
       );
     for (const file of patch.files) {
       const path = join(root, file);
-      let text = readFileSync(path, 'utf8');
-      if (text.includes('// music-service patch')) continue;
+      const before = readFileSync(path, 'utf8');
+      let text = before;
+      // Edit by edit: a file may carry several patches, and an install patched before a new one.
       for (const [from, to] of patch.edits) {
+        if (text.includes(to)) continue;
         if (!text.includes(from))
           throw new Error(`${file}: the text to patch was not found: ${from}`);
         text = text.replace(from, to);
       }
+      if (text === before) continue;
       writeFileSync(path, text);
       changed.push(file);
     }

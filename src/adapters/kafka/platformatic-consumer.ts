@@ -11,7 +11,6 @@ import { createBatcher } from './batcher.ts';
 import { warnCommitFailed } from './commit-offsets.ts';
 import { platformaticConnection } from './connection.ts';
 import { createConsumerLifecycle, errorOf } from './consumer-lifecycle.ts';
-import { dropAbortedTransactions } from './shims/platformatic-aborted-records.ts';
 import { prunableCommits } from './shims/platformatic-commit.ts';
 import { useBrokerTimestamps } from './shims/platformatic-log-append-time.ts';
 import type { BatchConsumer, ConsumerOptions } from './types.ts';
@@ -83,7 +82,6 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   });
   const commits = prunableCommits(consumer, o.topic);
   useBrokerTimestamps();
-  dropAbortedTransactions();
 
   let stream: RawStream | null = null;
   let joined = false;
