@@ -2,7 +2,6 @@
 // of infra/patch-dependencies.mjs (the Java client's): committed records, and no aborted one,
 // however the fetch responses cut the log.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import {
   Consumer,
@@ -16,21 +15,27 @@ import { ensureTopics } from '../../../src/adapters/kafka/topics.ts';
 import { kafka, uniqueName } from '../../support/stack.ts';
 import { countRecords } from '../../support/topic-records.ts';
 
+/** A topic of one partition, and a transactional producer. */
+async function topicAndProducer(label: string): Promise<{ topic: string; producer: Producer }> {
+  const topic = uniqueName(label);
+  await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+  const producer = new Producer({
+    clientId: uniqueName(`${label}-producer`),
+    ...platformaticConnection(kafka),
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+    transactionalId: uniqueName(label),
+  });
+  return { topic, producer };
+}
+
 // One fetch response holding a producer's aborted transaction, its committed ones, then an abort
 // of a transaction that wrote nothing to the partition (a transaction cut short by a broker
 // restart leaves such markers). The library skipped the producer up to its last abort marker:
 // acknowledged albums were never handed to the consumer, whose offsets moved past them.
 test('committed transactions between two aborts of one producer are read, the aborted ones not', async (t) => {
-  const topic = uniqueName('read-committed');
-  await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
-  const producer = new Producer({
-    clientId: uniqueName('read-committed-producer'),
-    ...platformaticConnection(kafka),
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    autocreateTopics: false,
-    transactionalId: uniqueName('read-committed'),
-  });
+  const { topic, producer } = await topicAndProducer('read-committed');
   t.after(() => producer.close());
   const records = (label: string, n: number) =>
     Array.from({ length: n }, (_, i) => ({
@@ -99,15 +104,7 @@ async function readCommitted(topic: string, last: string): Promise<string[]> {
 }
 
 test('records of an aborted transaction never reach a platformatic read_committed consumer', async () => {
-  const topic = uniqueName('aborted-records');
-  await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
-  const producer = new Producer({
-    clientId: uniqueName('aborted-producer'),
-    ...platformaticConnection(kafka),
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    transactionalId: uniqueName(`aborted-${randomBytes(3).toString('hex')}`),
-  });
+  const { topic, producer } = await topicAndProducer('aborted-records');
   try {
     const message = (value: string) => ({ topic, value: Buffer.from(value) });
     const aborted = await producer.beginTransaction();
