@@ -262,12 +262,65 @@ const PLATFORMATIC_ABORTED_RANGES = {
   ],
 };
 
+/**
+ * @platformatic/kafka 2.12.1: a group join resets the stream's fetch offsets to the committed
+ * ones, but a fetch sent before the join and answered after it (one to a dying broker can hang for
+ * many seconds) still moved them to where that fetch ended and pushed its records. For a
+ * partition revoked and given back meanwhile, the records between its committed offset and that
+ * fetch's offset, dropped at the revoke, were never read again. A fetch answered after a later join
+ * is now dropped whole and fetched again. The stream also says when its offsets are being reset
+ * (`refreshingOffsets`): until then they may be a former assignment's.
+ */
+const PLATFORMATIC_STALE_FETCH = {
+  files: [platformatic('clients/consumer/messages-stream.js')],
+  version: PLATFORMATIC_VERSION,
+  edits: [
+    ['    #offsetsToFetch;\n', '    #offsetsToFetch;\n    #joins = 0; // music-service patch\n'],
+    [
+      `    get offsetsToFetch() {
+        return this.#offsetsToFetch;
+    }`,
+      `    get offsetsToFetch() {
+        return this.#offsetsToFetch;
+    }
+    get refreshingOffsets() { // music-service patch
+        return this.#refreshOffsetsInflight || this.#refreshOffsetsPending;
+    }`,
+    ],
+    [
+      `        this.#onConsumerGroupJoin = () => {
+            this.#offsetsCommitted.clear();`,
+      `        this.#onConsumerGroupJoin = () => {
+            this.#joins++; // music-service patch
+            this.#offsetsCommitted.clear();`,
+    ],
+    [
+      `                this.#inflightNodes.set(node, Date.now());
+                this.#consumer.fetch({ ...this.#options, node, topics: nodeRequests, connectionPool: this[kConnections] }, (error, response) => {
+                    this.#inflightNodes.delete(node);
+                    this.emit('fetch');`,
+      `                this.#inflightNodes.set(node, Date.now());
+                const joins = this.#joins; // music-service patch
+                this.#consumer.fetch({ ...this.#options, node, topics: nodeRequests, connectionPool: this[kConnections] }, (error, response) => {
+                    this.#inflightNodes.delete(node);
+                    this.emit('fetch');
+                    if (joins !== this.#joins && !(this.#closed || this.closed || this.destroyed)) {
+                        process.nextTick(() => {
+                            this.#fetch();
+                        });
+                        return;
+                    }`,
+    ],
+  ],
+};
+
 const PATCHES = [
   { name: 'postgres null-socket', ...POSTGRES_NULL_SOCKET },
   { name: '@platformatic/kafka produce regroup', ...PLATFORMATIC_PRODUCE_REGROUP },
   { name: '@platformatic/kafka stale-generation commit', ...PLATFORMATIC_STALE_COMMIT },
   { name: '@platformatic/kafka sticky balance', ...PLATFORMATIC_STICKY_BALANCE },
   { name: '@platformatic/kafka aborted ranges', ...PLATFORMATIC_ABORTED_RANGES },
+  { name: '@platformatic/kafka stale fetch', ...PLATFORMATIC_STALE_FETCH },
 ];
 
 /** Applies every patch; an edit already made is left as it is. Returns the files changed. */

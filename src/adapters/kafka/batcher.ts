@@ -57,8 +57,10 @@ export interface Batcher {
    * offsets no record shows: transaction markers and aborted records. While nothing waits or is
    * in flight, a held partition whose offset lies beyond its last delivered record is committed
    * there, so that an idle group's committed offsets reach the end of the log (a lag of 0, not 1
-   * per marker). Only past a record delivered since the partition was assigned: a client's
-   * position before that may be stale, and a commit must never go back.
+   * per marker), also when no record came since the partition was assigned (a rebalance after the
+   * last record). The client vouches that each offset was reached reading from this assignment's
+   * start (the committed offset), never a former assignment's position: such a commit could skip
+   * records. One not beyond the last delivered record or stepped-over offset is ignored.
    */
   stepOver(delivered: ReadonlyMap<number, bigint>): void;
   /** Takes no more records and starts no more batches; the batch in flight finishes. */
@@ -222,7 +224,7 @@ export function createBatcher(o: BatcherOptions): Batcher {
       const offsets = new Map<number, bigint>();
       for (const [partition, offset] of delivered) {
         const expected = positions.get(partition);
-        if (assigned.has(partition) && expected !== undefined && offset > expected)
+        if (assigned.has(partition) && (expected === undefined || offset > expected))
           offsets.set(partition, offset);
       }
       if (offsets.size === 0) return;

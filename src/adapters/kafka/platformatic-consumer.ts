@@ -28,6 +28,9 @@ const GROUP_PROTOCOLS = [{ name: 'cooperative-sticky', version: 3 }];
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
+/** Whether the stream is resetting its offsets after a join; true without the patch that tells. */
+const refreshing = (s: RawStream): boolean => Reflect.get(s, 'refreshingOffsets') !== false;
+
 function toConsumed(m: RawMessage): ConsumedMessage {
   const headers = new Map<string, string>();
   for (const [k, v] of m.headers) headers.set(k.toString(), v === undefined ? '' : v.toString());
@@ -171,11 +174,13 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
   /**
    * The stream's next fetch offsets move past transaction markers and aborted records, which no
    * message shows. A fetch response moves them and pushes its records in one synchronous step, so
-   * while the stream buffers nothing, every record below them has reached the batcher.
+   * while the stream buffers nothing, every record below them has reached the batcher. A join
+   * resets them to the committed offsets; until that is done they may be a former assignment's
+   * (a patch in infra/patch-dependencies.mjs says when, and drops fetches sent before the join).
    */
   const stepping = setInterval(() => {
     const s = stream;
-    if (s === null || !joined || life.stopping || s.readableLength > 0) return;
+    if (s === null || !joined || life.stopping || s.readableLength > 0 || refreshing(s)) return;
     const delivered = new Map<number, bigint>();
     const prefix = `${o.topic}:`;
     for (const [key, offset] of s.offsetsToFetch)

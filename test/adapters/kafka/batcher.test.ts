@@ -323,18 +323,11 @@ test('records pushed before start() or of a partition not held are ignored', (t)
   assert.equal(batches, 1);
 });
 
-test('stepOver commits past markers once idle, only beyond a delivered record, never back', async (t) => {
+test('stepOver commits past markers once idle, beyond the last delivered record, never back', async (t) => {
   const { batcher, held, commits, push } = setup(t);
   const step = (...pairs: [number, number][]) =>
     batcher.stepOver(new Map(pairs.map(([p, o]) => [p, BigInt(o)])));
-  step([0, 5], [1, 5]);
-  await settle();
-  assert.deepEqual(
-    commits,
-    [],
-    'nothing delivered since the assignment: the position may be stale',
-  );
-
+  batcher.assign([0]);
   push(0, 0, 1);
   step([0, 3]);
   await settle();
@@ -349,11 +342,43 @@ test('stepOver commits past markers once idle, only beyond a delivered record, n
 
   step([0, 3], [1, 7]);
   await settle();
-  assert.deepEqual(commits, [['0@2'], ['0@3']], 'the marker at 2 stepped over; 1 had no record');
+  assert.deepEqual(commits, [['0@2'], ['0@3']], 'the marker at 2 stepped over; 1 is not held');
   step([0, 3]);
   step([0, 1]);
   await settle();
   assert.equal(commits.length, 2, 'neither the same offset again nor one behind it');
+  push(0, 2);
+  t.mock.timers.tick(100);
+  assert.equal(held.length, 1, 'a record below the stepped-over offset is a re-delivery');
+});
+
+test('stepOver commits past markers for a partition given back after its last record', async (t) => {
+  const { batcher, held, commits, push, revoke } = setup(t);
+  push(0, 0, 1);
+  t.mock.timers.tick(100);
+  held[0]?.resolve();
+  await settle();
+  assert.deepEqual(commits, [['0@2']]);
+  // A rebalance after the last record: its position is forgotten with the revoke.
+  revoke(false);
+  await settle();
+  batcher.assign([0, 1]);
+  batcher.stepOver(
+    new Map([
+      [0, 3n],
+      [1, 4n],
+    ]),
+  );
+  await settle();
+  assert.deepEqual(commits, [['0@2'], ['0@3', '1@4']], 'the markers read since the assignment');
+  batcher.stepOver(
+    new Map([
+      [0, 3n],
+      [1, 4n],
+    ]),
+  );
+  await settle();
+  assert.equal(commits.length, 2, 'once');
   push(0, 2);
   t.mock.timers.tick(100);
   assert.equal(held.length, 1, 'a record below the stepped-over offset is a re-delivery');
