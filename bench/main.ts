@@ -104,6 +104,25 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     work: () => Promise<T>,
     describe: (value: T) => string,
   ) => (wanted.has(phase) ? ledger.measure(phase, work, describe) : Promise.resolve(undefined));
+  /**
+   * A measurement under load from a generator, recording which program it was and, when it was a
+   * program of its own (wrk, h2load), the CPU it spent (`loadgen`): on two cores, what the load
+   * generator takes is not the servers'.
+   */
+  const measureLoaded = async <T extends { readonly units: number; readonly generator: string }>(
+    phase: Phase,
+    work: () => Promise<T>,
+    describe: (value: T) => string,
+  ) => {
+    const childrenBefore = endedChildrenCpuMs();
+    const value = await measure(phase, work, describe);
+    if (value) {
+      generators[phase] = value.generator;
+      const spent = endedChildrenCpuMs() - childrenBefore;
+      if (spent > 0) ledger.addCpu(phase, 'loadgen', spent);
+    }
+    return value;
+  };
 
   try {
     m.dbCeiling = await measure(
@@ -156,7 +175,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       pipeline = await startPipeline(scope, config);
       const { restUrl, grpcUrl } = pipeline;
       say(`services up: REST ${restUrl}, gRPC ${grpcUrl}; logs in ${scope.logsDir}`);
-      m.ingest = await measure(
+      m.ingest = await measureLoaded(
         'ingest',
         () =>
           measureIngest({
@@ -170,7 +189,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         (v) =>
           `${Math.round(v.albumsPerSecond)} albums/s stored (${Math.round(v.acceptedPerSecond)} accepted/s, drained ${v.drainSeconds.toFixed(2)} s after the load)`,
       );
-      m.postSingle = await measure(
+      m.postSingle = await measureLoaded(
         'post_single',
         () =>
           measurePostSingle({
@@ -199,21 +218,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       if (wanted.has('rest_list') || wanted.has('grpc_list')) await ensureRows(sql, PAGE_SIZE + 1);
       const reads = (v: Reads) =>
         `${Math.round(v.rps)} req/s, p99 ${v.latency.p99_ms} ms (${v.failed} failed; ${v.generator})`;
-      /**
-       * A read measurement, recording which program generated its load and, when it was a
-       * program of its own (wrk, h2load), the CPU it spent (`loadgen`): on two cores, what the
-       * load generator takes is not the servers'.
-       */
-      const measureReads = async (phase: Phase, work: () => Promise<Reads>) => {
-        const childrenBefore = endedChildrenCpuMs();
-        const value = await measure(phase, work, reads);
-        if (value) {
-          generators[phase] = value.generator;
-          const spent = endedChildrenCpuMs() - childrenBefore;
-          if (spent > 0) ledger.addCpu(phase, 'loadgen', spent);
-        }
-        return value;
-      };
+      const measureReads = (phase: Phase, work: () => Promise<Reads>) =>
+        measureLoaded(phase, work, reads);
       m.restList = await measureReads('rest_list', () =>
         measureRestList({
           restUrl,

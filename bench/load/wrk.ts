@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LatencySummary } from '../percentiles.ts';
 import { perSecond } from '../percentiles.ts';
 import type { HttpLoadResult } from './http-load.ts';
@@ -16,14 +19,35 @@ end
 `;
 
 /**
- * GETs `url` with wrk (one thread, `connections` connections, each one request in flight) for
- * `seconds`. wrk counts answers of status 400 and above as bad; the caller's ok status is 200.
+ * wrk's script for one load: the request (a POST's JSON body as a Lua long string, sent as it is)
+ * and the report. Every request is the same one.
+ */
+export function wrkScript(o: { readonly method: 'GET' | 'POST'; readonly body?: string }): string {
+  if (o.body === undefined) return `wrk.method = "${o.method}"\n${REPORT}`;
+  let level = '';
+  while (o.body.includes(`]${level}]`)) level += '=';
+  return [
+    `wrk.method = "${o.method}"`,
+    `wrk.headers["Content-Type"] = "application/json"`,
+    // A long string drops a newline right after its opening bracket: one is added for it.
+    `wrk.body = [${level}[\n${o.body}]${level}]`,
+    REPORT,
+  ].join('\n');
+}
+
+/**
+ * Loads `url` with wrk (one thread, `connections` connections, each one request in flight) for
+ * `seconds`, sending the request `script` describes (wrkScript). wrk counts answers of status 400
+ * and above as bad, the rest as good: the caller's ok status is a success (2xx).
  */
 export async function wrkLoad(
   wrk: string,
   o: { readonly url: string; readonly connections: number; readonly seconds: number },
-  scriptPath: string,
+  script: string,
 ): Promise<HttpLoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'music-bench-wrk-'));
+  const scriptPath = join(dir, 'load.lua');
+  writeFileSync(scriptPath, script);
   const out = await runTool(wrk, [
     '-t1',
     `-c${o.connections}`,
@@ -33,7 +57,7 @@ export async function wrkLoad(
     '-s',
     scriptPath,
     o.url,
-  ]);
+  ]).finally(() => rmSync(dir, { recursive: true, force: true }));
   const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
   if (line === undefined) throw new Error(`wrk gave no summary: ${out.slice(0, 300)}`);
   const r = JSON.parse(line) as Record<string, number>;
@@ -58,6 +82,3 @@ export async function wrkLoad(
     generator: 'wrk',
   };
 }
-
-/** The Lua script wrkLoad needs, as text (written once per run by the caller). */
-export const WRK_SCRIPT = REPORT;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Sql } from '../../src/adapters/db/client.ts';
 import { batchBody } from '../albums.ts';
 import { httpLoad } from '../load/http-load.ts';
+import type { Generator } from '../load/tools.ts';
 import { perSecond } from '../percentiles.ts';
 import type { StoredWatcher } from '../visibility.ts';
 
@@ -16,6 +17,7 @@ export interface Ingest {
   readonly drainSeconds: number;
   /** Albums accepted and stored: the work the CPU figures cover. */
   readonly units: number;
+  readonly generator: Generator;
 }
 
 async function albumCount(sql: Sql): Promise<number> {
@@ -61,5 +63,6 @@ export async function measureIngest(o: {
     batchSize: o.batchSize,
     drainSeconds: Math.max(0, stored - loadEnded) / 1000,
     units: albums,
+    generator: load.generator,
   };
 }

@@ -1,5 +1,6 @@
 import { albumBody } from '../albums.ts';
 import { httpLoadAfterWarmup } from '../load/http-load.ts';
+import type { Generator } from '../load/tools.ts';
 import type { LatencySummary } from '../percentiles.ts';
 import type { StoredWatcher } from '../visibility.ts';
 
@@ -9,6 +10,7 @@ export interface PostSingle {
   readonly failed: number;
   /** Requests answered 202, warm-up included: the work the CPU figures cover. */
   readonly units: number;
+  readonly generator: Generator;
 }
 
 /**
@@ -37,5 +39,11 @@ export async function measurePostSingle(o: {
   );
   const accepted = (warmup?.ok ?? 0) + load.ok;
   await o.watcher.waitFor(accepted, 120_000);
-  return { rps: load.okPerSecond, latency: load.latency, failed: load.failed, units: accepted };
+  return {
+    rps: load.okPerSecond,
+    latency: load.latency,
+    failed: load.failed,
+    units: accepted,
+    generator: load.generator,
+  };
 }
