@@ -28,6 +28,7 @@ import {
 } from './phases/reads.ts';
 import { writeReport } from './report.ts';
 import { type Measurements, missingFigures, shapeResult } from './result.ts';
+import { publishesPerRound, roundTotals } from './rounds.ts';
 import { type BenchServices, openScope, startPipeline } from './stack.ts';
 import { watchStored } from './visibility.ts';
 
@@ -90,6 +91,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
   const generators: Record<string, string> = {};
+  const rounds: Record<string, number> = {};
   const servers = {
     kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
     postgres: Number(new URL(config.DATABASE_URL).port || 5432),
@@ -173,47 +175,61 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const needsPipeline = PHASES.slice(PHASES.indexOf('ingest')).some((p) => wanted.has(p));
     if (needsPipeline) {
       pipeline = await startPipeline(scope, config);
-      const { restUrl, grpcUrl } = pipeline;
+      const { restUrl, grpcUrl, restMetricsUrl } = pipeline;
       say(`services up: REST ${restUrl}, gRPC ${grpcUrl}; logs in ${scope.logsDir}`);
-      m.ingest = await measureLoaded(
-        'ingest',
-        () =>
-          measureIngest({
-            restUrl,
-            sql,
-            watcher,
-            seconds: mode.ingestSeconds,
-            batchSize: mode.batchSize,
-            connections: mode.ingestConnections,
-          }),
-        (v) =>
-          `${Math.round(v.albumsPerSecond)} albums/s stored (${Math.round(v.acceptedPerSecond)} accepted/s, drained ${v.drainSeconds.toFixed(2)} s after the load)`,
+      /** A write measurement, recording the publishes per Kafka transaction it made. */
+      const countingRounds = async <T>(phase: Phase, work: () => Promise<T>) => {
+        const before = await roundTotals(restMetricsUrl);
+        const value = await work();
+        const per = publishesPerRound(before, await roundTotals(restMetricsUrl));
+        if (value !== undefined && per !== undefined) rounds[phase] = per;
+        return value;
+      };
+      m.ingest = await countingRounds('ingest', () =>
+        measureLoaded(
+          'ingest',
+          () =>
+            measureIngest({
+              restUrl,
+              sql,
+              watcher,
+              seconds: mode.ingestSeconds,
+              batchSize: mode.batchSize,
+              connections: mode.ingestConnections,
+            }),
+          (v) =>
+            `${Math.round(v.albumsPerSecond)} albums/s stored (${Math.round(v.acceptedPerSecond)} accepted/s, drained ${v.drainSeconds.toFixed(2)} s after the load)`,
+        ),
       );
-      m.postSingle = await measureLoaded(
-        'post_single',
-        () =>
-          measurePostSingle({
-            restUrl,
-            watcher,
-            seconds: mode.loadSeconds,
-            warmupSeconds: mode.warmupSeconds,
-            connections: mode.postConnections,
-          }),
-        (v) =>
-          `${Math.round(v.rps)} req/s, p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms (${v.failed} failed)`,
+      m.postSingle = await countingRounds('post_single', () =>
+        measureLoaded(
+          'post_single',
+          () =>
+            measurePostSingle({
+              restUrl,
+              watcher,
+              seconds: mode.loadSeconds,
+              warmupSeconds: mode.warmupSeconds,
+              connections: mode.postConnections,
+            }),
+          (v) =>
+            `${Math.round(v.rps)} req/s, p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms (${v.failed} failed)`,
+        ),
       );
-      m.e2e = await measure(
-        'e2e',
-        () =>
-          measureEndToEnd({
-            restUrl,
-            sql,
-            watcher,
-            perSecond: mode.e2ePerSecond,
-            seconds: mode.e2eSeconds,
-          }),
-        (v) =>
-          `p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms, max ${v.latency.max_ms} ms at ${Math.round(v.acceptedPerSecond)} albums/s; record to upsert p50 ${v.recordToUpsert.p50_ms.toFixed(1)} ms, p99 ${v.recordToUpsert.p99_ms.toFixed(1)} ms; POST to 202 p50 ${v.answered.p50_ms.toFixed(1)} ms, p99 ${v.answered.p99_ms.toFixed(1)} ms`,
+      m.e2e = await countingRounds('e2e', () =>
+        measure(
+          'e2e',
+          () =>
+            measureEndToEnd({
+              restUrl,
+              sql,
+              watcher,
+              perSecond: mode.e2ePerSecond,
+              seconds: mode.e2eSeconds,
+            }),
+          (v) =>
+            `p50 ${v.latency.p50_ms} ms, p99 ${v.latency.p99_ms} ms, max ${v.latency.max_ms} ms at ${Math.round(v.acceptedPerSecond)} albums/s; record to upsert p50 ${v.recordToUpsert.p50_ms.toFixed(1)} ms, p99 ${v.recordToUpsert.p99_ms.toFixed(1)} ms; POST to 202 p50 ${v.answered.p50_ms.toFixed(1)} ms, p99 ${v.answered.p99_ms.toFixed(1)} ms`,
+        ),
       );
       if (wanted.has('rest_list') || wanted.has('grpc_list')) await ensureRows(sql, PAGE_SIZE + 1);
       const reads = (v: Reads) =>
@@ -263,6 +279,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     cpu: ledger.cpu,
     units: ledger.units,
     generators,
+    rounds,
   });
   for (const file of await writeReport(options.outDir, result)) say(`wrote ${file}`);
   if (scope.profileDir) say(`CPU profiles of the services in ${scope.profileDir}`);

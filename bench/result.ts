@@ -131,6 +131,8 @@ export interface BenchResult extends Figures {
   readonly cpu_us_per_unit: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The program that generated each read measurement's load (wrk, h2load, autocannon, node-http2). */
   readonly load_generators?: Readonly<Record<string, string>>;
+  /** Write requests per Kafka transaction, by write measurement (the REST API's metrics). */
+  readonly publishes_per_round?: Readonly<Record<string, number>>;
   /** Whether each measured figure with a target met it. */
   readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;
 }
@@ -210,6 +212,8 @@ export function shapeResult(
     readonly cpu?: Readonly<Record<string, Readonly<Record<string, number>>>>;
     readonly units?: Readonly<Record<string, number>>;
     readonly generators?: Readonly<Record<string, string>>;
+    /** Publishes per Kafka transaction in each write measurement. */
+    readonly rounds?: Readonly<Record<string, number>>;
   },
 ): BenchResult {
   const perUnit = cpuPerUnit(context.cpu ?? {}, context.units ?? {});
@@ -227,6 +231,7 @@ export function shapeResult(
     units: context.units ?? {},
     cpu_us_per_unit: perUnit,
     ...(context.generators ? { load_generators: context.generators } : {}),
+    ...(context.rounds ? { publishes_per_round: context.rounds } : {}),
     targets_met: targetsMet(figures),
   };
 }

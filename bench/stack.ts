@@ -126,6 +126,8 @@ export interface Started {
 export interface BenchServices extends Started {
   readonly restUrl: string;
   readonly grpcUrl: string;
+  /** The REST API's Prometheus metrics (the publisher's rounds). */
+  readonly restMetricsUrl: string;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -174,10 +176,15 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
   // A random start: parallel runs (and a running `npm start`) rarely probe the same ports.
   const restPort = await freePort(host, randomInt(20_000, 40_000));
   const grpcPort = await freePort(host, randomInt(40_000, 60_000));
+  const restMetricsPort = await freePort(host);
   const services = await startServices(
     scope,
     [
-      { name: 'rest', script: 'src/apps/rest/main.ts' },
+      {
+        name: 'rest',
+        script: 'src/apps/rest/main.ts',
+        env: { METRICS_PORT: String(restMetricsPort) },
+      },
       { name: 'grpc', script: 'src/apps/grpc/main.ts' },
       ...(['platformatic', 'confluent'] as const).map((client) => consumerSpec(client)),
     ],
@@ -186,7 +193,7 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
       REST_PORT: String(restPort),
       GRPC_HOST: host,
       GRPC_PORT: String(grpcPort),
-      // Not scraped by the bench: any free port, so a running `npm start` (9464) is no bother.
+      // Any free port, so a running `npm start` (9464) is no bother; the REST API's is scraped.
       METRICS_HOST: host,
       METRICS_PORT: '0',
       KAFKA_PARTITIONS: String(config.KAFKA_PARTITIONS),
@@ -204,6 +211,7 @@ export async function startPipeline(scope: BenchScope, config: Config): Promise<
   return {
     restUrl: `http://${host}:${restPort}`,
     grpcUrl: `http://${host}:${grpcPort}`,
+    restMetricsUrl: `http://${host}:${restMetricsPort}/metrics`,
     cpuMs: services.cpuMs,
     stop: services.stop,
   };

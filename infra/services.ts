@@ -20,6 +20,8 @@ export interface ServiceSpec {
    * from METRICS_PORT upwards in this order, the same as each process's default (METRICS_PORTS).
    */
   readonly servesMetrics?: boolean;
+  /** Variables of its own, over those every process is given. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The processes of music-service, as `npm start` runs them. */
@@ -103,7 +105,7 @@ export function spawnService(
   const log = serviceLog(logsDir, spec.name);
   const child = fork(join(root, spec.script), [...(spec.args ?? [])], {
     cwd: root,
-    env,
+    env: { ...env, ...spec.env },
     execArgv: ['--disable-warning=ExperimentalWarning', ...(spec.nodeArgs ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -51,6 +51,10 @@ test('a tiny bench run ends with one JSON line holding every figure (rates above
     `broker CPU: ${JSON.stringify(cpu.kafka_ceiling)}`,
   );
   assert.ok((cpu.db_ceiling?.postgres ?? 0) > 0, `database CPU: ${JSON.stringify(cpu.db_ceiling)}`);
+  // Each write measurement says how many requests a Kafka transaction served.
+  const rounds = result.publishes_per_round as Record<string, number | undefined>;
+  for (const phase of ['ingest', 'post_single', 'e2e'])
+    assert.ok((rounds[phase] ?? 0) >= 1, `publishes per round: ${JSON.stringify(rounds)}`);
   const chart = readFileSync(join(out, 'benchmarks.svg'), 'utf8');
   assert.ok(chart.startsWith('<svg') && chart.trimEnd().endsWith('</svg>'));
   assert.ok(!existsSync(join(out, 'benchmarks.md')), 'the smoke run writes no document');

@@ -60,6 +60,8 @@ export function mayBeStored(err: unknown): boolean {
 export interface PublishOutcome {
   readonly topic: string;
   readonly records: number;
+  /** The publishes (callers) of the topic in the round: how many requests one transaction served. */
+  readonly publishes: number;
   readonly acknowledged: boolean;
 }
 
@@ -134,10 +136,15 @@ export function createPublisher(o: PublisherOptions): ReadyingPublisher {
 
   function report(taken: readonly Pending[], acknowledged: boolean): void {
     if (!o.onOutcome) return;
-    const byTopic = new Map<string, number>();
-    for (const p of taken) byTopic.set(p.topic, (byTopic.get(p.topic) ?? 0) + p.messages.length);
+    const byTopic = new Map<string, { records: number; publishes: number }>();
+    for (const p of taken) {
+      const counts = byTopic.get(p.topic) ?? { records: 0, publishes: 0 };
+      counts.records += p.messages.length;
+      counts.publishes++;
+      byTopic.set(p.topic, counts);
+    }
     try {
-      for (const [topic, records] of byTopic) o.onOutcome({ topic, records, acknowledged });
+      for (const [topic, counts] of byTopic) o.onOutcome({ topic, ...counts, acknowledged });
     } catch {
       // Observing a publish must never stop the queue: a broken hook only loses its counts.
     }

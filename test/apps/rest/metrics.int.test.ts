@@ -227,6 +227,29 @@ test('the produced-record count grows by exactly the albums posted', async (t) =
   const one = await app.inject({ method: 'POST', url: '/api/v1/album', ...json(album(6)) });
   assert.equal(one.statusCode, 202, one.body);
   assert.equal(await produced(), 6);
+
+  // Publishes per transaction: the two above had a round each; 20 at once share rounds.
+  const rounds = async () => {
+    const samples = await scrape();
+    return {
+      rounds: metricValue(samples, 'music_produce_round_publishes_count', { topic }),
+      publishes: metricValue(samples, 'music_produce_round_publishes_sum', { topic }),
+    };
+  };
+  assert.deepEqual(await rounds(), { rounds: 2, publishes: 2 });
+  const together = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      app.inject({ method: 'POST', url: '/api/v1/album', ...json(album(100 + i)) }),
+    ),
+  );
+  assert.deepEqual(
+    together.map((r) => r.statusCode),
+    together.map(() => 202),
+  );
+  const after = await rounds();
+  assert.equal(after.publishes, 22);
+  assert.ok((after.rounds ?? 0) > 2 && (after.rounds ?? 0) < 22, `${after.rounds} rounds`);
+  assert.equal(await produced(), 26);
 });
 
 test('database calls are counted in flight while they run', async (t) => {

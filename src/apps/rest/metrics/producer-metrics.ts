@@ -1,7 +1,11 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { PublishOutcome } from '../../../adapters/kafka/publisher.ts';
 
-/** Counts the records a publisher got acknowledged, or not, per topic; hand it to the publisher. */
+/**
+ * Counts the records a publisher got acknowledged, or not, per topic, and how many publishes each
+ * round (one Kafka transaction) carried; hand it to the publisher. A transaction costs the broker
+ * far more than its records, so publishes per round is what PRODUCE_ROUND_SPACING_MS tunes.
+ */
 export function producerMetrics(registry: Registry): (outcome: PublishOutcome) => void {
   const produced = new Counter({
     name: 'music_messages_produced_total',
@@ -15,6 +19,15 @@ export function producerMetrics(registry: Registry): (outcome: PublishOutcome) =
     labelNames: ['topic'] as const,
     registers: [registry],
   });
-  return ({ topic, records, acknowledged }) =>
+  const rounds = new Histogram({
+    name: 'music_produce_round_publishes',
+    help: 'Publishes (write requests) per produce round, one Kafka transaction, by topic',
+    labelNames: ['topic'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [registry],
+  });
+  return ({ topic, records, publishes, acknowledged }) => {
     (acknowledged ? produced : failed).inc({ topic }, records);
+    rounds.observe({ topic }, publishes);
+  };
 }
