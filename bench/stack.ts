@@ -1,9 +1,10 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaEnv } from '../infra/kafka-auth.ts';
 import { dataDir, kafkaAccess, PROJECT_ROOT } from '../infra/provision.ts';
+import { reservedPort } from '../infra/reserved-ports.ts';
 import {
   createScratchDatabase,
   databaseEnvOn,
@@ -11,7 +12,6 @@ import {
   dropScratchDatabase,
 } from '../infra/scratch.ts';
 import {
-  freePort,
   type RunningService,
   type ServiceSpec,
   spawnService,
@@ -173,10 +173,11 @@ export async function startServices(
 /** REST, gRPC and both consumers in one group, as `npm start` runs them. */
 export async function startPipeline(scope: BenchScope, config: Config): Promise<BenchServices> {
   const host = '127.0.0.1';
-  // A random start: parallel runs (and a running `npm start`) rarely probe the same ports.
-  const restPort = await freePort(host, randomInt(20_000, 40_000));
-  const grpcPort = await freePort(host, randomInt(40_000, 60_000));
-  const restMetricsPort = await freePort(host);
+  // Below the ephemeral range: a port in it was once taken by an outgoing connection while the
+  // services started (the REST API's listen failed).
+  const restPort = await reservedPort(2);
+  const restMetricsPort = restPort + 1;
+  const grpcPort = await reservedPort();
   const services = await startServices(
     scope,
     [

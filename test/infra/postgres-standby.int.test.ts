@@ -13,10 +13,10 @@ import {
   STANDBY_NAME,
   standbyDataDir,
 } from '../../infra/postgres-standby.ts';
+import { reservedPort } from '../../infra/reserved-ports.ts';
 import { cleanupStack } from '../support/cleanup.ts';
 import { privatePostgres, removedAtCleanup } from '../support/private-infra.ts';
 import { configWith } from '../support/stack.ts';
-import { reservedPort } from '../support/test-ports.ts';
 
 test('PG_STANDBY: a synchronous standby of the private cluster, reused, and no old primary after its promotion', {
   timeout: 180_000,

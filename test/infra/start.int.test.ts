@@ -4,11 +4,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
+import { reservedPort } from '../../infra/reserved-ports.ts';
 import { platformaticConnection } from '../../src/adapters/kafka/connection.ts';
 import type { StatusReport } from '../../src/apps/cli/status-read.ts';
 import { musicJson } from '../apps/cli/support.ts';
 import { kafka, uniqueName, waitFor } from '../support/stack.ts';
-import { reservedPort } from '../support/test-ports.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];

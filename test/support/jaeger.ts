@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservedPort } from '../../infra/reserved-ports.ts';
 import type { Defer } from './cleanup.ts';
 import { waitFor } from './stack.ts';
-import { reservedPort } from './test-ports.ts';
 
 export interface PrivateJaeger {
   /** The OTLP endpoint, as OTEL_EXPORTER_OTLP_ENDPOINT takes it (the exporter adds /v1/traces). */

@@ -19,13 +19,13 @@ import {
   localKafkaClusterAdmin,
   startLocalKafkaCluster,
 } from '../../infra/kafka-cluster.ts';
+import { reservedPort } from '../../infra/reserved-ports.ts';
 import {
   type KafkaConnection,
   platformaticConnection,
 } from '../../src/adapters/kafka/connection.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
-import { reservedPort } from './test-ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODES = 3;

@@ -21,12 +21,12 @@ import {
 } from '../../infra/postgres.ts';
 import { ensureRolesAs, urlRole } from '../../infra/postgres-roles.ts';
 import { startStandby } from '../../infra/postgres-standby.ts';
+import { reservedPort } from '../../infra/reserved-ports.ts';
 import { createSql } from '../../src/adapters/db/client.ts';
 import { migrate, readMigrations } from '../../src/adapters/db/migrate.ts';
 import type { KafkaConnection } from '../../src/adapters/kafka/connection.ts';
 import type { Defer } from './cleanup.ts';
 import { config, uniqueName } from './stack.ts';
-import { reservedPort } from './test-ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 

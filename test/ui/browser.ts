@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { reservedPort } from '../../infra/reserved-ports.ts';
 import { CHROMIUM } from '../../infra/ui.ts';
 import { uniqueName, waitFor } from '../support/stack.ts';
-import { reservedPort } from '../support/test-ports.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 /** Screenshots, to be looked at: test-results/ui. */

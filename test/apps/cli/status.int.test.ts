@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { reservedPort } from '../../../infra/reserved-ports.ts';
 import type { StatusReport } from '../../../src/apps/cli/status-read.ts';
 import { createConsumerRuntime } from '../../../src/apps/consumer/runtime.ts';
 import { createGrpcRuntime } from '../../../src/apps/grpc/runtime.ts';
@@ -20,7 +21,6 @@ import {
   uniqueName,
   waitFor,
 } from '../../support/stack.ts';
-import { reservedPort } from '../../support/test-ports.ts';
 import { albumOf, produceAlbums } from '../consumer/support.ts';
 import { music, musicJson, root } from './support.ts';
 

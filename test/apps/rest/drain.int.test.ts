@@ -6,9 +6,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { reservedPort } from '../../../infra/reserved-ports.ts';
 import { decodeAlbum } from '../../../src/domain/album-codec.ts';
 import { readTopic, uniqueName, waitFor } from '../../support/stack.ts';
-import { reservedPort } from '../../support/test-ports.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 

@@ -1,15 +1,16 @@
-// Ports for the tests' private servers, which a test stops and starts again on the same port. A
-// port the system handed out (port 0) lies in its ephemeral range: while the server was down, an
-// outgoing connection or another test's server took it, and the broker could not start again
-// ("Address already in use", seen in CI). These ports lie below that range, so no outgoing
-// connection gets them, and a claim file keeps other test processes off them.
+// Ports for the tests' and the bench's servers. A port the system hands out (port 0), or any port
+// of its ephemeral range, can be taken by an outgoing connection between the check that it is
+// free and the listen: a test's broker restarted on its port could not start again, and the
+// bench's REST API could not start ("Address already in use", both seen). These ports lie below
+// that range, so no outgoing connection gets them, and a claim file keeps the other test and
+// bench processes off them.
 import { randomInt } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { processRuns } from '../../infra/process-runs.ts';
-import { freePort } from '../../infra/services.ts';
+import { processRuns } from './process-runs.ts';
+import { freePort } from './services.ts';
 
-const CLAIMS = resolve(import.meta.dirname, '..', '..', '.data', 'test-ports');
+const CLAIMS = resolve(import.meta.dirname, '..', '.data', 'reserved-ports');
 /** Below are the well-known and registered ports that other software on the machine may use. */
 const LOWEST = 20_000;
 const mine: string[] = [];
@@ -36,7 +37,7 @@ function ephemeralLow(): number {
   }
 }
 
-/** Claims `port` for this process: false when a living test process holds it. */
+/** Claims `port` for this process: false when a living process holds it. */
 function claim(port: number): boolean {
   const file = join(CLAIMS, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
