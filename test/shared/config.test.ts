@@ -24,6 +24,7 @@ test('an empty environment gives the documented defaults', () => {
   assert.equal(config.RATE_LIMIT_EXEMPT_LOOPBACK, true);
   assert.deepEqual(config.CORS_ORIGINS, []);
   assert.equal(config.DB_STATEMENT_TIMEOUT_MS, 30000);
+  assert.equal(config.CONSUMER_FETCH_WAIT_MS, 20);
 });
 
 test('without DATABASE_URL, the local roles with their generated passwords, read from MUSIC_DATA_DIR', () => {
@@ -110,6 +111,8 @@ test('a bad value fails with one line naming the variable and the value', () => 
     ['CORS_ORIGINS', 'https://a.example/path'],
     ['CORS_ORIGINS', 'ui.example.com'],
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
+    // 0 would have each idle consumer fetch without pause.
+    ['CONSUMER_FETCH_WAIT_MS', '0'],
   ] as const) {
     assert.throws(
       () => loadConfig({ [key]: value }, NONE),

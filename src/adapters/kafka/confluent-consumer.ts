@@ -73,7 +73,7 @@ export function createConfluentConsumer(o: ConsumerOptions, log: Logger): BatchC
       ...(o.groupInstanceId === undefined ? {} : { 'group.instance.id': o.groupInstanceId }),
       'heartbeat.interval.ms': 3_000,
       'max.poll.interval.ms': 300_000,
-      'fetch.wait.max.ms': FETCH.maxWaitMs,
+      'fetch.wait.max.ms': o.fetchWaitMs ?? FETCH.maxWaitMs,
       'fetch.min.bytes': FETCH.minBytes,
       // Committed records only: a REST batch is stored whole or not at all (default, pinned).
       'isolation.level': 'read_committed',

@@ -76,7 +76,7 @@ export function createPlatformaticConsumer(o: ConsumerOptions, log: Logger): Bat
     retries: 30,
     retryDelay: 1_000,
     // Also bounds how long close() waits for an in-flight fetch.
-    maxWaitTime: FETCH.maxWaitMs,
+    maxWaitTime: o.fetchWaitMs ?? FETCH.maxWaitMs,
     minBytes: FETCH.minBytes,
     // Up to 10 MB per fetch, all partitions of a leader in one request.
     maxBytes: 10 * 1024 * 1024,

@@ -22,9 +22,11 @@ export interface BatchConsumer {
 
 /**
  * How both consumers fetch: the broker holds a fetch until 256 KiB of records are there or 20 ms
- * passed. Batching at the broker spares it a request per handful of records: answering every
- * fetch at once cost it ~40% of a core at 1,000 albums/s (single writes), and twice its CPU per
- * single write at full load. It adds at most 20 ms to a write's way to the table.
+ * passed (CONSUMER_FETCH_WAIT_MS). Batching at the broker spares it a request per handful of
+ * records: answering every fetch at once cost it ~40% of a core at 1,000 albums/s (single
+ * writes), and twice its CPU per single write at full load. It adds at most the wait to a write's
+ * way to the table; 10 ms took a third off the end-to-end p99 and cost a fifth more CPU per
+ * single POST (docs/benchmarks.md).
  */
 export const FETCH = { maxWaitMs: 20, minBytes: 256 * 1024 } as const;
 
@@ -37,6 +39,8 @@ export interface ConsumerOptions {
   readonly batchSize: number;
   /** ...or when this many milliseconds passed since its first record. */
   readonly batchWaitMs: number;
+  /** How long the broker may hold a fetch to gather records; FETCH.maxWaitMs when unset. */
+  readonly fetchWaitMs?: number | undefined;
   /** A member silent this long is dropped from the group and its partitions move on. */
   readonly sessionTimeoutMs: number;
   /**

@@ -148,6 +148,7 @@ export function createConsumerRuntime(
       topic: config.KAFKA_TOPIC,
       batchSize: config.CONSUMER_BATCH_SIZE,
       batchWaitMs: config.CONSUMER_BATCH_WAIT_MS,
+      fetchWaitMs: config.CONSUMER_FETCH_WAIT_MS,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
       onAssign: (partitions: readonly number[], joined: boolean) =>
