@@ -123,23 +123,43 @@ async function alignConfigs(admin: Admin, topics: readonly TopicSpec[]): Promise
   }
 }
 
-// A new topic's partitions have no leader for a moment; producing then fails, so wait for them.
-async function waitForLeaders(
-  admin: Admin,
+/** @platformatic/kafka 2.12 reports UNKNOWN_TOPIC_OR_PARTITION as a UserError naming the topic. */
+function isUnknownTopic(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    Reflect.get(err, 'code') === 'PLT_KFK_USER' &&
+    err.message.startsWith('Unknown topic ')
+  );
+}
+
+/**
+ * A new topic's partitions have no leader for a moment; producing then fails, so wait for them.
+ * A broker can even answer that the topic does not exist: the controller created it, and the
+ * broker's copy of the cluster's metadata has not caught up yet (seen on a loaded machine).
+ */
+export async function waitForLeaders(
+  admin: Pick<Admin, 'metadata'>,
   names: readonly string[],
   timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const metadata = await admin.metadata({ topics: [...names], forceUpdate: true });
-    const ready = names.every((name) => {
-      const topic = metadata.topics.get(name);
-      return (
-        topic !== undefined &&
-        topic.partitions.length > 0 &&
-        topic.partitions.every((p) => p.leader >= 0)
-      );
-    });
+    const metadata = await admin
+      .metadata({ topics: [...names], forceUpdate: true })
+      .catch((err: unknown) => {
+        if (isUnknownTopic(err) && Date.now() <= deadline) return null;
+        throw err;
+      });
+    const ready =
+      metadata !== null &&
+      names.every((name) => {
+        const topic = metadata.topics.get(name);
+        return (
+          topic !== undefined &&
+          topic.partitions.length > 0 &&
+          topic.partitions.every((p) => p.leader >= 0)
+        );
+      });
     if (ready) return;
     if (Date.now() > deadline)
       throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`);
