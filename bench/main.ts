@@ -179,6 +179,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       say(`services up: REST ${restUrl}, gRPC ${grpcUrl}; logs in ${scope.logsDir}`);
       /** A write measurement, recording the publishes per Kafka transaction it made. */
       const countingRounds = async <T>(phase: Phase, work: () => Promise<T>) => {
+        if (!wanted.has(phase)) return work();
         const before = await roundTotals(restMetricsUrl);
         const value = await work();
         const per = publishesPerRound(before, await roundTotals(restMetricsUrl));
