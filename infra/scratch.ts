@@ -88,7 +88,17 @@ export async function dropScratchDatabase(
             select datname from pg_database where starts_with(datname, ${name})`
         ).map((r) => r.datname)
       : [name];
-    for (const db of names) await admin`drop database if exists ${admin(db)} with (force)`;
+    for (const db of names)
+      await pRetry(() => admin`drop database if exists ${admin(db)} with (force)`, {
+        retries: 20,
+        minTimeout: 50,
+        maxTimeout: 500,
+        // A client that just exited can leave its backend alive for a moment; FORCE may not
+        // terminate another role's backend (42501, the services' reader and writer roles), and
+        // one may connect meanwhile (55006). Both go once the backends are gone.
+        shouldRetry: ({ error }) =>
+          ['42501', '55006'].includes((error as { code?: string }).code ?? ''),
+      });
   } finally {
     await admin.end();
   }
