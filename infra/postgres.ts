@@ -19,6 +19,7 @@ import {
   pruneOrphanedHomes,
   relocatedHome,
 } from './postgres-location.ts';
+import { CLUSTER_SETTINGS, upgradedSettings } from './postgres-settings.ts';
 
 export interface LocalPostgresOptions {
   readonly dataDir: string;
@@ -158,20 +159,19 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
     } finally {
       writeFileSync(pwfile, '');
     }
-    // Loopback only; no Unix socket, so nothing collides with a system cluster's socket.
     writeFileSync(
       join(paths.cluster, 'postgresql.auto.conf'),
-      [
-        "listen_addresses = '127.0.0.1'",
-        "unix_socket_directories = ''",
-        'max_connections = 200',
-        'shared_buffers = 256MB',
-        'wal_compression = on',
-        'max_wal_size = 2GB',
-        '',
-      ].join('\n'),
+      [...CLUSTER_SETTINGS, ''].join('\n'),
     );
     own(join(paths.cluster, 'postgresql.auto.conf'));
+  } else {
+    const conf = join(paths.cluster, 'postgresql.auto.conf');
+    const was = readFileSync(conf, 'utf8');
+    const now = upgradedSettings(was);
+    if (now !== was) {
+      writeFileSync(conf, now);
+      o.report(`postgres: updated the cluster's former default settings in ${conf}`);
+    }
   }
   if (!existsSync(paths.log)) writeFileSync(paths.log, '');
   own(paths.log);

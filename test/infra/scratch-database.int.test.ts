@@ -18,12 +18,20 @@ const skip =
 test('a scratch database is dropped once a writer still on it has left', { skip }, async (t) => {
   const defer = cleanupStack(t);
   const name = `music_scratch_${randomBytes(4).toString('hex')}`;
-  const owner = createSql({ url: config.DATABASE_MIGRATE_URL, max: 1 });
+  const owner = createSql({
+    url: config.DATABASE_MIGRATE_URL,
+    max: 1,
+    applicationName: 'music-test-scratch',
+  });
   defer(() => owner.end({ timeout: 5 }));
   await owner`create database ${owner(name)}`;
   defer(() => owner`drop database if exists ${owner(name)} with (force)`.catch(() => {}));
 
-  const writer = createSql({ url: onDatabase(config.DATABASE_WRITE_URL, name), max: 1 });
+  const writer = createSql({
+    url: onDatabase(config.DATABASE_WRITE_URL, name),
+    max: 1,
+    applicationName: 'music-test-scratch',
+  });
   await writer`select 1`;
   const dropping = dropScratchDatabase(config.DATABASE_MIGRATE_URL, name);
   // The writer's backend outlives the start of the drop, as a stopped service's may.
