@@ -8,11 +8,12 @@ import { dataDir, ensureInfrastructure, kafkaAccess, PROJECT_ROOT } from '../inf
 import { createSql, type Sql } from '../src/adapters/db/client.ts';
 import { type Config, ConfigError, loadConfig } from '../src/shared/config.ts';
 import { typicalRecordBytes } from './albums.ts';
+import { brokerCpuSeconds, coldBrokerWarning } from './broker-warmth.ts';
 import { createLedger } from './ledger.ts';
 import { onPath } from './load/tools.ts';
 import { describeMachine, endedChildrenCpuMs, loadAverage, serverCpu } from './machine.ts';
 import { MODES } from './modes.ts';
-import { type BenchOptions, PHASES, type Phase, parseOptions } from './options.ts';
+import { type BenchOptions, PHASES, type Phase, parseOptions, WRITE_PHASES } from './options.ts';
 import { measureConsumerAlone, produceBacklog } from './phases/consumers.ts';
 import { measureDbCeiling } from './phases/db-ceiling.ts';
 import { measureEndToEnd } from './phases/e2e.ts';
@@ -92,6 +93,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const m: { -readonly [K in keyof Measurements]: Measurements[K] } = {};
   const generators: Record<string, string> = {};
   const rounds: Record<string, number> = {};
+  /** The broker's CPU seconds since it started, when the write measurements began. */
+  let brokerCpuBeforeWrites: number | undefined;
   const servers = {
     kafka: Number(config.KAFKA_BROKERS[0]?.split(':').at(-1)),
     postgres: Number(new URL(config.DATABASE_URL).port || 5432),
@@ -177,6 +180,11 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       pipeline = await startPipeline(scope, config);
       const { restUrl, grpcUrl, restMetricsUrl } = pipeline;
       say(`services up: REST ${restUrl}, gRPC ${grpcUrl}; logs in ${scope.logsDir}`);
+      if (WRITE_PHASES.some((p) => wanted.has(p))) {
+        brokerCpuBeforeWrites = brokerCpuSeconds(serverCpu(servers));
+        const warning = coldBrokerWarning(brokerCpuBeforeWrites);
+        if (warning !== null) say(warning);
+      }
       /** A write measurement, recording the publishes per Kafka transaction it made. */
       const countingRounds = async <T>(phase: Phase, work: () => Promise<T>) => {
         if (!wanted.has(phase)) return work();
@@ -281,6 +289,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     units: ledger.units,
     generators,
     rounds,
+    brokerCpuBeforeWrites,
   });
   for (const file of await writeReport(options.outDir, result)) say(`wrote ${file}`);
   if (scope.profileDir) say(`CPU profiles of the services in ${scope.profileDir}`);

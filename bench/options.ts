@@ -20,6 +20,9 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** The measurements that write through the REST API, Kafka transactions and the consumers. */
+export const WRITE_PHASES: readonly Phase[] = ['ingest', 'post_single', 'e2e'];
+
 export interface BenchOptions {
   readonly mode: ModeName;
   readonly phases: readonly Phase[];

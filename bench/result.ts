@@ -133,6 +133,11 @@ export interface BenchResult extends Figures {
   readonly load_generators?: Readonly<Record<string, string>>;
   /** Write requests per Kafka transaction, by write measurement (the REST API's metrics). */
   readonly publishes_per_round?: Readonly<Record<string, number>>;
+  /**
+   * CPU seconds the broker had used since it started when the write measurements began: under
+   * `WARM_BROKER_CPU_S` its JIT was still compiling, and the write figures read low.
+   */
+  readonly broker_cpu_s_before_writes?: number;
   /** Whether each measured figure with a target met it. */
   readonly targets_met: Readonly<Partial<Record<TargetName, boolean>>>;
 }
@@ -214,6 +219,7 @@ export function shapeResult(
     readonly generators?: Readonly<Record<string, string>>;
     /** Publishes per Kafka transaction in each write measurement. */
     readonly rounds?: Readonly<Record<string, number>>;
+    readonly brokerCpuBeforeWrites?: number | undefined;
   },
 ): BenchResult {
   const perUnit = cpuPerUnit(context.cpu ?? {}, context.units ?? {});
@@ -232,6 +238,9 @@ export function shapeResult(
     cpu_us_per_unit: perUnit,
     ...(context.generators ? { load_generators: context.generators } : {}),
     ...(context.rounds ? { publishes_per_round: context.rounds } : {}),
+    ...(context.brokerCpuBeforeWrites === undefined
+      ? {}
+      : { broker_cpu_s_before_writes: Math.round(context.brokerCpuBeforeWrites * 10) / 10 }),
     targets_met: targetsMet(figures),
   };
 }

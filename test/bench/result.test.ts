@@ -117,14 +117,15 @@ test('the write path CPU per unit is a figure: the REST API, the broker and all 
   assert.equal(result.rest_list_cpu_us, 700);
 });
 
+const context = { mode: 'quick', startedAt: new Date(0), seconds: 1, machine, loads: {} } as const;
+
+test("the JSON carries the broker's CPU before the writes only when it was measured", () => {
+  const result = shapeResult(complete, { ...context, brokerCpuBeforeWrites: 33.33 });
+  assert.equal(result.broker_cpu_s_before_writes, 33.3);
+  assert.ok(!('broker_cpu_s_before_writes' in shapeResult(complete, context)));
+});
+
 test('the read APIs have CPU figures of their own, and the JSON says which program loaded each', () => {
-  const context = {
-    mode: 'quick',
-    startedAt: new Date(0),
-    seconds: 1,
-    machine,
-    loads: {},
-  } as const;
   const result = shapeResult(complete, {
     ...context,
     cpu: {
