@@ -131,6 +131,7 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
   const own = (path: string) => {
     if (owner.user !== null) chownSync(path, owner.uid, owner.gid);
   };
+  const conf = join(paths.cluster, 'postgresql.auto.conf');
   if (!existsSync(join(paths.cluster, 'PG_VERSION'))) {
     o.report(`postgres: creating a private cluster in ${paths.cluster}`);
     mkdirSync(paths.cluster, { recursive: true, mode: 0o700 });
@@ -159,13 +160,9 @@ export async function startLocalPostgres(o: LocalPostgresOptions): Promise<strin
     } finally {
       writeFileSync(pwfile, '');
     }
-    writeFileSync(
-      join(paths.cluster, 'postgresql.auto.conf'),
-      [...CLUSTER_SETTINGS, ''].join('\n'),
-    );
-    own(join(paths.cluster, 'postgresql.auto.conf'));
+    writeFileSync(conf, [...CLUSTER_SETTINGS, ''].join('\n'));
+    own(conf);
   } else {
-    const conf = join(paths.cluster, 'postgresql.auto.conf');
     const was = readFileSync(conf, 'utf8');
     const now = upgradedSettings(was);
     if (now !== was) {

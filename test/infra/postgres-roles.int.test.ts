@@ -17,12 +17,9 @@ import {
   passwordFile,
 } from '../../src/shared/local-database.ts';
 import { cleanupStack } from '../support/cleanup.ts';
-import { config, idBlock } from '../support/stack.ts';
+import { config, idBlock, rolesSplit, userOf } from '../support/stack.ts';
 
-const userOf = (url: string) => decodeURIComponent(new URL(url).username);
-/** Whether this run uses the separate roles (the local stack's, or an operator's three URLs). */
-const split = userOf(config.DATABASE_WRITE_URL) !== userOf(config.DATABASE_MIGRATE_URL);
-const skip = split ? false : 'one role for everything: DATABASE_WRITE_URL is the owner';
+const skip = rolesSplit ? false : 'one role for everything: DATABASE_WRITE_URL is the owner';
 
 function connect(t: { after(fn: () => unknown): void }, url: string): Sql {
   const sql = createSql({ url, max: 1, applicationName: 'music-test-roles' });

@@ -42,6 +42,13 @@ await databaseOfThisFile();
 /** The configuration `npm test` prepared: a database and names of this run. */
 export const config: Config = loadConfig();
 
+/** The role a database URL logs in as. */
+export const userOf = (url: string): string => decodeURIComponent(new URL(url).username);
+
+/** Whether this run uses the separate roles (the local stack's, or an operator's three URLs). */
+export const rolesSplit: boolean =
+  userOf(config.DATABASE_WRITE_URL) !== userOf(config.DATABASE_MIGRATE_URL);
+
 /** How the tests' own clients reach the run's broker. */
 export const kafka: KafkaConnection = kafkaConnectionOf(config);
 
